@@ -1,0 +1,31 @@
+//! Blocking Rust client for the Studio API.
+//!
+//! The same methods, builder setters and types as the async `studio_api`
+//! crate; `send()` returns the response without the caller creating a
+//! runtime. The client owns one Tokio runtime, shared by all its clones.
+//!
+//! ```no_run
+//! use studio_api_blocking::{Client, Credential};
+//!
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::with_credential(
+//!     "https://mstudio.ai/api/v1",
+//!     Credential::api_key("sk_live_your_key_here"),
+//! )?;
+//! let projects = client.list_projects().limit(10u32).send()?;
+//! for project in &projects.data {
+//!     println!("{} {}", project.id, project.name);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+#[allow(clippy::all, missing_docs, rustdoc::broken_intra_doc_links)]
+mod generated;
+mod runtime;
+
+pub use generated::builder;
+pub use runtime::Client;
+pub use studio_api::{
+    ByteStream, ClientState, Credential, Error, ResponseValue, operations, types,
+};

@@ -1,0 +1,202 @@
+//! The blocking client, derived from the generated async client with syn.
+//!
+//! For every method of the async `Client` that returns a builder, and every
+//! method of that builder, the blocking file repeats the signature (minus
+//! `async`) and forwards to the async one; `send()` is driven to completion by
+//! the runtime the blocking client owns. Types are the async crate's own,
+//! re-exported, never copied.
+
+use anyhow::{Context, Result};
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemMod, ItemStruct, Pat, ReturnType};
+
+/// Builds the blocking mirror of the async client file.
+pub fn generate(async_file: &syn::File) -> Result<syn::File> {
+    let client_methods: Vec<TokenStream> = async_file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp) if is_self_type(imp, "Client") && imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .flat_map(|imp| imp.items.iter())
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => builder_of(f).map(|builder| client_method(f, builder)),
+            _ => None,
+        })
+        .collect();
+
+    let builder_mod = async_file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "builder" => Some(m),
+            _ => None,
+        })
+        .context("the async client has no `builder` module")?;
+    let builders = builders(builder_mod)?;
+
+    let tokens = quote! {
+        use crate::Client;
+
+        impl Client {
+            #(#client_methods)*
+        }
+
+        /// Blocking builders, one per operation: the same setters as the
+        /// async builders, with a `send()` that blocks until the response.
+        pub mod builder {
+            #[allow(unused_imports)]
+            use studio_api::{types, ByteStream, Error, ResponseValue};
+
+            #(#builders)*
+        }
+    };
+    Ok(syn::parse2(tokens)?)
+}
+
+fn is_self_type(imp: &ItemImpl, name: &str) -> bool {
+    matches!(&*imp.self_ty, syn::Type::Path(p) if p.path.is_ident(name))
+}
+
+/// The name of the builder a `Client` method returns, if it returns one.
+fn builder_of(f: &ImplItemFn) -> Option<&syn::Ident> {
+    let ReturnType::Type(_, ty) = &f.sig.output else {
+        return None;
+    };
+    let syn::Type::Path(p) = &**ty else {
+        return None;
+    };
+    let mut segments = p.path.segments.iter();
+    match (segments.next(), segments.next()) {
+        (Some(module), Some(name)) if module.ident == "builder" => Some(&name.ident),
+        _ => None,
+    }
+}
+
+/// Rewrites an async usage example in a doc comment into its blocking form.
+fn blocking_docs(attrs: &[syn::Attribute]) -> Vec<TokenStream> {
+    attrs
+        .iter()
+        .map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) if attr.path().is_ident("doc") => {
+                let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) = &nv.value
+                else {
+                    return quote!(#attr);
+                };
+                let text = text.value().replace("\n    .await;", ";");
+                quote!(#[doc = #text])
+            }
+            _ => quote!(#attr),
+        })
+        .collect()
+}
+
+fn client_method(f: &ImplItemFn, builder: &syn::Ident) -> TokenStream {
+    let docs = blocking_docs(&f.attrs);
+    let sig = &f.sig;
+    quote! {
+        #(#docs)*
+        pub #sig {
+            builder::#builder::new(self)
+        }
+    }
+}
+
+fn builders(module: &ItemMod) -> Result<Vec<TokenStream>> {
+    let (_, items) = module
+        .content
+        .as_ref()
+        .context("the async `builder` module is empty")?;
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Item::Struct(s) => out.push(builder_struct(s)),
+            Item::Impl(imp) if imp.trait_.is_none() => out.push(builder_impl(imp)?),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn builder_struct(s: &ItemStruct) -> TokenStream {
+    let attrs = s
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc") || a.path().is_ident("derive"));
+    let name = &s.ident;
+    quote! {
+        #(#attrs)*
+        pub struct #name<'a> {
+            client: &'a super::Client,
+            inner: studio_api::builder::#name<'a>,
+        }
+    }
+}
+
+fn builder_impl(imp: &ItemImpl) -> Result<TokenStream> {
+    let self_ty = &imp.self_ty;
+    let name = match &**self_ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    }
+    .context("a builder impl without a named type")?;
+    let generics = &imp.generics;
+    let methods: Vec<TokenStream> = imp
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some(builder_method(&name, f)),
+            _ => None,
+        })
+        .collect();
+    Ok(quote! {
+        impl #generics #self_ty {
+            #(#methods)*
+        }
+    })
+}
+
+fn builder_method(builder: &syn::Ident, f: &ImplItemFn) -> TokenStream {
+    let docs = f.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let mut sig = f.sig.clone();
+    let name = &sig.ident;
+    if name == "new" {
+        return quote! {
+            #(#docs)*
+            pub fn new(client: &'a super::Client) -> Self {
+                Self { client, inner: studio_api::builder::#builder::new(client.as_async()) }
+            }
+        };
+    }
+    if sig.asyncness.take().is_some() {
+        return quote! {
+            #(#docs)*
+            pub #sig {
+                self.client.block_on(self.inner.#name())
+            }
+        };
+    }
+    for input in sig.inputs.iter_mut() {
+        if let FnArg::Receiver(receiver) = input {
+            receiver.mutability = None;
+        }
+    }
+    let args = sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(typed) => match &*typed.pat {
+            Pat::Ident(ident) => Some(ident.ident.clone()),
+            _ => None,
+        },
+        FnArg::Receiver(_) => None,
+    });
+    quote! {
+        #(#docs)*
+        pub #sig {
+            Self { client: self.client, inner: self.inner.#name(#(#args),*) }
+        }
+    }
+}

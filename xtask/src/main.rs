@@ -1,0 +1,70 @@
+//! `cargo xtask`: see `xtask --help`.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xtask::{CodegenError, SPEC_PATH, drift, generate, workspace_root};
+
+#[derive(Parser)]
+#[command(about = "Project automation for the Studio SDK")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the clients and the operations table from the spec.
+    Codegen {
+        /// Write nothing; exit 1 with a diff if a committed file differs.
+        #[arg(long)]
+        check: bool,
+        /// The spec to read (default: openapi/studio.yaml in the workspace).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let Command::Codegen { check, spec } = Cli::parse().command;
+    let root = workspace_root();
+    let spec = spec.unwrap_or_else(|| root.join(SPEC_PATH));
+    let files = match generate(&spec) {
+        Ok(files) => files,
+        Err(CodegenError::Rules(violations)) => {
+            for violation in &violations {
+                eprintln!("{violation}");
+            }
+            eprintln!(
+                "{} spec rule violation(s) in {}",
+                violations.len(),
+                spec.display()
+            );
+            return ExitCode::from(2);
+        }
+        Err(CodegenError::Other(error)) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if check {
+        let diffs = drift(&root, &files);
+        if diffs.is_empty() {
+            println!("generated files are up to date");
+            return ExitCode::SUCCESS;
+        }
+        for diff in diffs {
+            print!("{diff}");
+        }
+        eprintln!("generated files differ from the spec: run cargo xtask codegen");
+        return ExitCode::FAILURE;
+    }
+    for file in &files {
+        if let Err(error) = std::fs::write(root.join(file.path), &file.contents) {
+            eprintln!("error: writing {}: {error}", file.path);
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", file.path);
+    }
+    ExitCode::SUCCESS
+}

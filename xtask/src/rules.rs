@@ -1,0 +1,226 @@
+//! The project's own rules for the spec, checked before anything is generated.
+//!
+//! progenitor panics or silently degrades on some constructs, and the runtime
+//! relies on facts (scope, error schema) the OpenAPI standard does not require.
+//! Every violation is reported as `operation_id: rule`.
+
+use crate::spec::{self, SpecOperation};
+use openapiv3::{OpenAPI, Parameter, ReferenceOr, Response, StatusCode};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The nine scopes an API key can carry (`*` grants them all).
+pub const SCOPES: [&str; 9] = [
+    "projects",
+    "frames",
+    "image_generation",
+    "video_generation",
+    "audio",
+    "export",
+    "teams",
+    "assets",
+    "voices",
+];
+
+/// The schema every error response must use.
+pub const ERROR_SCHEMA: &str = "#/components/schemas/ErrorResponse";
+
+/// One broken rule of one operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The operation's id (or `METHOD /path` when it has none).
+    pub operation: String,
+    /// What is wrong, in words.
+    pub rule: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.operation, self.rule)
+    }
+}
+
+/// Checks every operation of `spec` and returns all violations, in spec order.
+pub fn check(spec: &OpenAPI) -> Vec<Violation> {
+    let operations = spec::operations(spec);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for op in &operations {
+        *seen.entry(op.id.as_str()).or_default() += 1;
+    }
+    let mut violations = Vec::new();
+    for op in &operations {
+        let mut report = |rule: String| {
+            violations.push(Violation {
+                operation: op.id.clone(),
+                rule,
+            })
+        };
+        for rule in operation_rules(spec, op) {
+            report(rule);
+        }
+        if seen[op.id.as_str()] > 1 {
+            report("operationId is used by more than one operation".into());
+        }
+    }
+    violations
+}
+
+fn operation_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+    let mut rules = Vec::new();
+    let operation = op.operation;
+    match &operation.operation_id {
+        None => rules.push("operationId is missing".into()),
+        Some(id) if !is_snake_case(id) => rules.push("operationId must be snake_case".into()),
+        Some(_) => {}
+    }
+    match spec::extension_str(operation, "x-studio-scope") {
+        None => rules.push("x-studio-scope is missing".into()),
+        Some(scope) if !SCOPES.contains(&scope) => rules.push(format!(
+            "x-studio-scope \"{scope}\" is not one of: {}",
+            SCOPES.join(", ")
+        )),
+        Some(_) => {}
+    }
+    if operation.tags.len() != 1 {
+        rules.push(format!(
+            "must have exactly one tag, found {}",
+            operation.tags.len()
+        ));
+    }
+    rules.extend(body_rules(spec, op));
+    rules.extend(response_rules(spec, op));
+    rules.extend(parameter_rules(spec, op));
+    rules
+}
+
+fn is_snake_case(id: &str) -> bool {
+    id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !id.contains("__")
+        && !id.ends_with('_')
+}
+
+fn body_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+    let Some(body) = &op.operation.request_body else {
+        return Vec::new();
+    };
+    let Some(body) = spec::resolve(spec, body) else {
+        return vec!["request body reference does not resolve".into()];
+    };
+    let mut rules = Vec::new();
+    if body.content.keys().any(|m| m.starts_with("multipart/")) {
+        rules.push("request body must not be multipart".into());
+    }
+    if body.content.len() != 1 {
+        rules.push(format!(
+            "request body must have exactly one media type, found {}",
+            body.content.len()
+        ));
+    }
+    rules
+}
+
+/// The error statuses an operation must declare, by the API's conventions.
+pub fn required_error_statuses(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<u16> {
+    let mut statuses = vec![401, 403, 429];
+    if spec::extension_flag(op.operation, "x-studio-paid") {
+        statuses.push(402);
+    }
+    if !spec::path_parameters(op.path).is_empty() {
+        statuses.push(404);
+    }
+    let has_query = resolved_parameters(spec, op)
+        .iter()
+        .any(|p| matches!(p, Parameter::Query { .. }));
+    if op.operation.request_body.is_some() || has_query {
+        statuses.push(422);
+    }
+    statuses.sort_unstable();
+    statuses
+}
+
+fn response_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+    let mut rules = Vec::new();
+    let responses = &op.operation.responses;
+    if responses.default.is_some() {
+        rules.push("must not have a default response".into());
+    }
+    let resolved: Vec<(u16, Option<&Response>)> = responses
+        .responses
+        .iter()
+        .filter_map(|(status, response)| match status {
+            StatusCode::Code(code) => Some((*code, spec::resolve(spec, response))),
+            StatusCode::Range(_) => None,
+        })
+        .collect();
+    let successes = resolved
+        .iter()
+        .filter(|(code, r)| (200..300).contains(code) && r.is_some_and(|r| !r.content.is_empty()))
+        .count();
+    if successes != 1 {
+        rules.push(format!(
+            "must have exactly one success response schema, found {successes}"
+        ));
+    }
+    for status in required_error_statuses(spec, op) {
+        match resolved.iter().find(|(code, _)| *code == status) {
+            None => rules.push(format!("missing {status} response")),
+            Some((_, response)) if !uses_error_schema(*response) => {
+                rules.push(format!("{status} response must use ErrorResponse"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (code, response) in &resolved {
+        if *code >= 400 && !uses_error_schema(*response) {
+            let rule = format!("{code} response must use ErrorResponse");
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+    }
+    rules
+}
+
+fn uses_error_schema(response: Option<&Response>) -> bool {
+    let Some(response) = response else {
+        return false;
+    };
+    response.content.len() == 1
+        && response.content.get("application/json").is_some_and(|media| {
+            matches!(&media.schema, Some(ReferenceOr::Reference { reference }) if reference == ERROR_SCHEMA)
+        })
+}
+
+fn resolved_parameters<'a>(spec: &'a OpenAPI, op: &SpecOperation<'a>) -> Vec<&'a Parameter> {
+    op.item_parameters
+        .iter()
+        .chain(&op.operation.parameters)
+        .filter_map(|p| spec::resolve(spec, p))
+        .collect()
+}
+
+fn parameter_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+    let parameters = resolved_parameters(spec, op);
+    let mut rules = Vec::new();
+    if parameters.len() != op.item_parameters.len() + op.operation.parameters.len() {
+        rules.push("a parameter reference does not resolve".into());
+    }
+    if parameters
+        .iter()
+        .any(|p| matches!(p, Parameter::Cookie { .. }))
+    {
+        rules.push("cookie parameters are not supported".into());
+    }
+    for name in spec::path_parameters(op.path) {
+        let declared = parameters.iter().any(
+            |p| matches!(p, Parameter::Path { parameter_data, .. } if parameter_data.name == name),
+        );
+        if !declared {
+            rules.push(format!("path parameter {{{name}}} is not declared"));
+        }
+    }
+    rules
+}
