@@ -1,0 +1,191 @@
+//! The spec → code pipeline: freshness, drift reporting and the spec rules.
+
+use serde_yaml::{Mapping, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use xtask::{SPEC_PATH, drift, generate, workspace_root};
+
+fn spec_value() -> Value {
+    let text = std::fs::read_to_string(workspace_root().join(SPEC_PATH)).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn operation<'a>(spec: &'a mut Value, path: &str, method: &str) -> &'a mut Mapping {
+    spec["paths"][path][method]
+        .as_mapping_mut()
+        .unwrap_or_else(|| panic!("{method} {path} is in the spec"))
+}
+
+/// Writes `spec` to a temporary file and runs `cargo xtask codegen --check` on it.
+fn check_with(spec: &Value) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studio.yaml");
+    std::fs::write(&path, serde_yaml::to_string(spec).unwrap()).unwrap();
+    let output = run_check(&path);
+    (output, dir)
+}
+
+fn run_check(spec: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check", "--spec"])
+        .arg(spec)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn committed_files_match_the_spec() {
+    let root = workspace_root();
+    let files = generate(&root.join(SPEC_PATH)).unwrap_or_else(|e| panic!("codegen failed: {e:?}"));
+    let diffs = drift(&root, &files);
+    assert!(
+        diffs.is_empty(),
+        "generated files are stale; run `cargo xtask codegen`:\n{}",
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn check_passes_on_the_committed_spec() {
+    let output = run_check(&workspace_root().join(SPEC_PATH));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+#[test]
+fn a_changed_property_is_reported_as_drift_with_a_diff_naming_it() {
+    let mut spec = spec_value();
+    let properties = spec["components"]["schemas"]["Project"]["properties"]
+        .as_mapping_mut()
+        .unwrap();
+    let description = properties.remove("description").unwrap();
+    properties.insert("logline".into(), description);
+    let (output, _dir) = check_with(&spec);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stdout.contains("+++ b/studio-api/src/generated.rs"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with('+') && l.contains("pub logline")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with('-') && l.contains("pub description")),
+        "{stdout}"
+    );
+    assert!(stderr.contains("run cargo xtask codegen"), "{stderr}");
+}
+
+/// Asserts that `spec` fails with exit code 2 and exactly `violation` on stderr.
+fn assert_single_violation(spec: &Value, violation: &str) {
+    let (output, dir) = check_with(spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let path: PathBuf = dir.path().join("studio.yaml");
+    assert_eq!(
+        stderr,
+        format!(
+            "{violation}\n1 spec rule violation(s) in {}\n",
+            path.display()
+        )
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_missing_scope_is_a_violation() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects", "post").remove("x-studio-scope");
+    assert_single_violation(&spec, "create_project: x-studio-scope is missing");
+}
+
+#[test]
+fn an_unknown_scope_is_a_violation() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects/{project_id}", "get")
+        .insert("x-studio-scope".into(), "admin".into());
+    assert_single_violation(
+        &spec,
+        "get_project: x-studio-scope \"admin\" is not one of: projects, frames, \
+         image_generation, video_generation, audio, export, teams, assets, voices",
+    );
+}
+
+#[test]
+fn two_success_schemas_are_a_violation() {
+    let mut spec = spec_value();
+    let responses = operation(&mut spec, "/projects", "get")["responses"]
+        .as_mapping_mut()
+        .unwrap();
+    let ok = responses["200"].clone();
+    responses.insert("203".into(), ok);
+    assert_single_violation(
+        &spec,
+        "list_projects: must have exactly one success response schema, found 2",
+    );
+}
+
+#[test]
+fn a_multipart_body_is_a_violation() {
+    let mut spec = spec_value();
+    let content =
+        operation(&mut spec, "/projects/{project_id}/frames", "post")["requestBody"]["content"]
+            .as_mapping_mut()
+            .unwrap();
+    let json = content.remove("application/json").unwrap();
+    content.insert("multipart/form-data".into(), json);
+    assert_single_violation(&spec, "create_frame: request body must not be multipart");
+}
+
+#[test]
+fn a_missing_429_is_a_violation() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/frames/{frame_id}", "delete")["responses"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("429");
+    assert_single_violation(&spec, "delete_frame: missing 429 response");
+}
+
+#[test]
+fn every_violation_is_reported_at_once() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects", "post").remove("x-studio-scope");
+    operation(&mut spec, "/frames/{frame_id}", "delete")["responses"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("429");
+    operation(&mut spec, "/teams", "get").insert("operationId".into(), "listTeams".into());
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        &lines[..3],
+        [
+            "create_project: x-studio-scope is missing",
+            "delete_frame: missing 429 response",
+            "listTeams: operationId must be snake_case",
+        ]
+    );
+    assert!(lines[3].starts_with("3 spec rule violation(s)"));
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn an_unreadable_spec_is_an_error_not_a_panic() {
+    let output = run_check(Path::new("/nonexistent/studio.yaml"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.starts_with("error: reading /nonexistent/studio.yaml"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
