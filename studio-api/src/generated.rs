@@ -6,22 +6,957 @@ use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_pa
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
-    ///`CreateProjectRequest`
+    ///Frame aspect ratio of a project.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AspectRatio {
+        #[serde(rename = "16:9")]
+        X169,
+        #[serde(rename = "9:16")]
+        X916,
+        #[serde(rename = "1:1")]
+        X11,
+        #[serde(rename = "4:5")]
+        X45,
+        #[serde(rename = "21:9")]
+        X219,
+    }
+    impl ::std::fmt::Display for AspectRatio {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X169 => f.write_str("16:9"),
+                Self::X916 => f.write_str("9:16"),
+                Self::X11 => f.write_str("1:1"),
+                Self::X45 => f.write_str("4:5"),
+                Self::X219 => f.write_str("21:9"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AspectRatio {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "16:9" => Ok(Self::X169),
+                "9:16" => Ok(Self::X916),
+                "1:1" => Ok(Self::X11),
+                "4:5" => Ok(Self::X45),
+                "21:9" => Ok(Self::X219),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AspectRatio {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AspectRatio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A file in the asset library.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Asset {
+        ///Media type of the file, e.g. `image/png`.
+        pub content_type: ::std::string::String,
+        ///When the asset was uploaded.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Asset id.
+        pub id: ::std::string::String,
+        pub kind: AssetKind,
+        ///File name.
+        pub name: ::std::string::String,
+        ///Project the asset belongs to; null for library-wide assets.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///Size of the file in bytes.
+        pub size_bytes: i64,
+        ///Free-form tags.
+        pub tags: ::std::vec::Vec<::std::string::String>,
+        ///Download URL of the file.
+        pub url: ::std::string::String,
+    }
+    impl Asset {
+        pub fn builder() -> builder::Asset {
+            Default::default()
+        }
+    }
+    ///Broad kind of an uploaded file, derived from its content type.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AssetKind {
+        #[serde(rename = "image")]
+        Image,
+        #[serde(rename = "audio")]
+        Audio,
+        #[serde(rename = "video")]
+        Video,
+        #[serde(rename = "other")]
+        Other,
+    }
+    impl ::std::fmt::Display for AssetKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Image => f.write_str("image"),
+                Self::Audio => f.write_str("audio"),
+                Self::Video => f.write_str("video"),
+                Self::Other => f.write_str("other"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "image" => Ok(Self::Image),
+                "audio" => Ok(Self::Audio),
+                "video" => Ok(Self::Video),
+                "other" => Ok(Self::Other),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AssetKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AssetKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One page of Asset items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AssetListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Asset>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl AssetListResponse {
+        pub fn builder() -> builder::AssetListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Asset.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AssetResponse {
+        pub data: Asset,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl AssetResponse {
+        pub fn builder() -> builder::AssetResponse {
+            Default::default()
+        }
+    }
+    ///Role of an audio track on the timeline.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum AudioKind {
+        #[serde(rename = "voiceover")]
+        Voiceover,
+        #[serde(rename = "music")]
+        Music,
+        #[serde(rename = "sfx")]
+        Sfx,
+    }
+    impl ::std::fmt::Display for AudioKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Voiceover => f.write_str("voiceover"),
+                Self::Music => f.write_str("music"),
+                Self::Sfx => f.write_str("sfx"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for AudioKind {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "voiceover" => Ok(Self::Voiceover),
+                "music" => Ok(Self::Music),
+                "sfx" => Ok(Self::Sfx),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AudioKind {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AudioKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A clip on the project's audio timeline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AudioTrack {
+        ///Asset holding the audio.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asset_id: ::std::option::Option<::std::string::String>,
+        ///When the track was created.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Length in seconds; null while unknown.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Frame the track is attached to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_id: ::std::option::Option<::std::string::String>,
+        ///Track id.
+        pub id: ::std::string::String,
+        pub kind: AudioKind,
+        ///Track name.
+        pub name: ::std::string::String,
+        ///Project whose timeline holds the track.
+        pub project_id: ::std::string::String,
+        ///Start on the project timeline, in seconds.
+        pub start_seconds: f64,
+        ///Text spoken in a generated voiceover.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        ///When the track was last changed.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Audio file of the track; null until generated audio is ready.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+        ///Voice used for a generated voiceover.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+        ///Playback volume from 0 (muted) to 1 (full).
+        pub volume: f64,
+    }
+    impl AudioTrack {
+        pub fn builder() -> builder::AudioTrack {
+            Default::default()
+        }
+    }
+    ///One page of AudioTrack items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AudioTrackListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<AudioTrack>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl AudioTrackListResponse {
+        pub fn builder() -> builder::AudioTrackListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one AudioTrack.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AudioTrackResponse {
+        pub data: AudioTrack,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl AudioTrackResponse {
+        pub fn builder() -> builder::AudioTrackResponse {
+            Default::default()
+        }
+    }
+    ///A comment on a frame.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Comment {
+        pub author: Person,
+        ///Comment text.
+        pub body: ::std::string::String,
+        ///When the comment was posted.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Frame the comment is on.
+        pub frame_id: ::std::string::String,
+        ///Comment id.
+        pub id: ::std::string::String,
+        ///Whether the comment has been resolved.
+        pub resolved: bool,
+        ///When the comment was last edited or (un)resolved.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl Comment {
+        pub fn builder() -> builder::Comment {
+            Default::default()
+        }
+    }
+    ///One page of Comment items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CommentListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Comment>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl CommentListResponse {
+        pub fn builder() -> builder::CommentListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CommentResponse {
+        pub data: Comment,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl CommentResponse {
+        pub fn builder() -> builder::CommentResponse {
+            Default::default()
+        }
+    }
+    ///A new track on the project timeline.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateAudioTrackRequest {
+        ///Uploaded audio asset to play.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asset_id: ::std::option::Option<::std::string::String>,
+        ///Play only this many seconds; the whole asset when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Frame to attach the track to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_id: ::std::option::Option<::std::string::String>,
+        pub kind: AudioKind,
+        ///Track name.
+        pub name: CreateAudioTrackRequestName,
+        ///Start on the timeline in seconds; 0 when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_seconds: ::std::option::Option<f64>,
+        ///Volume from 0 to 1; 1 when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub volume: ::std::option::Option<f64>,
+    }
+    impl CreateAudioTrackRequest {
+        pub fn builder() -> builder::CreateAudioTrackRequest {
+            Default::default()
+        }
+    }
+    ///Track name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateAudioTrackRequestName(::std::string::String);
+    impl ::std::ops::Deref for CreateAudioTrackRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateAudioTrackRequestName> for ::std::string::String {
+        fn from(value: CreateAudioTrackRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateAudioTrackRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateAudioTrackRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateAudioTrackRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateAudioTrackRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A new comment.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateCommentRequest {
+        ///Comment text.
+        pub body: CreateCommentRequestBody,
+    }
+    impl CreateCommentRequest {
+        pub fn builder() -> builder::CreateCommentRequest {
+            Default::default()
+        }
+    }
+    ///Comment text.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCommentRequestBody(::std::string::String);
+    impl ::std::ops::Deref for CreateCommentRequestBody {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCommentRequestBody> for ::std::string::String {
+        fn from(value: CreateCommentRequestBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateCommentRequestBody {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCommentRequestBody {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCommentRequestBody {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCommentRequestBody {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What to export.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateExportRequest {
+        pub format: ExportFormat,
+        ///Export only these frames; every frame when omitted.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub frame_ids: ::std::vec::Vec<::std::string::String>,
+        ///Mix the audio timeline into an `mp4` export. Defaults to `true`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub include_audio: ::std::option::Option<bool>,
+        ///Video resolution for `mp4`, e.g. `720p`, `1080p`, `2160p`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateExportRequest {
+        pub fn builder() -> builder::CreateExportRequest {
+            Default::default()
+        }
+    }
+    ///Fields of a new frame.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateFrameRequest {
+        ///Camera motion, e.g. `static`, `slow push-in`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub camera_motion: ::std::option::Option<::std::string::String>,
+        ///Planned on-screen duration in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Prompt to use for image generation instead of the script.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_prompt: ::std::option::Option<::std::string::String>,
+        ///One-based position to insert at (1 inserts first); appended at the end when omitted or past the end.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<i32>,
+        ///Script (narration/action) for the shot; may be empty.
+        pub script: ::std::string::String,
+        ///Shot type, e.g. `wide`, `medium`, `close-up`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<::std::string::String>,
+        ///Short title of the shot.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Prompt to use for video generation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_prompt: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateFrameRequest {
+        pub fn builder() -> builder::CreateFrameRequest {
+            Default::default()
+        }
+    }
+    ///Who to invite, and with which role.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateInviteRequest {
+        ///Address to send the invite to.
+        pub email: ::std::string::String,
+        pub role: TeamRole,
+    }
+    impl CreateInviteRequest {
+        pub fn builder() -> builder::CreateInviteRequest {
+            Default::default()
+        }
+    }
+    ///Fields of a new project. `aspect_ratio` defaults to `16:9`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateProjectRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<AspectRatio>,
+        ///Free-text description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        pub name: ::std::string::String,
+        ///Project name.
+        pub name: CreateProjectRequestName,
+        ///Visual style applied to image and video generation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<::std::string::String>,
+        ///Team to create the project in; omitted for a personal project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub team_id: ::std::option::Option<::std::string::String>,
     }
     impl CreateProjectRequest {
         pub fn builder() -> builder::CreateProjectRequest {
             Default::default()
         }
     }
-    ///`ErrorResponse`
+    ///Project name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateProjectRequestName(::std::string::String);
+    impl ::std::ops::Deref for CreateProjectRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateProjectRequestName> for ::std::string::String {
+        fn from(value: CreateProjectRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateProjectRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateProjectRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateProjectRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateProjectRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Remotion render settings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateRenderRequest {
+        pub codec: RenderCodec,
+        ///Frames per second; 30 when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fps: ::std::option::Option<::std::num::NonZeroU32>,
+        ///Output height in pixels; derived from the project's aspect ratio when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub height: ::std::option::Option<i32>,
+        ///Free-form input props passed to the Remotion composition.
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub input_props: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Output width in pixels; derived from the project's aspect ratio when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub width: ::std::option::Option<i32>,
+    }
+    impl CreateRenderRequest {
+        pub fn builder() -> builder::CreateRenderRequest {
+            Default::default()
+        }
+    }
+    ///A review decision.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateReviewRequest {
+        pub decision: ReviewDecision,
+        ///Optional note explaining the decision.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+    }
+    impl CreateReviewRequest {
+        pub fn builder() -> builder::CreateReviewRequest {
+            Default::default()
+        }
+    }
+    ///Settings of the share link.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateShareLinkRequest {
+        pub access: ShareAccess,
+        ///When the link should stop working; never when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+    }
+    impl CreateShareLinkRequest {
+        pub fn builder() -> builder::CreateShareLinkRequest {
+            Default::default()
+        }
+    }
+    ///A new team.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateTeamRequest {
+        ///Team name.
+        pub name: CreateTeamRequestName,
+    }
+    impl CreateTeamRequest {
+        pub fn builder() -> builder::CreateTeamRequest {
+            Default::default()
+        }
+    }
+    ///Team name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateTeamRequestName(::std::string::String);
+    impl ::std::ops::Deref for CreateTeamRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateTeamRequestName> for ::std::string::String {
+        fn from(value: CreateTeamRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateTeamRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateTeamRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateTeamRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateTeamRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A voice to clone from audio samples.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CreateVoiceRequest {
+        ///Description of the voice.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Voice name.
+        pub name: CreateVoiceRequestName,
+        ///Uploaded audio assets with clean speech of the voice.
+        pub sample_asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl CreateVoiceRequest {
+        pub fn builder() -> builder::CreateVoiceRequest {
+            Default::default()
+        }
+    }
+    ///Voice name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateVoiceRequestName(::std::string::String);
+    impl ::std::ops::Deref for CreateVoiceRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateVoiceRequestName> for ::std::string::String {
+        fn from(value: CreateVoiceRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateVoiceRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateVoiceRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateVoiceRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateVoiceRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Confirmation returned by every delete, revoke and remove operation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct DeleteResponse {
+        ///Human-readable confirmation.
+        pub message: ::std::string::String,
+        ///`true` when the resource was removed.
+        pub success: bool,
+    }
+    impl DeleteResponse {
+        pub fn builder() -> builder::DeleteResponse {
+            Default::default()
+        }
+    }
+    ///Options for the copy; an empty object is valid.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DuplicateProjectRequest {
+        ///Name of the copy; defaults to the original name followed by `(copy)`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<DuplicateProjectRequestName>,
+    }
+    impl DuplicateProjectRequest {
+        pub fn builder() -> builder::DuplicateProjectRequest {
+            Default::default()
+        }
+    }
+    ///Name of the copy; defaults to the original name followed by `(copy)`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct DuplicateProjectRequestName(::std::string::String);
+    impl ::std::ops::Deref for DuplicateProjectRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DuplicateProjectRequestName> for ::std::string::String {
+        fn from(value: DuplicateProjectRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for DuplicateProjectRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DuplicateProjectRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DuplicateProjectRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DuplicateProjectRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///How to edit the frame's current image.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EditImageRequest {
+        ///What to change, in natural language.
+        pub instruction: EditImageRequestInstruction,
+        ///Image asset whose white area limits where the edit applies.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mask_asset_id: ::std::option::Option<::std::string::String>,
+        ///Edit model to use; the account default when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+    }
+    impl EditImageRequest {
+        pub fn builder() -> builder::EditImageRequest {
+            Default::default()
+        }
+    }
+    ///What to change, in natural language.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct EditImageRequestInstruction(::std::string::String);
+    impl ::std::ops::Deref for EditImageRequestInstruction {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<EditImageRequestInstruction> for ::std::string::String {
+        fn from(value: EditImageRequestInstruction) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for EditImageRequestInstruction {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for EditImageRequestInstruction {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for EditImageRequestInstruction {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EditImageRequestInstruction {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Body of every non-2xx response.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ErrorResponse {
+        ///Validation failures by field name (422 only): each field maps to its messages.
+        #[serde(
+            default,
+            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
+        )]
+        pub errors: ::std::collections::HashMap<
+            ::std::string::String,
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        ///Human-readable description of what went wrong.
         pub message: ::std::string::String,
+        ///Always `false` for errors.
         pub success: bool,
     }
     impl ErrorResponse {
@@ -29,24 +964,1192 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Project`
+    ///An export of a project. Poll `get_export` until `status` is terminal, then download `url`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Export {
+        ///When the export reached a terminal status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///When the export was requested.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Why the export failed; set when `status` is `failed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        pub format: ExportFormat,
+        ///Export id.
+        pub id: ::std::string::String,
+        ///Percent complete, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress: ::std::option::Option<i32>,
+        ///Exported project.
+        pub project_id: ::std::string::String,
+        pub status: JobStatus,
+        ///Download URL; set once `status` is `completed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl Export {
+        pub fn builder() -> builder::Export {
+            Default::default()
+        }
+    }
+    ///Export output: `mp4` video, `pdf` storyboard sheet, or `zip` of every frame's media.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ExportFormat {
+        #[serde(rename = "mp4")]
+        Mp4,
+        #[serde(rename = "pdf")]
+        Pdf,
+        #[serde(rename = "zip")]
+        Zip,
+    }
+    impl ::std::fmt::Display for ExportFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Mp4 => f.write_str("mp4"),
+                Self::Pdf => f.write_str("pdf"),
+                Self::Zip => f.write_str("zip"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ExportFormat {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "mp4" => Ok(Self::Mp4),
+                "pdf" => Ok(Self::Pdf),
+                "zip" => Ok(Self::Zip),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExportFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ExportFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One page of Export items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExportListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Export>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl ExportListResponse {
+        pub fn builder() -> builder::ExportListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Export.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExportResponse {
+        pub data: Export,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl ExportResponse {
+        pub fn builder() -> builder::ExportResponse {
+            Default::default()
+        }
+    }
+    ///How far and how to extend the frame's video.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ExtendVideoRequest {
+        ///Seconds to add to the clip.
+        pub duration_seconds: f64,
+        ///What should happen in the extension; continues the current motion when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<ExtendVideoRequestPrompt>,
+    }
+    impl ExtendVideoRequest {
+        pub fn builder() -> builder::ExtendVideoRequest {
+            Default::default()
+        }
+    }
+    ///What should happen in the extension; continues the current motion when omitted.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ExtendVideoRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for ExtendVideoRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ExtendVideoRequestPrompt> for ::std::string::String {
+        fn from(value: ExtendVideoRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ExtendVideoRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ExtendVideoRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ExtendVideoRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExtendVideoRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A frame (shot) of a project: its script, image and optional video.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Frame {
+        ///Camera motion, e.g. `static`, `pan left`, `slow push-in`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub camera_motion: ::std::option::Option<::std::string::String>,
+        ///When the frame was created.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Version whose media the frame currently shows.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub current_version_id: ::std::option::Option<::std::string::String>,
+        ///Planned on-screen duration in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Frame id.
+        pub id: ::std::string::String,
+        ///Prompt last used to generate the image.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_prompt: ::std::option::Option<::std::string::String>,
+        ///Current image of the frame.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_url: ::std::option::Option<::std::string::String>,
+        ///One-based position of the frame in the storyboard; a project's frames always hold positions 1..=frame_count.
+        pub position: i32,
+        ///Project the frame belongs to.
+        pub project_id: ::std::string::String,
+        ///Script (narration/action) for this shot; may be empty.
+        pub script: ::std::string::String,
+        ///Shot type, e.g. `wide`, `medium`, `close-up`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<::std::string::String>,
+        ///Short title of the shot.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///When the frame was last changed.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Prompt last used to generate the video.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_prompt: ::std::option::Option<::std::string::String>,
+        ///Current video clip of the frame.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<::std::string::String>,
+    }
+    impl Frame {
+        pub fn builder() -> builder::Frame {
+            Default::default()
+        }
+    }
+    ///Success envelope holding a list of Frame items (not paginated).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FrameArrayResponse {
+        ///The Frame items.
+        pub data: ::std::vec::Vec<Frame>,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl FrameArrayResponse {
+        pub fn builder() -> builder::FrameArrayResponse {
+            Default::default()
+        }
+    }
+    ///One page of Frame items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FrameListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Frame>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl FrameListResponse {
+        pub fn builder() -> builder::FrameListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Frame.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FrameResponse {
+        pub data: Frame,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl FrameResponse {
+        pub fn builder() -> builder::FrameResponse {
+            Default::default()
+        }
+    }
+    ///One entry of a frame's media history.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FrameVersion {
+        ///When the version was created.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Frame the version belongs to.
+        pub frame_id: ::std::string::String,
+        ///Version id.
+        pub id: ::std::string::String,
+        ///Image of this version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_url: ::std::option::Option<::std::string::String>,
+        ///Sequence number of the version within its frame, starting at 1.
+        pub number: ::std::num::NonZeroU32,
+        ///Prompt or instruction that produced this version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
+        pub source: VersionSource,
+        ///Video of this version.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<::std::string::String>,
+    }
+    impl FrameVersion {
+        pub fn builder() -> builder::FrameVersion {
+            Default::default()
+        }
+    }
+    ///One page of FrameVersion items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FrameVersionListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<FrameVersion>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl FrameVersionListResponse {
+        pub fn builder() -> builder::FrameVersionListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one FrameVersion.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FrameVersionResponse {
+        pub data: FrameVersion,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl FrameVersionResponse {
+        pub fn builder() -> builder::FrameVersionResponse {
+            Default::default()
+        }
+    }
+    ///Image generation settings; an empty object generates from the frame's script with defaults.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct GenerateImageRequest {
+        ///Image model to use; the account default when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///What the image should not contain.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub negative_prompt: ::std::option::Option<::std::string::String>,
+        ///Prompt; defaults to the frame's image prompt, or its script.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<GenerateImageRequestPrompt>,
+        ///Image assets to use as visual references.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub reference_asset_ids: ::std::vec::Vec<::std::string::String>,
+        ///Seed for reproducible output; random when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seed: ::std::option::Option<i64>,
+        ///Style override; defaults to the project's style.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<::std::string::String>,
+    }
+    impl GenerateImageRequest {
+        pub fn builder() -> builder::GenerateImageRequest {
+            Default::default()
+        }
+    }
+    ///Prompt; defaults to the frame's image prompt, or its script.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateImageRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for GenerateImageRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateImageRequestPrompt> for ::std::string::String {
+        fn from(value: GenerateImageRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateImageRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateImageRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateImageRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateImageRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What the AI script writer should produce.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerateScriptRequest {
+        ///Target total runtime in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Number of frames to split the script into; chosen automatically when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_count: ::std::option::Option<::std::num::NonZeroU32>,
+        ///Idea, synopsis or brief to write the script from.
+        pub prompt: GenerateScriptRequestPrompt,
+        ///Replace the project's existing frames instead of appending new ones. Defaults to `false`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub replace_existing: ::std::option::Option<bool>,
+        ///Tone of voice, e.g. `whimsical`, `documentary`, `suspenseful`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tone: ::std::option::Option<::std::string::String>,
+    }
+    impl GenerateScriptRequest {
+        pub fn builder() -> builder::GenerateScriptRequest {
+            Default::default()
+        }
+    }
+    ///Idea, synopsis or brief to write the script from.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateScriptRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for GenerateScriptRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateScriptRequestPrompt> for ::std::string::String {
+        fn from(value: GenerateScriptRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateScriptRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateScriptRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateScriptRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateScriptRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Sound-effect generation settings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerateSfxRequest {
+        ///Length in seconds; chosen by the model when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Frame to attach the sound track to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_id: ::std::option::Option<::std::string::String>,
+        ///Description of the sound, e.g. `waves crashing on rocks, distant thunder`.
+        pub prompt: GenerateSfxRequestPrompt,
+        ///Start on the timeline in seconds; the frame's start (or 0) when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_seconds: ::std::option::Option<f64>,
+    }
+    impl GenerateSfxRequest {
+        pub fn builder() -> builder::GenerateSfxRequest {
+            Default::default()
+        }
+    }
+    ///Description of the sound, e.g. `waves crashing on rocks, distant thunder`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateSfxRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for GenerateSfxRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateSfxRequestPrompt> for ::std::string::String {
+        fn from(value: GenerateSfxRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateSfxRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateSfxRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateSfxRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateSfxRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Video generation settings; an empty object animates the frame's image with defaults.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct GenerateVideoRequest {
+        ///Camera motion; defaults to the frame's camera motion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub camera_motion: ::std::option::Option<::std::string::String>,
+        ///Clip length in seconds; the frame's duration when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Video model to use; the account default when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub model: ::std::option::Option<::std::string::String>,
+        ///Motion prompt; defaults to the frame's video prompt, or its script.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<GenerateVideoRequestPrompt>,
+        ///Output resolution, e.g. `720p` or `1080p`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolution: ::std::option::Option<::std::string::String>,
+    }
+    impl GenerateVideoRequest {
+        pub fn builder() -> builder::GenerateVideoRequest {
+            Default::default()
+        }
+    }
+    ///Motion prompt; defaults to the frame's video prompt, or its script.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateVideoRequestPrompt(::std::string::String);
+    impl ::std::ops::Deref for GenerateVideoRequestPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateVideoRequestPrompt> for ::std::string::String {
+        fn from(value: GenerateVideoRequestPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateVideoRequestPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateVideoRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateVideoRequestPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateVideoRequestPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Text-to-speech settings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerateVoiceoverRequest {
+        ///Frame to attach the voiceover track to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_id: ::std::option::Option<::std::string::String>,
+        ///Start on the timeline in seconds; the frame's start (or 0) when omitted.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_seconds: ::std::option::Option<f64>,
+        ///Text to speak.
+        pub text: GenerateVoiceoverRequestText,
+        ///Voice to speak with (see `list_voices`).
+        pub voice_id: ::std::string::String,
+    }
+    impl GenerateVoiceoverRequest {
+        pub fn builder() -> builder::GenerateVoiceoverRequest {
+            Default::default()
+        }
+    }
+    ///Text to speak.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateVoiceoverRequestText(::std::string::String);
+    impl ::std::ops::Deref for GenerateVoiceoverRequestText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateVoiceoverRequestText> for ::std::string::String {
+        fn from(value: GenerateVoiceoverRequestText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateVoiceoverRequestText {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateVoiceoverRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateVoiceoverRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateVoiceoverRequestText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Asynchronous AI generation work (image, video, voice, SFX). Poll `get_generation_job` until `status` is terminal (`completed`, `failed` or `canceled`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerationJob {
+        ///Audio track the job fills, for voice and sfx jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_track_id: ::std::option::Option<::std::string::String>,
+        ///When the job reached a terminal status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///When the job was created.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Credits charged for the job, once known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub credits_charged: ::std::option::Option<f64>,
+        ///Why the job failed; set when `status` is `failed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///Frame the job works on, for frame jobs.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_id: ::std::option::Option<::std::string::String>,
+        ///Job id.
+        pub id: ::std::string::String,
+        ///Percent complete, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress: ::std::option::Option<i32>,
+        ///Project the job works on.
+        pub project_id: ::std::string::String,
+        ///Output of the job; set once `status` is `completed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<JobResult>,
+        pub status: JobStatus,
+        #[serde(rename = "type")]
+        pub type_: JobType,
+        ///When the job last changed state or progress.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl GenerationJob {
+        pub fn builder() -> builder::GenerationJob {
+            Default::default()
+        }
+    }
+    ///Success envelope holding a list of GenerationJob items (not paginated).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerationJobArrayResponse {
+        ///The GenerationJob items.
+        pub data: ::std::vec::Vec<GenerationJob>,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl GenerationJobArrayResponse {
+        pub fn builder() -> builder::GenerationJobArrayResponse {
+            Default::default()
+        }
+    }
+    ///One page of GenerationJob items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerationJobListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<GenerationJob>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl GenerationJobListResponse {
+        pub fn builder() -> builder::GenerationJobListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one GenerationJob.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct GenerationJobResponse {
+        pub data: GenerationJob,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl GenerationJobResponse {
+        pub fn builder() -> builder::GenerationJobResponse {
+            Default::default()
+        }
+    }
+    ///An invitation for someone to join a team.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Invite {
+        ///When the invite was sent.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Address the invite was sent to.
+        pub email: ::std::string::String,
+        ///When the invite stops being valid.
+        pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Invite id.
+        pub id: ::std::string::String,
+        pub role: TeamRole,
+        pub status: InviteStatus,
+        ///Team the invite is for.
+        pub team_id: ::std::string::String,
+    }
+    impl Invite {
+        pub fn builder() -> builder::Invite {
+            Default::default()
+        }
+    }
+    ///One page of Invite items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct InviteListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Invite>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl InviteListResponse {
+        pub fn builder() -> builder::InviteListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Invite.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct InviteResponse {
+        pub data: Invite,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl InviteResponse {
+        pub fn builder() -> builder::InviteResponse {
+            Default::default()
+        }
+    }
+    ///State of a team invite.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum InviteStatus {
+        #[serde(rename = "pending")]
+        Pending,
+        #[serde(rename = "accepted")]
+        Accepted,
+        #[serde(rename = "expired")]
+        Expired,
+        #[serde(rename = "revoked")]
+        Revoked,
+    }
+    impl ::std::fmt::Display for InviteStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Pending => f.write_str("pending"),
+                Self::Accepted => f.write_str("accepted"),
+                Self::Expired => f.write_str("expired"),
+                Self::Revoked => f.write_str("revoked"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for InviteStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "pending" => Ok(Self::Pending),
+                "accepted" => Ok(Self::Accepted),
+                "expired" => Ok(Self::Expired),
+                "revoked" => Ok(Self::Revoked),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for InviteStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for InviteStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Output of a completed generation job; which fields are set depends on the job type.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct JobResult {
+        ///Asset created for the output, when one was stored in the library.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asset_id: ::std::option::Option<::std::string::String>,
+        ///Generated audio (voice, sfx jobs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_url: ::std::option::Option<::std::string::String>,
+        ///Generated or edited image (image, image_edit, multi_shot jobs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_url: ::std::option::Option<::std::string::String>,
+        ///Frame version created for the output (frame jobs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version_id: ::std::option::Option<::std::string::String>,
+        ///Generated, extended or lip-synced video (video, video_extend, lip_sync jobs).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_url: ::std::option::Option<::std::string::String>,
+    }
+    impl JobResult {
+        pub fn builder() -> builder::JobResult {
+            Default::default()
+        }
+    }
+    ///Lifecycle state of asynchronous work (generation jobs, exports, renders). `completed`, `failed` and `canceled` are terminal.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum JobStatus {
+        #[serde(rename = "queued")]
+        Queued,
+        #[serde(rename = "processing")]
+        Processing,
+        #[serde(rename = "completed")]
+        Completed,
+        #[serde(rename = "failed")]
+        Failed,
+        #[serde(rename = "canceled")]
+        Canceled,
+    }
+    impl ::std::fmt::Display for JobStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Queued => f.write_str("queued"),
+                Self::Processing => f.write_str("processing"),
+                Self::Completed => f.write_str("completed"),
+                Self::Failed => f.write_str("failed"),
+                Self::Canceled => f.write_str("canceled"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobStatus {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "queued" => Ok(Self::Queued),
+                "processing" => Ok(Self::Processing),
+                "completed" => Ok(Self::Completed),
+                "failed" => Ok(Self::Failed),
+                "canceled" => Ok(Self::Canceled),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Kind of work a generation job performs.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum JobType {
+        #[serde(rename = "image")]
+        Image,
+        #[serde(rename = "image_edit")]
+        ImageEdit,
+        #[serde(rename = "multi_shot")]
+        MultiShot,
+        #[serde(rename = "video")]
+        Video,
+        #[serde(rename = "video_extend")]
+        VideoExtend,
+        #[serde(rename = "lip_sync")]
+        LipSync,
+        #[serde(rename = "voice")]
+        Voice,
+        #[serde(rename = "sfx")]
+        Sfx,
+    }
+    impl ::std::fmt::Display for JobType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Image => f.write_str("image"),
+                Self::ImageEdit => f.write_str("image_edit"),
+                Self::MultiShot => f.write_str("multi_shot"),
+                Self::Video => f.write_str("video"),
+                Self::VideoExtend => f.write_str("video_extend"),
+                Self::LipSync => f.write_str("lip_sync"),
+                Self::Voice => f.write_str("voice"),
+                Self::Sfx => f.write_str("sfx"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobType {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "image" => Ok(Self::Image),
+                "image_edit" => Ok(Self::ImageEdit),
+                "multi_shot" => Ok(Self::MultiShot),
+                "video" => Ok(Self::Video),
+                "video_extend" => Ok(Self::VideoExtend),
+                "lip_sync" => Ok(Self::LipSync),
+                "voice" => Ok(Self::Voice),
+                "sfx" => Ok(Self::Sfx),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for JobType {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for JobType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Speech to lip-sync the frame's video to. Give exactly one source: `audio_track_id`, `audio_asset_id`, or `text` together with `voice_id`. Any other combination is rejected with 422.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LipSyncRequest {
+        ///Uploaded audio asset to sync to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_asset_id: ::std::option::Option<::std::string::String>,
+        ///Existing audio track of the project to sync to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub audio_track_id: ::std::option::Option<::std::string::String>,
+        ///Text to speak (requires `voice_id`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<LipSyncRequestText>,
+        ///Voice to speak `text` with (requires `text`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub voice_id: ::std::option::Option<::std::string::String>,
+    }
+    impl LipSyncRequest {
+        pub fn builder() -> builder::LipSyncRequest {
+            Default::default()
+        }
+    }
+    ///Text to speak (requires `voice_id`).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct LipSyncRequestText(::std::string::String);
+    impl ::std::ops::Deref for LipSyncRequestText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<LipSyncRequestText> for ::std::string::String {
+        fn from(value: LipSyncRequestText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for LipSyncRequestText {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for LipSyncRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for LipSyncRequestText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for LipSyncRequestText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Which frames to generate and what to keep consistent.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct MultiShotRequest {
+        ///Image assets of characters to keep consistent across shots.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub character_asset_ids: ::std::vec::Vec<::std::string::String>,
+        ///Frames to generate; every frame of the project when omitted.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub frame_ids: ::std::vec::Vec<::std::string::String>,
+        ///Style for all shots; defaults to the project's style.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<::std::string::String>,
+    }
+    impl MultiShotRequest {
+        pub fn builder() -> builder::MultiShotRequest {
+            Default::default()
+        }
+    }
+    ///Position of a page within a paginated list.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Pagination {
+        ///Items per page.
+        pub limit: ::std::num::NonZeroU32,
+        ///Current page, starting at 1.
+        pub page: ::std::num::NonZeroU32,
+        ///Total number of items across all pages.
+        pub total: i32,
+        ///Number of pages (0 when the list is empty).
+        pub total_pages: i32,
+    }
+    impl Pagination {
+        pub fn builder() -> builder::Pagination {
+            Default::default()
+        }
+    }
+    ///A user as shown on comments and reviews.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Person {
+        ///User id.
+        pub id: ::std::string::String,
+        ///Display name.
+        pub name: ::std::string::String,
+    }
+    impl Person {
+        pub fn builder() -> builder::Person {
+            Default::default()
+        }
+    }
+    ///A storyboard project: an ordered set of frames with a script, audio timeline and exports.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Project {
+        pub aspect_ratio: AspectRatio,
+        ///When the project was created.
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Free-text description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
+        ///Number of frames in the project.
+        pub frame_count: i32,
+        ///Project id.
         pub id: ::std::string::String,
+        ///Project name.
         pub name: ::std::string::String,
+        ///Full script text of the project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::std::string::String>,
+        ///Visual style applied to image and video generation.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<::std::string::String>,
+        ///Team that owns the project; null for a personal project.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub team_id: ::std::option::Option<::std::string::String>,
+        ///Image representing the project (usually its first frame).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thumbnail_url: ::std::option::Option<::std::string::String>,
+        ///When the project was last changed.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl Project {
         pub fn builder() -> builder::Project {
             Default::default()
         }
     }
-    ///`ProjectListResponse`
+    ///One page of Project items.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProjectListResponse {
+        ///Items on this page.
         pub data: ::std::vec::Vec<Project>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
         pub success: bool,
     }
     impl ProjectListResponse {
@@ -54,10 +2157,11 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ProjectResponse`
+    ///Success envelope holding one Project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProjectResponse {
         pub data: Project,
+        ///Always `true` for successful responses.
         pub success: bool,
     }
     impl ProjectResponse {
@@ -65,33 +2169,1231 @@ pub mod types {
             Default::default()
         }
     }
+    ///A Remotion video render of a project. Poll `get_render` until `status` is terminal, then download `output_url`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Render {
+        pub codec: RenderCodec,
+        ///When the render reached a terminal status.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///When the render was requested.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Why the render failed; set when `status` is `failed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///Frames per second.
+        pub fps: ::std::num::NonZeroU32,
+        ///Output height in pixels.
+        pub height: i32,
+        ///Render id.
+        pub id: ::std::string::String,
+        ///Rendered video; set once `status` is `completed`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output_url: ::std::option::Option<::std::string::String>,
+        ///Percent complete, when known.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub progress: ::std::option::Option<i32>,
+        ///Rendered project.
+        pub project_id: ::std::string::String,
+        pub status: JobStatus,
+        ///Output width in pixels.
+        pub width: i32,
+    }
+    impl Render {
+        pub fn builder() -> builder::Render {
+            Default::default()
+        }
+    }
+    ///Video codec of a Remotion render.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum RenderCodec {
+        #[serde(rename = "h264")]
+        H264,
+        #[serde(rename = "h265")]
+        H265,
+        #[serde(rename = "vp9")]
+        Vp9,
+        #[serde(rename = "prores")]
+        Prores,
+    }
+    impl ::std::fmt::Display for RenderCodec {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::H264 => f.write_str("h264"),
+                Self::H265 => f.write_str("h265"),
+                Self::Vp9 => f.write_str("vp9"),
+                Self::Prores => f.write_str("prores"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for RenderCodec {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "h264" => Ok(Self::H264),
+                "h265" => Ok(Self::H265),
+                "vp9" => Ok(Self::Vp9),
+                "prores" => Ok(Self::Prores),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for RenderCodec {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for RenderCodec {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Success envelope holding one Render.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RenderResponse {
+        pub data: Render,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl RenderResponse {
+        pub fn builder() -> builder::RenderResponse {
+            Default::default()
+        }
+    }
+    ///New storyboard order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ReorderFramesRequest {
+        ///Every frame id of the project, exactly once, in the new order.
+        pub frame_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl ReorderFramesRequest {
+        pub fn builder() -> builder::ReorderFramesRequest {
+            Default::default()
+        }
+    }
+    ///A review decision recorded on a frame.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Review {
+        ///When the review was recorded.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub decision: ReviewDecision,
+        ///Frame that was reviewed.
+        pub frame_id: ::std::string::String,
+        ///Review id.
+        pub id: ::std::string::String,
+        ///Optional note explaining the decision.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub note: ::std::option::Option<::std::string::String>,
+        pub reviewer: Person,
+    }
+    impl Review {
+        pub fn builder() -> builder::Review {
+            Default::default()
+        }
+    }
+    ///Outcome of a frame review.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ReviewDecision {
+        #[serde(rename = "approved")]
+        Approved,
+        #[serde(rename = "changes_requested")]
+        ChangesRequested,
+        #[serde(rename = "rejected")]
+        Rejected,
+    }
+    impl ::std::fmt::Display for ReviewDecision {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Approved => f.write_str("approved"),
+                Self::ChangesRequested => f.write_str("changes_requested"),
+                Self::Rejected => f.write_str("rejected"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ReviewDecision {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "approved" => Ok(Self::Approved),
+                "changes_requested" => Ok(Self::ChangesRequested),
+                "rejected" => Ok(Self::Rejected),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReviewDecision {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReviewDecision {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One page of Review items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ReviewListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Review>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl ReviewListResponse {
+        pub fn builder() -> builder::ReviewListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Review.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ReviewResponse {
+        pub data: Review,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl ReviewResponse {
+        pub fn builder() -> builder::ReviewResponse {
+            Default::default()
+        }
+    }
+    ///Result of script generation.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Script {
+        ///The frames the script created or replaced, in storyboard order.
+        pub frames: ::std::vec::Vec<Frame>,
+        ///The generated script text, now the project's script.
+        pub text: ::std::string::String,
+    }
+    impl Script {
+        pub fn builder() -> builder::Script {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Script.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ScriptResponse {
+        pub data: Script,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl ScriptResponse {
+        pub fn builder() -> builder::ScriptResponse {
+            Default::default()
+        }
+    }
+    ///What holders of a share link may do.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum ShareAccess {
+        #[serde(rename = "view")]
+        View,
+        #[serde(rename = "comment")]
+        Comment,
+    }
+    impl ::std::fmt::Display for ShareAccess {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::View => f.write_str("view"),
+                Self::Comment => f.write_str("comment"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ShareAccess {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "view" => Ok(Self::View),
+                "comment" => Ok(Self::Comment),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ShareAccess {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ShareAccess {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Public link to a project for people without a Studio account.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ShareLink {
+        pub access: ShareAccess,
+        ///When the link was created.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///When the link stops working; null if it never expires.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Opaque token embedded in the URL.
+        pub token: ::std::string::String,
+        ///Link to hand out.
+        pub url: ::std::string::String,
+    }
+    impl ShareLink {
+        pub fn builder() -> builder::ShareLink {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one ShareLink.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ShareLinkResponse {
+        pub data: ShareLink,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl ShareLinkResponse {
+        pub fn builder() -> builder::ShareLinkResponse {
+            Default::default()
+        }
+    }
+    ///A team of users sharing projects.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Team {
+        ///When the team was created.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Team id.
+        pub id: ::std::string::String,
+        ///Number of members, owner included.
+        pub member_count: i32,
+        ///Team name.
+        pub name: ::std::string::String,
+        ///User id of the team owner.
+        pub owner_id: ::std::string::String,
+        ///When the team was last changed.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl Team {
+        pub fn builder() -> builder::Team {
+            Default::default()
+        }
+    }
+    ///One page of Team items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TeamListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Team>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl TeamListResponse {
+        pub fn builder() -> builder::TeamListResponse {
+            Default::default()
+        }
+    }
+    ///A member of a team.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TeamMember {
+        ///Email address.
+        pub email: ::std::string::String,
+        ///When the user joined the team.
+        pub joined_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Display name.
+        pub name: ::std::string::String,
+        pub role: TeamRole,
+        ///User id.
+        pub user_id: ::std::string::String,
+    }
+    impl TeamMember {
+        pub fn builder() -> builder::TeamMember {
+            Default::default()
+        }
+    }
+    ///One page of TeamMember items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TeamMemberListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<TeamMember>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl TeamMemberListResponse {
+        pub fn builder() -> builder::TeamMemberListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one TeamMember.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TeamMemberResponse {
+        pub data: TeamMember,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl TeamMemberResponse {
+        pub fn builder() -> builder::TeamMemberResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Team.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TeamResponse {
+        pub data: Team,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl TeamResponse {
+        pub fn builder() -> builder::TeamResponse {
+            Default::default()
+        }
+    }
+    ///Role of a user within a team.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum TeamRole {
+        #[serde(rename = "owner")]
+        Owner,
+        #[serde(rename = "admin")]
+        Admin,
+        #[serde(rename = "editor")]
+        Editor,
+        #[serde(rename = "viewer")]
+        Viewer,
+    }
+    impl ::std::fmt::Display for TeamRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Owner => f.write_str("owner"),
+                Self::Admin => f.write_str("admin"),
+                Self::Editor => f.write_str("editor"),
+                Self::Viewer => f.write_str("viewer"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamRole {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "owner" => Ok(Self::Owner),
+                "admin" => Ok(Self::Admin),
+                "editor" => Ok(Self::Editor),
+                "viewer" => Ok(Self::Viewer),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TeamRole {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TeamRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Asset fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateAssetRequest {
+        ///New file name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateAssetRequestName>,
+        ///Project to move the asset to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub project_id: ::std::option::Option<::std::string::String>,
+        ///New tags (replaces the existing list).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub tags: ::std::vec::Vec<::std::string::String>,
+    }
+    impl UpdateAssetRequest {
+        pub fn builder() -> builder::UpdateAssetRequest {
+            Default::default()
+        }
+    }
+    ///New file name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateAssetRequestName(::std::string::String);
+    impl ::std::ops::Deref for UpdateAssetRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateAssetRequestName> for ::std::string::String {
+        fn from(value: UpdateAssetRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateAssetRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateAssetRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateAssetRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateAssetRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Track fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateAudioTrackRequest {
+        ///New length in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///Frame to attach the track to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_id: ::std::option::Option<::std::string::String>,
+        ///New name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateAudioTrackRequestName>,
+        ///New start on the timeline in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub start_seconds: ::std::option::Option<f64>,
+        ///New volume from 0 to 1.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub volume: ::std::option::Option<f64>,
+    }
+    impl UpdateAudioTrackRequest {
+        pub fn builder() -> builder::UpdateAudioTrackRequest {
+            Default::default()
+        }
+    }
+    ///New name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateAudioTrackRequestName(::std::string::String);
+    impl ::std::ops::Deref for UpdateAudioTrackRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateAudioTrackRequestName> for ::std::string::String {
+        fn from(value: UpdateAudioTrackRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateAudioTrackRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateAudioTrackRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateAudioTrackRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateAudioTrackRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Comment fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateCommentRequest {
+        ///New comment text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub body: ::std::option::Option<UpdateCommentRequestBody>,
+        ///Mark the comment resolved (`true`) or reopen it (`false`).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resolved: ::std::option::Option<bool>,
+    }
+    impl UpdateCommentRequest {
+        pub fn builder() -> builder::UpdateCommentRequest {
+            Default::default()
+        }
+    }
+    ///New comment text.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateCommentRequestBody(::std::string::String);
+    impl ::std::ops::Deref for UpdateCommentRequestBody {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCommentRequestBody> for ::std::string::String {
+        fn from(value: UpdateCommentRequestBody) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateCommentRequestBody {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCommentRequestBody {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateCommentRequestBody {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCommentRequestBody {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Frame fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateFrameRequest {
+        ///New camera motion.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub camera_motion: ::std::option::Option<::std::string::String>,
+        ///New planned duration in seconds.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration_seconds: ::std::option::Option<f64>,
+        ///New image prompt.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image_prompt: ::std::option::Option<::std::string::String>,
+        ///New script text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::std::string::String>,
+        ///New shot type.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub shot_type: ::std::option::Option<::std::string::String>,
+        ///New title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///New video prompt.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub video_prompt: ::std::option::Option<::std::string::String>,
+    }
+    impl UpdateFrameRequest {
+        pub fn builder() -> builder::UpdateFrameRequest {
+            Default::default()
+        }
+    }
+    ///Project fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateProjectRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub aspect_ratio: ::std::option::Option<AspectRatio>,
+        ///New description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///New name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateProjectRequestName>,
+        ///New script text (frames are not re-split; use `generate_script` for that).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub script: ::std::option::Option<::std::string::String>,
+        ///New visual style.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<::std::string::String>,
+    }
+    impl UpdateProjectRequest {
+        pub fn builder() -> builder::UpdateProjectRequest {
+            Default::default()
+        }
+    }
+    ///New name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateProjectRequestName(::std::string::String);
+    impl ::std::ops::Deref for UpdateProjectRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateProjectRequestName> for ::std::string::String {
+        fn from(value: UpdateProjectRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateProjectRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateProjectRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateProjectRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateProjectRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New role of the member.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UpdateTeamMemberRequest {
+        pub role: TeamRole,
+    }
+    impl UpdateTeamMemberRequest {
+        pub fn builder() -> builder::UpdateTeamMemberRequest {
+            Default::default()
+        }
+    }
+    ///Team fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateTeamRequest {
+        ///New team name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateTeamRequestName>,
+    }
+    impl UpdateTeamRequest {
+        pub fn builder() -> builder::UpdateTeamRequest {
+            Default::default()
+        }
+    }
+    ///New team name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateTeamRequestName(::std::string::String);
+    impl ::std::ops::Deref for UpdateTeamRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateTeamRequestName> for ::std::string::String {
+        fn from(value: UpdateTeamRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateTeamRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateTeamRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateTeamRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateTeamRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Voice fields to change; omitted fields keep their value.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct UpdateVoiceRequest {
+        ///New description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Primary language as a BCP 47 tag, e.g. `en-US`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::string::String>,
+        ///New name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateVoiceRequestName>,
+    }
+    impl UpdateVoiceRequest {
+        pub fn builder() -> builder::UpdateVoiceRequest {
+            Default::default()
+        }
+    }
+    ///New name.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateVoiceRequestName(::std::string::String);
+    impl ::std::ops::Deref for UpdateVoiceRequestName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateVoiceRequestName> for ::std::string::String {
+        fn from(value: UpdateVoiceRequestName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateVoiceRequestName {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateVoiceRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateVoiceRequestName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateVoiceRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UploadAssetFilename`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UploadAssetFilename(::std::string::String);
+    impl ::std::ops::Deref for UploadAssetFilename {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UploadAssetFilename> for ::std::string::String {
+        fn from(value: UploadAssetFilename) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UploadAssetFilename {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UploadAssetFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UploadAssetFilename {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UploadAssetFilename {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What produced a frame version.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum VersionSource {
+        #[serde(rename = "upload")]
+        Upload,
+        #[serde(rename = "image_generation")]
+        ImageGeneration,
+        #[serde(rename = "image_edit")]
+        ImageEdit,
+        #[serde(rename = "multi_shot")]
+        MultiShot,
+        #[serde(rename = "video_generation")]
+        VideoGeneration,
+        #[serde(rename = "video_extend")]
+        VideoExtend,
+        #[serde(rename = "lip_sync")]
+        LipSync,
+    }
+    impl ::std::fmt::Display for VersionSource {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Upload => f.write_str("upload"),
+                Self::ImageGeneration => f.write_str("image_generation"),
+                Self::ImageEdit => f.write_str("image_edit"),
+                Self::MultiShot => f.write_str("multi_shot"),
+                Self::VideoGeneration => f.write_str("video_generation"),
+                Self::VideoExtend => f.write_str("video_extend"),
+                Self::LipSync => f.write_str("lip_sync"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for VersionSource {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "upload" => Ok(Self::Upload),
+                "image_generation" => Ok(Self::ImageGeneration),
+                "image_edit" => Ok(Self::ImageEdit),
+                "multi_shot" => Ok(Self::MultiShot),
+                "video_generation" => Ok(Self::VideoGeneration),
+                "video_extend" => Ok(Self::VideoExtend),
+                "lip_sync" => Ok(Self::LipSync),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VersionSource {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for VersionSource {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A voice usable for AI voiceover.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Voice {
+        pub category: VoiceCategory,
+        ///When the voice was added.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Description of the voice.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Voice id.
+        pub id: ::std::string::String,
+        ///Primary language as a BCP 47 tag, e.g. `en-US`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::string::String>,
+        ///Voice name.
+        pub name: ::std::string::String,
+        ///Short audio sample of the voice.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview_url: ::std::option::Option<::std::string::String>,
+    }
+    impl Voice {
+        pub fn builder() -> builder::Voice {
+            Default::default()
+        }
+    }
+    ///`premade` voices are provided by Studio; `cloned` voices were created from your samples.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+    )]
+    pub enum VoiceCategory {
+        #[serde(rename = "premade")]
+        Premade,
+        #[serde(rename = "cloned")]
+        Cloned,
+    }
+    impl ::std::fmt::Display for VoiceCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Premade => f.write_str("premade"),
+                Self::Cloned => f.write_str("cloned"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for VoiceCategory {
+        type Err = self::error::ConversionError;
+        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "premade" => Ok(Self::Premade),
+                "cloned" => Ok(Self::Cloned),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for VoiceCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for VoiceCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///One page of Voice items.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct VoiceListResponse {
+        ///Items on this page.
+        pub data: ::std::vec::Vec<Voice>,
+        pub pagination: Pagination,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl VoiceListResponse {
+        pub fn builder() -> builder::VoiceListResponse {
+            Default::default()
+        }
+    }
+    ///Success envelope holding one Voice.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct VoiceResponse {
+        pub data: Voice,
+        ///Always `true` for successful responses.
+        pub success: bool,
+    }
+    impl VoiceResponse {
+        pub fn builder() -> builder::VoiceResponse {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct CreateProjectRequest {
-            description: ::std::result::Result<
+        pub struct Asset {
+            content_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::AssetKind, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            size_bytes: ::std::result::Result<i64, ::std::string::String>,
+            tags: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for CreateProjectRequest {
+        impl ::std::default::Default for Asset {
             fn default() -> Self {
                 Self {
-                    description: Ok(Default::default()),
+                    content_type: Err("no value supplied for content_type".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
                     name: Err("no value supplied for name".to_string()),
+                    project_id: Ok(Default::default()),
+                    size_bytes: Err("no value supplied for size_bytes".to_string()),
+                    tags: Err("no value supplied for tags".to_string()),
+                    url: Err("no value supplied for url".to_string()),
                 }
             }
         }
-        impl CreateProjectRequest {
-            pub fn description<T>(mut self, value: T) -> Self
+        impl Asset {
+            pub fn content_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.description = value
+                self.content_type = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| format!("error converting supplied value for content_type: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssetKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -104,6 +3406,1368 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for name: {e}"));
                 self
             }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn size_bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size_bytes = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for size_bytes: {e}"));
+                self
+            }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tags: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Asset> for super::Asset {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Asset,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content_type: value.content_type?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                    project_id: value.project_id?,
+                    size_bytes: value.size_bytes?,
+                    tags: value.tags?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Asset> for Asset {
+            fn from(value: super::Asset) -> Self {
+                Self {
+                    content_type: Ok(value.content_type),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    project_id: Ok(value.project_id),
+                    size_bytes: Ok(value.size_bytes),
+                    tags: Ok(value.tags),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Asset>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl AssetListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Asset>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetListResponse> for super::AssetListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetListResponse> for AssetListResponse {
+            fn from(value: super::AssetListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetResponse {
+            data: ::std::result::Result<super::Asset, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl AssetResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Asset>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetResponse> for super::AssetResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetResponse> for AssetResponse {
+            fn from(value: super::AssetResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AudioTrack {
+            asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            frame_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::AudioKind, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            start_seconds: ::std::result::Result<f64, ::std::string::String>,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            volume: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for AudioTrack {
+            fn default() -> Self {
+                Self {
+                    asset_id: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    duration_seconds: Ok(Default::default()),
+                    frame_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    start_seconds: Err("no value supplied for start_seconds".to_string()),
+                    text: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    url: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                    volume: Err("no value supplied for volume".to_string()),
+                }
+            }
+        }
+        impl AudioTrack {
+            pub fn asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for asset_id: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AudioKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn start_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_seconds = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for voice_id: {e}"));
+                self
+            }
+            pub fn volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.volume = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for volume: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AudioTrack> for super::AudioTrack {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AudioTrack,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_id: value.asset_id?,
+                    created_at: value.created_at?,
+                    duration_seconds: value.duration_seconds?,
+                    frame_id: value.frame_id?,
+                    id: value.id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                    project_id: value.project_id?,
+                    start_seconds: value.start_seconds?,
+                    text: value.text?,
+                    updated_at: value.updated_at?,
+                    url: value.url?,
+                    voice_id: value.voice_id?,
+                    volume: value.volume?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AudioTrack> for AudioTrack {
+            fn from(value: super::AudioTrack) -> Self {
+                Self {
+                    asset_id: Ok(value.asset_id),
+                    created_at: Ok(value.created_at),
+                    duration_seconds: Ok(value.duration_seconds),
+                    frame_id: Ok(value.frame_id),
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    project_id: Ok(value.project_id),
+                    start_seconds: Ok(value.start_seconds),
+                    text: Ok(value.text),
+                    updated_at: Ok(value.updated_at),
+                    url: Ok(value.url),
+                    voice_id: Ok(value.voice_id),
+                    volume: Ok(value.volume),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AudioTrackListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::AudioTrack>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for AudioTrackListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl AudioTrackListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AudioTrack>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AudioTrackListResponse> for super::AudioTrackListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AudioTrackListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AudioTrackListResponse> for AudioTrackListResponse {
+            fn from(value: super::AudioTrackListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AudioTrackResponse {
+            data: ::std::result::Result<super::AudioTrack, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for AudioTrackResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl AudioTrackResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AudioTrack>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AudioTrackResponse> for super::AudioTrackResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AudioTrackResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AudioTrackResponse> for AudioTrackResponse {
+            fn from(value: super::AudioTrackResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Comment {
+            author: ::std::result::Result<super::Person, ::std::string::String>,
+            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            frame_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            resolved: ::std::result::Result<bool, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Comment {
+            fn default() -> Self {
+                Self {
+                    author: Err("no value supplied for author".to_string()),
+                    body: Err("no value supplied for body".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    frame_id: Err("no value supplied for frame_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    resolved: Err("no value supplied for resolved".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl Comment {
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Person>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for author: {e}"));
+                self
+            }
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for body: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn resolved<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolved = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for resolved: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Comment> for super::Comment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Comment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    author: value.author?,
+                    body: value.body?,
+                    created_at: value.created_at?,
+                    frame_id: value.frame_id?,
+                    id: value.id?,
+                    resolved: value.resolved?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Comment> for Comment {
+            fn from(value: super::Comment) -> Self {
+                Self {
+                    author: Ok(value.author),
+                    body: Ok(value.body),
+                    created_at: Ok(value.created_at),
+                    frame_id: Ok(value.frame_id),
+                    id: Ok(value.id),
+                    resolved: Ok(value.resolved),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CommentListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Comment>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for CommentListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl CommentListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Comment>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CommentListResponse> for super::CommentListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CommentListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CommentListResponse> for CommentListResponse {
+            fn from(value: super::CommentListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CommentResponse {
+            data: ::std::result::Result<super::Comment, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for CommentResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl CommentResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Comment>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CommentResponse> for super::CommentResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CommentResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CommentResponse> for CommentResponse {
+            fn from(value: super::CommentResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateAudioTrackRequest {
+            asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            frame_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<super::AudioKind, ::std::string::String>,
+            name: ::std::result::Result<super::CreateAudioTrackRequestName, ::std::string::String>,
+            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            volume: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateAudioTrackRequest {
+            fn default() -> Self {
+                Self {
+                    asset_id: Ok(Default::default()),
+                    duration_seconds: Ok(Default::default()),
+                    frame_id: Ok(Default::default()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    start_seconds: Ok(Default::default()),
+                    volume: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateAudioTrackRequest {
+            pub fn asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for asset_id: {e}"));
+                self
+            }
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AudioKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateAudioTrackRequestName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn start_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_seconds = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                self
+            }
+            pub fn volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.volume = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for volume: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateAudioTrackRequest> for super::CreateAudioTrackRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateAudioTrackRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_id: value.asset_id?,
+                    duration_seconds: value.duration_seconds?,
+                    frame_id: value.frame_id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                    start_seconds: value.start_seconds?,
+                    volume: value.volume?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateAudioTrackRequest> for CreateAudioTrackRequest {
+            fn from(value: super::CreateAudioTrackRequest) -> Self {
+                Self {
+                    asset_id: Ok(value.asset_id),
+                    duration_seconds: Ok(value.duration_seconds),
+                    frame_id: Ok(value.frame_id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    start_seconds: Ok(value.start_seconds),
+                    volume: Ok(value.volume),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateCommentRequest {
+            body: ::std::result::Result<super::CreateCommentRequestBody, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateCommentRequest {
+            fn default() -> Self {
+                Self {
+                    body: Err("no value supplied for body".to_string()),
+                }
+            }
+        }
+        impl CreateCommentRequest {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateCommentRequestBody>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for body: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateCommentRequest> for super::CreateCommentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateCommentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { body: value.body? })
+            }
+        }
+        impl ::std::convert::From<super::CreateCommentRequest> for CreateCommentRequest {
+            fn from(value: super::CreateCommentRequest) -> Self {
+                Self {
+                    body: Ok(value.body),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateExportRequest {
+            format: ::std::result::Result<super::ExportFormat, ::std::string::String>,
+            frame_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            include_audio:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            resolution: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateExportRequest {
+            fn default() -> Self {
+                Self {
+                    format: Err("no value supplied for format".to_string()),
+                    frame_ids: Ok(Default::default()),
+                    include_audio: Ok(Default::default()),
+                    resolution: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateExportRequest {
+            pub fn format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExportFormat>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.format = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for format: {e}"));
+                self
+            }
+            pub fn frame_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_ids = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_ids: {e}"));
+                self
+            }
+            pub fn include_audio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_audio = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for include_audio: {e}"));
+                self
+            }
+            pub fn resolution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolution = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for resolution: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateExportRequest> for super::CreateExportRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateExportRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    format: value.format?,
+                    frame_ids: value.frame_ids?,
+                    include_audio: value.include_audio?,
+                    resolution: value.resolution?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateExportRequest> for CreateExportRequest {
+            fn from(value: super::CreateExportRequest) -> Self {
+                Self {
+                    format: Ok(value.format),
+                    frame_ids: Ok(value.frame_ids),
+                    include_audio: Ok(value.include_audio),
+                    resolution: Ok(value.resolution),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateFrameRequest {
+            camera_motion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            image_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            position: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            script: ::std::result::Result<::std::string::String, ::std::string::String>,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateFrameRequest {
+            fn default() -> Self {
+                Self {
+                    camera_motion: Ok(Default::default()),
+                    duration_seconds: Ok(Default::default()),
+                    image_prompt: Ok(Default::default()),
+                    position: Ok(Default::default()),
+                    script: Err("no value supplied for script".to_string()),
+                    shot_type: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    video_prompt: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateFrameRequest {
+            pub fn camera_motion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.camera_motion = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                self
+            }
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn image_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_prompt: {e}"));
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self
+            }
+            pub fn script<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.script = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for shot_type: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn video_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for video_prompt: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateFrameRequest> for super::CreateFrameRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateFrameRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    camera_motion: value.camera_motion?,
+                    duration_seconds: value.duration_seconds?,
+                    image_prompt: value.image_prompt?,
+                    position: value.position?,
+                    script: value.script?,
+                    shot_type: value.shot_type?,
+                    title: value.title?,
+                    video_prompt: value.video_prompt?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateFrameRequest> for CreateFrameRequest {
+            fn from(value: super::CreateFrameRequest) -> Self {
+                Self {
+                    camera_motion: Ok(value.camera_motion),
+                    duration_seconds: Ok(value.duration_seconds),
+                    image_prompt: Ok(value.image_prompt),
+                    position: Ok(value.position),
+                    script: Ok(value.script),
+                    shot_type: Ok(value.shot_type),
+                    title: Ok(value.title),
+                    video_prompt: Ok(value.video_prompt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateInviteRequest {
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateInviteRequest {
+            fn default() -> Self {
+                Self {
+                    email: Err("no value supplied for email".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl CreateInviteRequest {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateInviteRequest> for super::CreateInviteRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateInviteRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateInviteRequest> for CreateInviteRequest {
+            fn from(value: super::CreateInviteRequest) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateProjectRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::AspectRatio>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<super::CreateProjectRequestName, ::std::string::String>,
+            style: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            team_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateProjectRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    style: Ok(Default::default()),
+                    team_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateProjectRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AspectRatio>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for aspect_ratio: {e}"));
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateProjectRequestName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                self
+            }
+            pub fn team_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                self
+            }
         }
         impl ::std::convert::TryFrom<CreateProjectRequest> for super::CreateProjectRequest {
             type Error = super::error::ConversionError;
@@ -111,25 +4775,363 @@ pub mod types {
                 value: CreateProjectRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
                     description: value.description?,
                     name: value.name?,
+                    style: value.style?,
+                    team_id: value.team_id?,
                 })
             }
         }
         impl ::std::convert::From<super::CreateProjectRequest> for CreateProjectRequest {
             fn from(value: super::CreateProjectRequest) -> Self {
                 Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
                     description: Ok(value.description),
+                    name: Ok(value.name),
+                    style: Ok(value.style),
+                    team_id: Ok(value.team_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateRenderRequest {
+            codec: ::std::result::Result<super::RenderCodec, ::std::string::String>,
+            fps: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            height: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            input_props: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            width: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateRenderRequest {
+            fn default() -> Self {
+                Self {
+                    codec: Err("no value supplied for codec".to_string()),
+                    fps: Ok(Default::default()),
+                    height: Ok(Default::default()),
+                    input_props: Ok(Default::default()),
+                    width: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateRenderRequest {
+            pub fn codec<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RenderCodec>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.codec = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for codec: {e}"));
+                self
+            }
+            pub fn fps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fps = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fps: {e}"));
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for height: {e}"));
+                self
+            }
+            pub fn input_props<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input_props = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for input_props: {e}"));
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for width: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateRenderRequest> for super::CreateRenderRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateRenderRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    codec: value.codec?,
+                    fps: value.fps?,
+                    height: value.height?,
+                    input_props: value.input_props?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateRenderRequest> for CreateRenderRequest {
+            fn from(value: super::CreateRenderRequest) -> Self {
+                Self {
+                    codec: Ok(value.codec),
+                    fps: Ok(value.fps),
+                    height: Ok(value.height),
+                    input_props: Ok(value.input_props),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateReviewRequest {
+            decision: ::std::result::Result<super::ReviewDecision, ::std::string::String>,
+            note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateReviewRequest {
+            fn default() -> Self {
+                Self {
+                    decision: Err("no value supplied for decision".to_string()),
+                    note: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateReviewRequest {
+            pub fn decision<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ReviewDecision>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.decision = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for decision: {e}"));
+                self
+            }
+            pub fn note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.note = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for note: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateReviewRequest> for super::CreateReviewRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateReviewRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    decision: value.decision?,
+                    note: value.note?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateReviewRequest> for CreateReviewRequest {
+            fn from(value: super::CreateReviewRequest) -> Self {
+                Self {
+                    decision: Ok(value.decision),
+                    note: Ok(value.note),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateShareLinkRequest {
+            access: ::std::result::Result<super::ShareAccess, ::std::string::String>,
+            expires_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateShareLinkRequest {
+            fn default() -> Self {
+                Self {
+                    access: Err("no value supplied for access".to_string()),
+                    expires_at: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateShareLinkRequest {
+            pub fn access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ShareAccess>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for access: {e}"));
+                self
+            }
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for expires_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateShareLinkRequest> for super::CreateShareLinkRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateShareLinkRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access: value.access?,
+                    expires_at: value.expires_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateShareLinkRequest> for CreateShareLinkRequest {
+            fn from(value: super::CreateShareLinkRequest) -> Self {
+                Self {
+                    access: Ok(value.access),
+                    expires_at: Ok(value.expires_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateTeamRequest {
+            name: ::std::result::Result<super::CreateTeamRequestName, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateTeamRequest {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl CreateTeamRequest {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateTeamRequestName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateTeamRequest> for super::CreateTeamRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateTeamRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+        impl ::std::convert::From<super::CreateTeamRequest> for CreateTeamRequest {
+            fn from(value: super::CreateTeamRequest) -> Self {
+                Self {
                     name: Ok(value.name),
                 }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ErrorResponse {
+        pub struct CreateVoiceRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<super::CreateVoiceRequestName, ::std::string::String>,
+            sample_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateVoiceRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    sample_asset_ids: Err("no value supplied for sample_asset_ids".to_string()),
+                }
+            }
+        }
+        impl CreateVoiceRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateVoiceRequestName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn sample_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sample_asset_ids = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for sample_asset_ids: {e}")
+                });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateVoiceRequest> for super::CreateVoiceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateVoiceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                    sample_asset_ids: value.sample_asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateVoiceRequest> for CreateVoiceRequest {
+            fn from(value: super::CreateVoiceRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    sample_asset_ids: Ok(value.sample_asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeleteResponse {
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
-        impl ::std::default::Default for ErrorResponse {
+        impl ::std::default::Default for DeleteResponse {
             fn default() -> Self {
                 Self {
                     message: Err("no value supplied for message".to_string()),
@@ -137,7 +5139,202 @@ pub mod types {
                 }
             }
         }
+        impl DeleteResponse {
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeleteResponse> for super::DeleteResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeleteResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    message: value.message?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::DeleteResponse> for DeleteResponse {
+            fn from(value: super::DeleteResponse) -> Self {
+                Self {
+                    message: Ok(value.message),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DuplicateProjectRequest {
+            name: ::std::result::Result<
+                ::std::option::Option<super::DuplicateProjectRequestName>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for DuplicateProjectRequest {
+            fn default() -> Self {
+                Self {
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl DuplicateProjectRequest {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::DuplicateProjectRequestName>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DuplicateProjectRequest> for super::DuplicateProjectRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DuplicateProjectRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+        impl ::std::convert::From<super::DuplicateProjectRequest> for DuplicateProjectRequest {
+            fn from(value: super::DuplicateProjectRequest) -> Self {
+                Self {
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EditImageRequest {
+            instruction:
+                ::std::result::Result<super::EditImageRequestInstruction, ::std::string::String>,
+            mask_asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EditImageRequest {
+            fn default() -> Self {
+                Self {
+                    instruction: Err("no value supplied for instruction".to_string()),
+                    mask_asset_id: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                }
+            }
+        }
+        impl EditImageRequest {
+            pub fn instruction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::EditImageRequestInstruction>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instruction = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for instruction: {e}"));
+                self
+            }
+            pub fn mask_asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mask_asset_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for mask_asset_id: {e}"));
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EditImageRequest> for super::EditImageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EditImageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    instruction: value.instruction?,
+                    mask_asset_id: value.mask_asset_id?,
+                    model: value.model?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EditImageRequest> for EditImageRequest {
+            fn from(value: super::EditImageRequest) -> Self {
+                Self {
+                    instruction: Ok(value.instruction),
+                    mask_asset_id: Ok(value.mask_asset_id),
+                    model: Ok(value.model),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ErrorResponse {
+            errors: ::std::result::Result<
+                ::std::collections::HashMap<
+                    ::std::string::String,
+                    ::std::vec::Vec<::std::string::String>,
+                >,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<::std::string::String, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ErrorResponse {
+            fn default() -> Self {
+                Self {
+                    errors: Ok(Default::default()),
+                    message: Err("no value supplied for message".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
         impl ErrorResponse {
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::vec::Vec<::std::string::String>,
+                        >,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
+                self
+            }
             pub fn message<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -165,6 +5362,7 @@ pub mod types {
                 value: ErrorResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    errors: value.errors?,
                     message: value.message?,
                     success: value.success?,
                 })
@@ -173,13 +5371,2670 @@ pub mod types {
         impl ::std::convert::From<super::ErrorResponse> for ErrorResponse {
             fn from(value: super::ErrorResponse) -> Self {
                 Self {
+                    errors: Ok(value.errors),
                     message: Ok(value.message),
                     success: Ok(value.success),
                 }
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Export {
+            completed_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            format: ::std::result::Result<super::ExportFormat, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            progress: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<super::JobStatus, ::std::string::String>,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Export {
+            fn default() -> Self {
+                Self {
+                    completed_at: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    error: Ok(Default::default()),
+                    format: Err("no value supplied for format".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    progress: Ok(Default::default()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl Export {
+            pub fn completed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+            pub fn format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ExportFormat>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.format = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for format: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Export> for super::Export {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Export,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    completed_at: value.completed_at?,
+                    created_at: value.created_at?,
+                    error: value.error?,
+                    format: value.format?,
+                    id: value.id?,
+                    progress: value.progress?,
+                    project_id: value.project_id?,
+                    status: value.status?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Export> for Export {
+            fn from(value: super::Export) -> Self {
+                Self {
+                    completed_at: Ok(value.completed_at),
+                    created_at: Ok(value.created_at),
+                    error: Ok(value.error),
+                    format: Ok(value.format),
+                    id: Ok(value.id),
+                    progress: Ok(value.progress),
+                    project_id: Ok(value.project_id),
+                    status: Ok(value.status),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExportListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Export>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExportListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ExportListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Export>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExportListResponse> for super::ExportListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExportListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExportListResponse> for ExportListResponse {
+            fn from(value: super::ExportListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExportResponse {
+            data: ::std::result::Result<super::Export, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ExportResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ExportResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Export>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExportResponse> for super::ExportResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExportResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExportResponse> for ExportResponse {
+            fn from(value: super::ExportResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ExtendVideoRequest {
+            duration_seconds: ::std::result::Result<f64, ::std::string::String>,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::ExtendVideoRequestPrompt>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ExtendVideoRequest {
+            fn default() -> Self {
+                Self {
+                    duration_seconds: Err("no value supplied for duration_seconds".to_string()),
+                    prompt: Ok(Default::default()),
+                }
+            }
+        }
+        impl ExtendVideoRequest {
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ExtendVideoRequestPrompt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ExtendVideoRequest> for super::ExtendVideoRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ExtendVideoRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration_seconds: value.duration_seconds?,
+                    prompt: value.prompt?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ExtendVideoRequest> for ExtendVideoRequest {
+            fn from(value: super::ExtendVideoRequest) -> Self {
+                Self {
+                    duration_seconds: Ok(value.duration_seconds),
+                    prompt: Ok(value.prompt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Frame {
+            camera_motion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            current_version_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            image_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            position: ::std::result::Result<i32, ::std::string::String>,
+            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            script: ::std::result::Result<::std::string::String, ::std::string::String>,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            video_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Frame {
+            fn default() -> Self {
+                Self {
+                    camera_motion: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    current_version_id: Ok(Default::default()),
+                    duration_seconds: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    image_prompt: Ok(Default::default()),
+                    image_url: Ok(Default::default()),
+                    position: Err("no value supplied for position".to_string()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    script: Err("no value supplied for script".to_string()),
+                    shot_type: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    video_prompt: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl Frame {
+            pub fn camera_motion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.camera_motion = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn current_version_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.current_version_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for current_version_id: {e}")
+                });
+                self
+            }
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn image_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_prompt: {e}"));
+                self
+            }
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn script<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.script = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for shot_type: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+            pub fn video_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for video_prompt: {e}"));
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for video_url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Frame> for super::Frame {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Frame,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    camera_motion: value.camera_motion?,
+                    created_at: value.created_at?,
+                    current_version_id: value.current_version_id?,
+                    duration_seconds: value.duration_seconds?,
+                    id: value.id?,
+                    image_prompt: value.image_prompt?,
+                    image_url: value.image_url?,
+                    position: value.position?,
+                    project_id: value.project_id?,
+                    script: value.script?,
+                    shot_type: value.shot_type?,
+                    title: value.title?,
+                    updated_at: value.updated_at?,
+                    video_prompt: value.video_prompt?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Frame> for Frame {
+            fn from(value: super::Frame) -> Self {
+                Self {
+                    camera_motion: Ok(value.camera_motion),
+                    created_at: Ok(value.created_at),
+                    current_version_id: Ok(value.current_version_id),
+                    duration_seconds: Ok(value.duration_seconds),
+                    id: Ok(value.id),
+                    image_prompt: Ok(value.image_prompt),
+                    image_url: Ok(value.image_url),
+                    position: Ok(value.position),
+                    project_id: Ok(value.project_id),
+                    script: Ok(value.script),
+                    shot_type: Ok(value.shot_type),
+                    title: Ok(value.title),
+                    updated_at: Ok(value.updated_at),
+                    video_prompt: Ok(value.video_prompt),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FrameArrayResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Frame>, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for FrameArrayResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl FrameArrayResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Frame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FrameArrayResponse> for super::FrameArrayResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FrameArrayResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FrameArrayResponse> for FrameArrayResponse {
+            fn from(value: super::FrameArrayResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FrameListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Frame>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for FrameListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl FrameListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Frame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FrameListResponse> for super::FrameListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FrameListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FrameListResponse> for FrameListResponse {
+            fn from(value: super::FrameListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FrameResponse {
+            data: ::std::result::Result<super::Frame, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for FrameResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl FrameResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Frame>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FrameResponse> for super::FrameResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FrameResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FrameResponse> for FrameResponse {
+            fn from(value: super::FrameResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FrameVersion {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            frame_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            number: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
+            prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source: ::std::result::Result<super::VersionSource, ::std::string::String>,
+            video_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FrameVersion {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    frame_id: Err("no value supplied for frame_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    image_url: Ok(Default::default()),
+                    number: Err("no value supplied for number".to_string()),
+                    prompt: Ok(Default::default()),
+                    source: Err("no value supplied for source".to_string()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl FrameVersion {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                self
+            }
+            pub fn number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.number = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for number: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VersionSource>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for source: {e}"));
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for video_url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FrameVersion> for super::FrameVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FrameVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    frame_id: value.frame_id?,
+                    id: value.id?,
+                    image_url: value.image_url?,
+                    number: value.number?,
+                    prompt: value.prompt?,
+                    source: value.source?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FrameVersion> for FrameVersion {
+            fn from(value: super::FrameVersion) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    frame_id: Ok(value.frame_id),
+                    id: Ok(value.id),
+                    image_url: Ok(value.image_url),
+                    number: Ok(value.number),
+                    prompt: Ok(value.prompt),
+                    source: Ok(value.source),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FrameVersionListResponse {
+            data:
+                ::std::result::Result<::std::vec::Vec<super::FrameVersion>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for FrameVersionListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl FrameVersionListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FrameVersion>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FrameVersionListResponse> for super::FrameVersionListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FrameVersionListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FrameVersionListResponse> for FrameVersionListResponse {
+            fn from(value: super::FrameVersionListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FrameVersionResponse {
+            data: ::std::result::Result<super::FrameVersion, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for FrameVersionResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl FrameVersionResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FrameVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FrameVersionResponse> for super::FrameVersionResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FrameVersionResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FrameVersionResponse> for FrameVersionResponse {
+            fn from(value: super::FrameVersionResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateImageRequest {
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            negative_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::GenerateImageRequestPrompt>,
+                ::std::string::String,
+            >,
+            reference_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            seed: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            style: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateImageRequest {
+            fn default() -> Self {
+                Self {
+                    model: Ok(Default::default()),
+                    negative_prompt: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    reference_asset_ids: Ok(Default::default()),
+                    seed: Ok(Default::default()),
+                    style: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateImageRequest {
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn negative_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.negative_prompt = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for negative_prompt: {e}")
+                });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::GenerateImageRequestPrompt>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn reference_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_asset_ids = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for reference_asset_ids: {e}")
+                });
+                self
+            }
+            pub fn seed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seed = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for seed: {e}"));
+                self
+            }
+            pub fn style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateImageRequest> for super::GenerateImageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateImageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    model: value.model?,
+                    negative_prompt: value.negative_prompt?,
+                    prompt: value.prompt?,
+                    reference_asset_ids: value.reference_asset_ids?,
+                    seed: value.seed?,
+                    style: value.style?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateImageRequest> for GenerateImageRequest {
+            fn from(value: super::GenerateImageRequest) -> Self {
+                Self {
+                    model: Ok(value.model),
+                    negative_prompt: Ok(value.negative_prompt),
+                    prompt: Ok(value.prompt),
+                    reference_asset_ids: Ok(value.reference_asset_ids),
+                    seed: Ok(value.seed),
+                    style: Ok(value.style),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateScriptRequest {
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            frame_count: ::std::result::Result<
+                ::std::option::Option<::std::num::NonZeroU32>,
+                ::std::string::String,
+            >,
+            prompt:
+                ::std::result::Result<super::GenerateScriptRequestPrompt, ::std::string::String>,
+            replace_existing:
+                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            tone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateScriptRequest {
+            fn default() -> Self {
+                Self {
+                    duration_seconds: Ok(Default::default()),
+                    frame_count: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    replace_existing: Ok(Default::default()),
+                    tone: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateScriptRequest {
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn frame_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_count: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::GenerateScriptRequestPrompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn replace_existing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.replace_existing = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for replace_existing: {e}")
+                });
+                self
+            }
+            pub fn tone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tone = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tone: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateScriptRequest> for super::GenerateScriptRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateScriptRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration_seconds: value.duration_seconds?,
+                    frame_count: value.frame_count?,
+                    prompt: value.prompt?,
+                    replace_existing: value.replace_existing?,
+                    tone: value.tone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateScriptRequest> for GenerateScriptRequest {
+            fn from(value: super::GenerateScriptRequest) -> Self {
+                Self {
+                    duration_seconds: Ok(value.duration_seconds),
+                    frame_count: Ok(value.frame_count),
+                    prompt: Ok(value.prompt),
+                    replace_existing: Ok(value.replace_existing),
+                    tone: Ok(value.tone),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateSfxRequest {
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            frame_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<super::GenerateSfxRequestPrompt, ::std::string::String>,
+            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for GenerateSfxRequest {
+            fn default() -> Self {
+                Self {
+                    duration_seconds: Ok(Default::default()),
+                    frame_id: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    start_seconds: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateSfxRequest {
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::GenerateSfxRequestPrompt>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn start_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_seconds = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateSfxRequest> for super::GenerateSfxRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateSfxRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration_seconds: value.duration_seconds?,
+                    frame_id: value.frame_id?,
+                    prompt: value.prompt?,
+                    start_seconds: value.start_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateSfxRequest> for GenerateSfxRequest {
+            fn from(value: super::GenerateSfxRequest) -> Self {
+                Self {
+                    duration_seconds: Ok(value.duration_seconds),
+                    frame_id: Ok(value.frame_id),
+                    prompt: Ok(value.prompt),
+                    start_seconds: Ok(value.start_seconds),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateVideoRequest {
+            camera_motion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            model: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<super::GenerateVideoRequestPrompt>,
+                ::std::string::String,
+            >,
+            resolution: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateVideoRequest {
+            fn default() -> Self {
+                Self {
+                    camera_motion: Ok(Default::default()),
+                    duration_seconds: Ok(Default::default()),
+                    model: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    resolution: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateVideoRequest {
+            pub fn camera_motion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.camera_motion = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                self
+            }
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::GenerateVideoRequestPrompt>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                self
+            }
+            pub fn resolution<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolution = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for resolution: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateVideoRequest> for super::GenerateVideoRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateVideoRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    camera_motion: value.camera_motion?,
+                    duration_seconds: value.duration_seconds?,
+                    model: value.model?,
+                    prompt: value.prompt?,
+                    resolution: value.resolution?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateVideoRequest> for GenerateVideoRequest {
+            fn from(value: super::GenerateVideoRequest) -> Self {
+                Self {
+                    camera_motion: Ok(value.camera_motion),
+                    duration_seconds: Ok(value.duration_seconds),
+                    model: Ok(value.model),
+                    prompt: Ok(value.prompt),
+                    resolution: Ok(value.resolution),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateVoiceoverRequest {
+            frame_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            text: ::std::result::Result<super::GenerateVoiceoverRequestText, ::std::string::String>,
+            voice_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for GenerateVoiceoverRequest {
+            fn default() -> Self {
+                Self {
+                    frame_id: Ok(Default::default()),
+                    start_seconds: Ok(Default::default()),
+                    text: Err("no value supplied for text".to_string()),
+                    voice_id: Err("no value supplied for voice_id".to_string()),
+                }
+            }
+        }
+        impl GenerateVoiceoverRequest {
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn start_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_seconds = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::GenerateVoiceoverRequestText>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for voice_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateVoiceoverRequest> for super::GenerateVoiceoverRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateVoiceoverRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_id: value.frame_id?,
+                    start_seconds: value.start_seconds?,
+                    text: value.text?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateVoiceoverRequest> for GenerateVoiceoverRequest {
+            fn from(value: super::GenerateVoiceoverRequest) -> Self {
+                Self {
+                    frame_id: Ok(value.frame_id),
+                    start_seconds: Ok(value.start_seconds),
+                    text: Ok(value.text),
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerationJob {
+            audio_track_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            completed_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            credits_charged:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            frame_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            progress: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            result: ::std::result::Result<
+                ::std::option::Option<super::JobResult>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::JobStatus, ::std::string::String>,
+            type_: ::std::result::Result<super::JobType, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerationJob {
+            fn default() -> Self {
+                Self {
+                    audio_track_id: Ok(Default::default()),
+                    completed_at: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    credits_charged: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    frame_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    progress: Ok(Default::default()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    result: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl GenerationJob {
+            pub fn audio_track_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_track_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for audio_track_id: {e}")
+                });
+                self
+            }
+            pub fn completed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn credits_charged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.credits_charged = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for credits_charged: {e}")
+                });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JobResult>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for result: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerationJob> for super::GenerationJob {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerationJob,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_track_id: value.audio_track_id?,
+                    completed_at: value.completed_at?,
+                    created_at: value.created_at?,
+                    credits_charged: value.credits_charged?,
+                    error: value.error?,
+                    frame_id: value.frame_id?,
+                    id: value.id?,
+                    progress: value.progress?,
+                    project_id: value.project_id?,
+                    result: value.result?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerationJob> for GenerationJob {
+            fn from(value: super::GenerationJob) -> Self {
+                Self {
+                    audio_track_id: Ok(value.audio_track_id),
+                    completed_at: Ok(value.completed_at),
+                    created_at: Ok(value.created_at),
+                    credits_charged: Ok(value.credits_charged),
+                    error: Ok(value.error),
+                    frame_id: Ok(value.frame_id),
+                    id: Ok(value.id),
+                    progress: Ok(value.progress),
+                    project_id: Ok(value.project_id),
+                    result: Ok(value.result),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerationJobArrayResponse {
+            data:
+                ::std::result::Result<::std::vec::Vec<super::GenerationJob>, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for GenerationJobArrayResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl GenerationJobArrayResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::GenerationJob>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerationJobArrayResponse> for super::GenerationJobArrayResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerationJobArrayResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerationJobArrayResponse> for GenerationJobArrayResponse {
+            fn from(value: super::GenerationJobArrayResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerationJobListResponse {
+            data:
+                ::std::result::Result<::std::vec::Vec<super::GenerationJob>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for GenerationJobListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl GenerationJobListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::GenerationJob>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerationJobListResponse> for super::GenerationJobListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerationJobListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerationJobListResponse> for GenerationJobListResponse {
+            fn from(value: super::GenerationJobListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerationJobResponse {
+            data: ::std::result::Result<super::GenerationJob, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for GenerationJobResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl GenerationJobResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::GenerationJob>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerationJobResponse> for super::GenerationJobResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerationJobResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerationJobResponse> for GenerationJobResponse {
+            fn from(value: super::GenerationJobResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Invite {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            expires_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+            status: ::std::result::Result<super::InviteStatus, ::std::string::String>,
+            team_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Invite {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    email: Err("no value supplied for email".to_string()),
+                    expires_at: Err("no value supplied for expires_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    team_id: Err("no value supplied for team_id".to_string()),
+                }
+            }
+        }
+        impl Invite {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self
+            }
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for expires_at: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::InviteStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn team_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Invite> for super::Invite {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Invite,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    email: value.email?,
+                    expires_at: value.expires_at?,
+                    id: value.id?,
+                    role: value.role?,
+                    status: value.status?,
+                    team_id: value.team_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Invite> for Invite {
+            fn from(value: super::Invite) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    email: Ok(value.email),
+                    expires_at: Ok(value.expires_at),
+                    id: Ok(value.id),
+                    role: Ok(value.role),
+                    status: Ok(value.status),
+                    team_id: Ok(value.team_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InviteListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Invite>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for InviteListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl InviteListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Invite>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InviteListResponse> for super::InviteListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InviteListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InviteListResponse> for InviteListResponse {
+            fn from(value: super::InviteListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct InviteResponse {
+            data: ::std::result::Result<super::Invite, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for InviteResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl InviteResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Invite>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<InviteResponse> for super::InviteResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: InviteResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::InviteResponse> for InviteResponse {
+            fn from(value: super::InviteResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobResult {
+            asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            audio_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            version_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobResult {
+            fn default() -> Self {
+                Self {
+                    asset_id: Ok(Default::default()),
+                    audio_url: Ok(Default::default()),
+                    image_url: Ok(Default::default()),
+                    version_id: Ok(Default::default()),
+                    video_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobResult {
+            pub fn asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for asset_id: {e}"));
+                self
+            }
+            pub fn audio_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for audio_url: {e}"));
+                self
+            }
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                self
+            }
+            pub fn version_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for version_id: {e}"));
+                self
+            }
+            pub fn video_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for video_url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobResult> for super::JobResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_id: value.asset_id?,
+                    audio_url: value.audio_url?,
+                    image_url: value.image_url?,
+                    version_id: value.version_id?,
+                    video_url: value.video_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobResult> for JobResult {
+            fn from(value: super::JobResult) -> Self {
+                Self {
+                    asset_id: Ok(value.asset_id),
+                    audio_url: Ok(value.audio_url),
+                    image_url: Ok(value.image_url),
+                    version_id: Ok(value.version_id),
+                    video_url: Ok(value.video_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LipSyncRequest {
+            audio_asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            audio_track_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<super::LipSyncRequestText>,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LipSyncRequest {
+            fn default() -> Self {
+                Self {
+                    audio_asset_id: Ok(Default::default()),
+                    audio_track_id: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                    voice_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl LipSyncRequest {
+            pub fn audio_asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_asset_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for audio_asset_id: {e}")
+                });
+                self
+            }
+            pub fn audio_track_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.audio_track_id = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for audio_track_id: {e}")
+                });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::LipSyncRequestText>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self
+            }
+            pub fn voice_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.voice_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for voice_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LipSyncRequest> for super::LipSyncRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LipSyncRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    audio_asset_id: value.audio_asset_id?,
+                    audio_track_id: value.audio_track_id?,
+                    text: value.text?,
+                    voice_id: value.voice_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LipSyncRequest> for LipSyncRequest {
+            fn from(value: super::LipSyncRequest) -> Self {
+                Self {
+                    audio_asset_id: Ok(value.audio_asset_id),
+                    audio_track_id: Ok(value.audio_track_id),
+                    text: Ok(value.text),
+                    voice_id: Ok(value.voice_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MultiShotRequest {
+            character_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            frame_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            style: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MultiShotRequest {
+            fn default() -> Self {
+                Self {
+                    character_asset_ids: Ok(Default::default()),
+                    frame_ids: Ok(Default::default()),
+                    style: Ok(Default::default()),
+                }
+            }
+        }
+        impl MultiShotRequest {
+            pub fn character_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.character_asset_ids = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for character_asset_ids: {e}")
+                });
+                self
+            }
+            pub fn frame_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_ids = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_ids: {e}"));
+                self
+            }
+            pub fn style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MultiShotRequest> for super::MultiShotRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MultiShotRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    character_asset_ids: value.character_asset_ids?,
+                    frame_ids: value.frame_ids?,
+                    style: value.style?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MultiShotRequest> for MultiShotRequest {
+            fn from(value: super::MultiShotRequest) -> Self {
+                Self {
+                    character_asset_ids: Ok(value.character_asset_ids),
+                    frame_ids: Ok(value.frame_ids),
+                    style: Ok(value.style),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Pagination {
+            limit: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
+            page: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
+            total: ::std::result::Result<i32, ::std::string::String>,
+            total_pages: ::std::result::Result<i32, ::std::string::String>,
+        }
+        impl ::std::default::Default for Pagination {
+            fn default() -> Self {
+                Self {
+                    limit: Err("no value supplied for limit".to_string()),
+                    page: Err("no value supplied for page".to_string()),
+                    total: Err("no value supplied for total".to_string()),
+                    total_pages: Err("no value supplied for total_pages".to_string()),
+                }
+            }
+        }
+        impl Pagination {
+            pub fn limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limit = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for page: {e}"));
+                self
+            }
+            pub fn total<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for total: {e}"));
+                self
+            }
+            pub fn total_pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_pages = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for total_pages: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Pagination> for super::Pagination {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Pagination,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    limit: value.limit?,
+                    page: value.page?,
+                    total: value.total?,
+                    total_pages: value.total_pages?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Pagination> for Pagination {
+            fn from(value: super::Pagination) -> Self {
+                Self {
+                    limit: Ok(value.limit),
+                    page: Ok(value.page),
+                    total: Ok(value.total),
+                    total_pages: Ok(value.total_pages),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Person {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Person {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl Person {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Person> for super::Person {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Person,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Person> for Person {
+            fn from(value: super::Person) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Project {
+            aspect_ratio: ::std::result::Result<super::AspectRatio, ::std::string::String>,
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -188,20 +8043,58 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            frame_count: ::std::result::Result<i32, ::std::string::String>,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            script: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            style: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            team_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            thumbnail_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Project {
             fn default() -> Self {
                 Self {
+                    aspect_ratio: Err("no value supplied for aspect_ratio".to_string()),
                     created_at: Err("no value supplied for created_at".to_string()),
                     description: Ok(Default::default()),
+                    frame_count: Err("no value supplied for frame_count".to_string()),
                     id: Err("no value supplied for id".to_string()),
                     name: Err("no value supplied for name".to_string()),
+                    script: Ok(Default::default()),
+                    style: Ok(Default::default()),
+                    team_id: Ok(Default::default()),
+                    thumbnail_url: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
                 }
             }
         }
         impl Project {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AspectRatio>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for aspect_ratio: {e}"));
+                self
+            }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -220,6 +8113,16 @@ pub mod types {
                 self.description = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn frame_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_count: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -242,6 +8145,56 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for name: {e}"));
                 self
             }
+            pub fn script<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.script = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                self
+            }
+            pub fn style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                self
+            }
+            pub fn team_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                self
+            }
+            pub fn thumbnail_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thumbnail_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for thumbnail_url: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
         }
         impl ::std::convert::TryFrom<Project> for super::Project {
             type Error = super::error::ConversionError;
@@ -249,32 +8202,48 @@ pub mod types {
                 value: Project,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
                     created_at: value.created_at?,
                     description: value.description?,
+                    frame_count: value.frame_count?,
                     id: value.id?,
                     name: value.name?,
+                    script: value.script?,
+                    style: value.style?,
+                    team_id: value.team_id?,
+                    thumbnail_url: value.thumbnail_url?,
+                    updated_at: value.updated_at?,
                 })
             }
         }
         impl ::std::convert::From<super::Project> for Project {
             fn from(value: super::Project) -> Self {
                 Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
                     created_at: Ok(value.created_at),
                     description: Ok(value.description),
+                    frame_count: Ok(value.frame_count),
                     id: Ok(value.id),
                     name: Ok(value.name),
+                    script: Ok(value.script),
+                    style: Ok(value.style),
+                    team_id: Ok(value.team_id),
+                    thumbnail_url: Ok(value.thumbnail_url),
+                    updated_at: Ok(value.updated_at),
                 }
             }
         }
         #[derive(Clone, Debug)]
         pub struct ProjectListResponse {
             data: ::std::result::Result<::std::vec::Vec<super::Project>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
         impl ::std::default::Default for ProjectListResponse {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
                     success: Err("no value supplied for success".to_string()),
                 }
             }
@@ -288,6 +8257,16 @@ pub mod types {
                 self.data = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -308,6 +8287,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     data: value.data?,
+                    pagination: value.pagination?,
                     success: value.success?,
                 })
             }
@@ -316,6 +8296,7 @@ pub mod types {
             fn from(value: super::ProjectListResponse) -> Self {
                 Self {
                     data: Ok(value.data),
+                    pagination: Ok(value.pagination),
                     success: Ok(value.success),
                 }
             }
@@ -374,6 +8355,2179 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct Render {
+            codec: ::std::result::Result<super::RenderCodec, ::std::string::String>,
+            completed_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            fps: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
+            height: ::std::result::Result<i32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            output_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            progress: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<super::JobStatus, ::std::string::String>,
+            width: ::std::result::Result<i32, ::std::string::String>,
+        }
+        impl ::std::default::Default for Render {
+            fn default() -> Self {
+                Self {
+                    codec: Err("no value supplied for codec".to_string()),
+                    completed_at: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    error: Ok(Default::default()),
+                    fps: Err("no value supplied for fps".to_string()),
+                    height: Err("no value supplied for height".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    output_url: Ok(Default::default()),
+                    progress: Ok(Default::default()),
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    width: Err("no value supplied for width".to_string()),
+                }
+            }
+        }
+        impl Render {
+            pub fn codec<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::RenderCodec>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.codec = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for codec: {e}"));
+                self
+            }
+            pub fn completed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.completed_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self
+            }
+            pub fn fps<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::num::NonZeroU32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fps = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for fps: {e}"));
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for height: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn output_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for output_url: {e}"));
+                self
+            }
+            pub fn progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for width: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Render> for super::Render {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Render,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    codec: value.codec?,
+                    completed_at: value.completed_at?,
+                    created_at: value.created_at?,
+                    error: value.error?,
+                    fps: value.fps?,
+                    height: value.height?,
+                    id: value.id?,
+                    output_url: value.output_url?,
+                    progress: value.progress?,
+                    project_id: value.project_id?,
+                    status: value.status?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Render> for Render {
+            fn from(value: super::Render) -> Self {
+                Self {
+                    codec: Ok(value.codec),
+                    completed_at: Ok(value.completed_at),
+                    created_at: Ok(value.created_at),
+                    error: Ok(value.error),
+                    fps: Ok(value.fps),
+                    height: Ok(value.height),
+                    id: Ok(value.id),
+                    output_url: Ok(value.output_url),
+                    progress: Ok(value.progress),
+                    project_id: Ok(value.project_id),
+                    status: Ok(value.status),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RenderResponse {
+            data: ::std::result::Result<super::Render, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for RenderResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl RenderResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Render>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RenderResponse> for super::RenderResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RenderResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RenderResponse> for RenderResponse {
+            fn from(value: super::RenderResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReorderFramesRequest {
+            frame_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReorderFramesRequest {
+            fn default() -> Self {
+                Self {
+                    frame_ids: Err("no value supplied for frame_ids".to_string()),
+                }
+            }
+        }
+        impl ReorderFramesRequest {
+            pub fn frame_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_ids = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_ids: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReorderFramesRequest> for super::ReorderFramesRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReorderFramesRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frame_ids: value.frame_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReorderFramesRequest> for ReorderFramesRequest {
+            fn from(value: super::ReorderFramesRequest) -> Self {
+                Self {
+                    frame_ids: Ok(value.frame_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Review {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            decision: ::std::result::Result<super::ReviewDecision, ::std::string::String>,
+            frame_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            note: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reviewer: ::std::result::Result<super::Person, ::std::string::String>,
+        }
+        impl ::std::default::Default for Review {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    decision: Err("no value supplied for decision".to_string()),
+                    frame_id: Err("no value supplied for frame_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    note: Ok(Default::default()),
+                    reviewer: Err("no value supplied for reviewer".to_string()),
+                }
+            }
+        }
+        impl Review {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn decision<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ReviewDecision>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.decision = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for decision: {e}"));
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn note<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.note = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for note: {e}"));
+                self
+            }
+            pub fn reviewer<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Person>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reviewer = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for reviewer: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Review> for super::Review {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Review,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    decision: value.decision?,
+                    frame_id: value.frame_id?,
+                    id: value.id?,
+                    note: value.note?,
+                    reviewer: value.reviewer?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Review> for Review {
+            fn from(value: super::Review) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    decision: Ok(value.decision),
+                    frame_id: Ok(value.frame_id),
+                    id: Ok(value.id),
+                    note: Ok(value.note),
+                    reviewer: Ok(value.reviewer),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReviewListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Review>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReviewListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ReviewListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Review>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReviewListResponse> for super::ReviewListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReviewListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReviewListResponse> for ReviewListResponse {
+            fn from(value: super::ReviewListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReviewResponse {
+            data: ::std::result::Result<super::Review, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ReviewResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ReviewResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Review>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReviewResponse> for super::ReviewResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReviewResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReviewResponse> for ReviewResponse {
+            fn from(value: super::ReviewResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Script {
+            frames: ::std::result::Result<::std::vec::Vec<super::Frame>, ::std::string::String>,
+            text: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Script {
+            fn default() -> Self {
+                Self {
+                    frames: Err("no value supplied for frames".to_string()),
+                    text: Err("no value supplied for text".to_string()),
+                }
+            }
+        }
+        impl Script {
+            pub fn frames<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Frame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frames = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frames: {e}"));
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Script> for super::Script {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Script,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    frames: value.frames?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Script> for Script {
+            fn from(value: super::Script) -> Self {
+                Self {
+                    frames: Ok(value.frames),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ScriptResponse {
+            data: ::std::result::Result<super::Script, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ScriptResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ScriptResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Script>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScriptResponse> for super::ScriptResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScriptResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScriptResponse> for ScriptResponse {
+            fn from(value: super::ScriptResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShareLink {
+            access: ::std::result::Result<super::ShareAccess, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            expires_at: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ShareLink {
+            fn default() -> Self {
+                Self {
+                    access: Err("no value supplied for access".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    expires_at: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl ShareLink {
+            pub fn access<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ShareAccess>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for access: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for expires_at: {e}"));
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for token: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShareLink> for super::ShareLink {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShareLink,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access: value.access?,
+                    created_at: value.created_at?,
+                    expires_at: value.expires_at?,
+                    token: value.token?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShareLink> for ShareLink {
+            fn from(value: super::ShareLink) -> Self {
+                Self {
+                    access: Ok(value.access),
+                    created_at: Ok(value.created_at),
+                    expires_at: Ok(value.expires_at),
+                    token: Ok(value.token),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ShareLinkResponse {
+            data: ::std::result::Result<super::ShareLink, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ShareLinkResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl ShareLinkResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ShareLink>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ShareLinkResponse> for super::ShareLinkResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ShareLinkResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ShareLinkResponse> for ShareLinkResponse {
+            fn from(value: super::ShareLinkResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Team {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            member_count: ::std::result::Result<i32, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Team {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    member_count: Err("no value supplied for member_count".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner_id: Err("no value supplied for owner_id".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl Team {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn member_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.member_count = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for member_count: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for owner_id: {e}"));
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Team> for super::Team {
+            type Error = super::error::ConversionError;
+            fn try_from(value: Team) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    member_count: value.member_count?,
+                    name: value.name?,
+                    owner_id: value.owner_id?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Team> for Team {
+            fn from(value: super::Team) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    member_count: Ok(value.member_count),
+                    name: Ok(value.name),
+                    owner_id: Ok(value.owner_id),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Team>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl TeamListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Team>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamListResponse> for super::TeamListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamListResponse> for TeamListResponse {
+            fn from(value: super::TeamListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamMember {
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            joined_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamMember {
+            fn default() -> Self {
+                Self {
+                    email: Err("no value supplied for email".to_string()),
+                    joined_at: Err("no value supplied for joined_at".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl TeamMember {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self
+            }
+            pub fn joined_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.joined_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for joined_at: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for user_id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamMember> for super::TeamMember {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamMember,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    joined_at: value.joined_at?,
+                    name: value.name?,
+                    role: value.role?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamMember> for TeamMember {
+            fn from(value: super::TeamMember) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    joined_at: Ok(value.joined_at),
+                    name: Ok(value.name),
+                    role: Ok(value.role),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamMemberListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::TeamMember>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamMemberListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl TeamMemberListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamMember>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamMemberListResponse> for super::TeamMemberListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamMemberListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamMemberListResponse> for TeamMemberListResponse {
+            fn from(value: super::TeamMemberListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamMemberResponse {
+            data: ::std::result::Result<super::TeamMember, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamMemberResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl TeamMemberResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamMember>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamMemberResponse> for super::TeamMemberResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamMemberResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamMemberResponse> for TeamMemberResponse {
+            fn from(value: super::TeamMemberResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamResponse {
+            data: ::std::result::Result<super::Team, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl TeamResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Team>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamResponse> for super::TeamResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamResponse> for TeamResponse {
+            fn from(value: super::TeamResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateAssetRequest {
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateAssetRequestName>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tags: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateAssetRequest {
+            fn default() -> Self {
+                Self {
+                    name: Ok(Default::default()),
+                    project_id: Ok(Default::default()),
+                    tags: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateAssetRequest {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateAssetRequestName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                self
+            }
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for tags: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateAssetRequest> for super::UpdateAssetRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateAssetRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    name: value.name?,
+                    project_id: value.project_id?,
+                    tags: value.tags?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateAssetRequest> for UpdateAssetRequest {
+            fn from(value: super::UpdateAssetRequest) -> Self {
+                Self {
+                    name: Ok(value.name),
+                    project_id: Ok(value.project_id),
+                    tags: Ok(value.tags),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateAudioTrackRequest {
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            frame_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateAudioTrackRequestName>,
+                ::std::string::String,
+            >,
+            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            volume: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdateAudioTrackRequest {
+            fn default() -> Self {
+                Self {
+                    duration_seconds: Ok(Default::default()),
+                    frame_id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    start_seconds: Ok(Default::default()),
+                    volume: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateAudioTrackRequest {
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn frame_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.frame_id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                        ::std::option::Option<super::UpdateAudioTrackRequestName>,
+                    >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn start_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_seconds = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                self
+            }
+            pub fn volume<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.volume = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for volume: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateAudioTrackRequest> for super::UpdateAudioTrackRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateAudioTrackRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    duration_seconds: value.duration_seconds?,
+                    frame_id: value.frame_id?,
+                    name: value.name?,
+                    start_seconds: value.start_seconds?,
+                    volume: value.volume?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateAudioTrackRequest> for UpdateAudioTrackRequest {
+            fn from(value: super::UpdateAudioTrackRequest) -> Self {
+                Self {
+                    duration_seconds: Ok(value.duration_seconds),
+                    frame_id: Ok(value.frame_id),
+                    name: Ok(value.name),
+                    start_seconds: Ok(value.start_seconds),
+                    volume: Ok(value.volume),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateCommentRequest {
+            body: ::std::result::Result<
+                ::std::option::Option<super::UpdateCommentRequestBody>,
+                ::std::string::String,
+            >,
+            resolved: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdateCommentRequest {
+            fn default() -> Self {
+                Self {
+                    body: Ok(Default::default()),
+                    resolved: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateCommentRequest {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateCommentRequestBody>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for body: {e}"));
+                self
+            }
+            pub fn resolved<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resolved = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for resolved: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateCommentRequest> for super::UpdateCommentRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateCommentRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    body: value.body?,
+                    resolved: value.resolved?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateCommentRequest> for UpdateCommentRequest {
+            fn from(value: super::UpdateCommentRequest) -> Self {
+                Self {
+                    body: Ok(value.body),
+                    resolved: Ok(value.resolved),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateFrameRequest {
+            camera_motion: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            duration_seconds:
+                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            image_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            script: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            shot_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            video_prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateFrameRequest {
+            fn default() -> Self {
+                Self {
+                    camera_motion: Ok(Default::default()),
+                    duration_seconds: Ok(Default::default()),
+                    image_prompt: Ok(Default::default()),
+                    script: Ok(Default::default()),
+                    shot_type: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    video_prompt: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateFrameRequest {
+            pub fn camera_motion<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.camera_motion = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                self
+            }
+            pub fn duration_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration_seconds = value.try_into().map_err(|e| {
+                    format!("error converting supplied value for duration_seconds: {e}")
+                });
+                self
+            }
+            pub fn image_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for image_prompt: {e}"));
+                self
+            }
+            pub fn script<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.script = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                self
+            }
+            pub fn shot_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shot_type = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for shot_type: {e}"));
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                self
+            }
+            pub fn video_prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.video_prompt = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for video_prompt: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateFrameRequest> for super::UpdateFrameRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateFrameRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    camera_motion: value.camera_motion?,
+                    duration_seconds: value.duration_seconds?,
+                    image_prompt: value.image_prompt?,
+                    script: value.script?,
+                    shot_type: value.shot_type?,
+                    title: value.title?,
+                    video_prompt: value.video_prompt?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateFrameRequest> for UpdateFrameRequest {
+            fn from(value: super::UpdateFrameRequest) -> Self {
+                Self {
+                    camera_motion: Ok(value.camera_motion),
+                    duration_seconds: Ok(value.duration_seconds),
+                    image_prompt: Ok(value.image_prompt),
+                    script: Ok(value.script),
+                    shot_type: Ok(value.shot_type),
+                    title: Ok(value.title),
+                    video_prompt: Ok(value.video_prompt),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateProjectRequest {
+            aspect_ratio: ::std::result::Result<
+                ::std::option::Option<super::AspectRatio>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateProjectRequestName>,
+                ::std::string::String,
+            >,
+            script: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            style: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateProjectRequest {
+            fn default() -> Self {
+                Self {
+                    aspect_ratio: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    script: Ok(Default::default()),
+                    style: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateProjectRequest {
+            pub fn aspect_ratio<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AspectRatio>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aspect_ratio = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for aspect_ratio: {e}"));
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateProjectRequestName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn script<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.script = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                self
+            }
+            pub fn style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.style = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateProjectRequest> for super::UpdateProjectRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateProjectRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aspect_ratio: value.aspect_ratio?,
+                    description: value.description?,
+                    name: value.name?,
+                    script: value.script?,
+                    style: value.style?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateProjectRequest> for UpdateProjectRequest {
+            fn from(value: super::UpdateProjectRequest) -> Self {
+                Self {
+                    aspect_ratio: Ok(value.aspect_ratio),
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    script: Ok(value.script),
+                    style: Ok(value.style),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateTeamMemberRequest {
+            role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+        }
+        impl ::std::default::Default for UpdateTeamMemberRequest {
+            fn default() -> Self {
+                Self {
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl UpdateTeamMemberRequest {
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateTeamMemberRequest> for super::UpdateTeamMemberRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateTeamMemberRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { role: value.role? })
+            }
+        }
+        impl ::std::convert::From<super::UpdateTeamMemberRequest> for UpdateTeamMemberRequest {
+            fn from(value: super::UpdateTeamMemberRequest) -> Self {
+                Self {
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateTeamRequest {
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateTeamRequestName>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateTeamRequest {
+            fn default() -> Self {
+                Self {
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateTeamRequest {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateTeamRequestName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateTeamRequest> for super::UpdateTeamRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateTeamRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+        impl ::std::convert::From<super::UpdateTeamRequest> for UpdateTeamRequest {
+            fn from(value: super::UpdateTeamRequest) -> Self {
+                Self {
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateVoiceRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateVoiceRequestName>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateVoiceRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    language: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateVoiceRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for language: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::UpdateVoiceRequestName>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateVoiceRequest> for super::UpdateVoiceRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateVoiceRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    language: value.language?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateVoiceRequest> for UpdateVoiceRequest {
+            fn from(value: super::UpdateVoiceRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    language: Ok(value.language),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Voice {
+            category: ::std::result::Result<super::VoiceCategory, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            preview_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Voice {
+            fn default() -> Self {
+                Self {
+                    category: Err("no value supplied for category".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    description: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    language: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    preview_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl Voice {
+            pub fn category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::VoiceCategory>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for category: {e}"));
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for language: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self
+            }
+            pub fn preview_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview_url = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for preview_url: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Voice> for super::Voice {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Voice,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category: value.category?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    id: value.id?,
+                    language: value.language?,
+                    name: value.name?,
+                    preview_url: value.preview_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Voice> for Voice {
+            fn from(value: super::Voice) -> Self {
+                Self {
+                    category: Ok(value.category),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    language: Ok(value.language),
+                    name: Ok(value.name),
+                    preview_url: Ok(value.preview_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VoiceListResponse {
+            data: ::std::result::Result<::std::vec::Vec<super::Voice>, ::std::string::String>,
+            pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for VoiceListResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    pagination: Err("no value supplied for pagination".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl VoiceListResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Voice>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Pagination>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VoiceListResponse> for super::VoiceListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VoiceListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    pagination: value.pagination?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VoiceListResponse> for VoiceListResponse {
+            fn from(value: super::VoiceListResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    pagination: Ok(value.pagination),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VoiceResponse {
+            data: ::std::result::Result<super::Voice, ::std::string::String>,
+            success: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for VoiceResponse {
+            fn default() -> Self {
+                Self {
+                    data: Err("no value supplied for data".to_string()),
+                    success: Err("no value supplied for success".to_string()),
+                }
+            }
+        }
+        impl VoiceResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Voice>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VoiceResponse> for super::VoiceResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VoiceResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VoiceResponse> for VoiceResponse {
+            fn from(value: super::VoiceResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    success: Ok(value.success),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -404,6 +10558,42 @@ pub mod types {
 }
 #[derive(Clone, Debug)]
 /**Client for Studio API
+
+Studio's public API: create storyboard projects, generate AI images, videos, voiceovers and
+sound effects for their frames, manage audio, assets, teams and voices, and export the result.
+
+## Authentication
+Send an API key in the `X-API-Key` header (`X-API-Key: sk_live_...`), or a user token as
+`Authorization: Bearer ...`. Every operation accepts both, except those marked
+`x-studio-bearer-only`, which answer an API key with 403 "endpoint not available via API key".
+
+## Scopes
+An API key may be restricted to scopes; `*` grants all. Each operation names the scope it needs
+in `x-studio-scope`; a key without it gets 403 "API key missing required scope: <scope>".
+`projects` (projects, script generation, sharing), `frames` (frames, versions, comments, reviews,
+generation job polling), `image_generation`, `video_generation`, `audio` (tracks, voice and SFX
+generation), `export` (exports, Remotion renders), `teams`, `assets`, `voices`.
+
+## Paid operations
+Operations marked `x-studio-paid` need an active subscription or wallet balance and answer 402
+otherwise.
+
+## Asynchronous work
+Generation, export and render operations answer 202 with a job, export or render whose `status`
+moves from `queued` through `processing` to `completed`, `failed` or `canceled`; poll
+`get_generation_job`, `get_export` or `get_render` until it is terminal.
+
+## Rate limits
+60 requests per minute per API key, 120 per minute per bearer user. Responses carry
+`X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds); a 429 also
+carries `Retry-After` (seconds). Wait and retry with exponential backoff.
+
+## Responses
+Success bodies are `{"success": true, "data": ...}`; lists add `pagination`
+(`page`, `limit`, `total`, `total_pages`) and accept `page` (from 1) and `limit` (1-100, default 20).
+Error bodies are `{"success": false, "message": "..."}`; a 422 may add `errors` (field -> messages).
+Ids are opaque strings; timestamps are RFC 3339.
+
 
 Version: 1.0.0*/
 pub struct Client {
@@ -470,20 +10660,34 @@ const _: () = {
     }
 };
 impl Client {
-    /**Sends a `GET` request to `/projects`
+    /**List projects
 
+    Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
+
+    Sends a `GET` request to `/projects`
+
+    Arguments:
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    - `search`: Only projects whose name or description contains this text (case-insensitive).
+    - `team_id`: Only projects owned by this team.
     ```ignore
     let response = client.list_projects()
         .limit(limit)
         .page(page)
         .search(search)
+        .team_id(team_id)
         .send()
         .await;
     ```*/
     pub fn list_projects(&self) -> builder::ListProjects<'_> {
         builder::ListProjects::new(self)
     }
-    /**Sends a `POST` request to `/projects`
+    /**Create a project
+
+    Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
+
+    Sends a `POST` request to `/projects`
 
     ```ignore
     let response = client.create_project()
@@ -494,21 +10698,14 @@ impl Client {
     pub fn create_project(&self) -> builder::CreateProject<'_> {
         builder::CreateProject::new(self)
     }
-    /**Sends a `POST` request to `/assets`
+    /**Get a project
 
-    ```ignore
-    let response = client.upload_asset()
-        .filename(filename)
-        .tags(tags)
-        .body(body)
-        .send()
-        .await;
-    ```*/
-    pub fn upload_asset(&self) -> builder::UploadAsset<'_> {
-        builder::UploadAsset::new(self)
-    }
-    /**Sends a `GET` request to `/projects/{project_id}`
+    Returns one project, including its script and frame count.
 
+    Sends a `GET` request to `/projects/{project_id}`
+
+    Arguments:
+    - `project_id`: Project id.
     ```ignore
     let response = client.get_project()
         .project_id(project_id)
@@ -517,6 +10714,1211 @@ impl Client {
     ```*/
     pub fn get_project(&self) -> builder::GetProject<'_> {
         builder::GetProject::new(self)
+    }
+    /**Delete a project
+
+    Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
+
+    Sends a `DELETE` request to `/projects/{project_id}`
+
+    Arguments:
+    - `project_id`: Project id.
+    ```ignore
+    let response = client.delete_project()
+        .project_id(project_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_project(&self) -> builder::DeleteProject<'_> {
+        builder::DeleteProject::new(self)
+    }
+    /**Update a project
+
+    Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
+
+    Sends a `PATCH` request to `/projects/{project_id}`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.update_project()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_project(&self) -> builder::UpdateProject<'_> {
+        builder::UpdateProject::new(self)
+    }
+    /**Duplicate a project
+
+    Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
+
+    Sends a `POST` request to `/projects/{project_id}/duplicate`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.duplicate_project()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn duplicate_project(&self) -> builder::DuplicateProject<'_> {
+        builder::DuplicateProject::new(self)
+    }
+    /**Generate a script with AI
+
+    Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/projects/{project_id}/script/generate`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.generate_script()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn generate_script(&self) -> builder::GenerateScript<'_> {
+        builder::GenerateScript::new(self)
+    }
+    /**Get the share link
+
+    Returns the project's current share link, or 404 when the project has none.
+
+    Sends a `GET` request to `/projects/{project_id}/share`
+
+    Arguments:
+    - `project_id`: Project id.
+    ```ignore
+    let response = client.get_share_link()
+        .project_id(project_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_share_link(&self) -> builder::GetShareLink<'_> {
+        builder::GetShareLink::new(self)
+    }
+    /**Create a share link
+
+    Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
+
+    Sends a `POST` request to `/projects/{project_id}/share`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.create_share_link()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_share_link(&self) -> builder::CreateShareLink<'_> {
+        builder::CreateShareLink::new(self)
+    }
+    /**Revoke the share link
+
+    Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/projects/{project_id}/share`
+
+    Arguments:
+    - `project_id`: Project id.
+    ```ignore
+    let response = client.revoke_share_link()
+        .project_id(project_id)
+        .send()
+        .await;
+    ```*/
+    pub fn revoke_share_link(&self) -> builder::RevokeShareLink<'_> {
+        builder::RevokeShareLink::new(self)
+    }
+    /**List frames
+
+    Returns the project's frames in storyboard order (ascending `position`), one page at a time.
+
+    Sends a `GET` request to `/projects/{project_id}/frames`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_frames()
+        .project_id(project_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_frames(&self) -> builder::ListFrames<'_> {
+        builder::ListFrames::new(self)
+    }
+    /**Create a frame
+
+    Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
+
+    Sends a `POST` request to `/projects/{project_id}/frames`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.create_frame()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_frame(&self) -> builder::CreateFrame<'_> {
+        builder::CreateFrame::new(self)
+    }
+    /**Reorder frames
+
+    Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
+
+    Sends a `POST` request to `/projects/{project_id}/frames/reorder`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.reorder_frames()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn reorder_frames(&self) -> builder::ReorderFrames<'_> {
+        builder::ReorderFrames::new(self)
+    }
+    /**Get a frame
+
+    Returns one frame with its script, current image and video, and prompts.
+
+    Sends a `GET` request to `/frames/{frame_id}`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    ```ignore
+    let response = client.get_frame()
+        .frame_id(frame_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_frame(&self) -> builder::GetFrame<'_> {
+        builder::GetFrame::new(self)
+    }
+    /**Delete a frame
+
+    Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/frames/{frame_id}`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    ```ignore
+    let response = client.delete_frame()
+        .frame_id(frame_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_frame(&self) -> builder::DeleteFrame<'_> {
+        builder::DeleteFrame::new(self)
+    }
+    /**Update a frame
+
+    Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
+
+    Sends a `PATCH` request to `/frames/{frame_id}`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.update_frame()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_frame(&self) -> builder::UpdateFrame<'_> {
+        builder::UpdateFrame::new(self)
+    }
+    /**List frame versions
+
+    Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
+
+    Sends a `GET` request to `/frames/{frame_id}/versions`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_frame_versions()
+        .frame_id(frame_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_frame_versions(&self) -> builder::ListFrameVersions<'_> {
+        builder::ListFrameVersions::new(self)
+    }
+    /**Get a frame version
+
+    Returns one version of the frame.
+
+    Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `version_id`: Frame version id.
+    ```ignore
+    let response = client.get_frame_version()
+        .frame_id(frame_id)
+        .version_id(version_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_frame_version(&self) -> builder::GetFrameVersion<'_> {
+        builder::GetFrameVersion::new(self)
+    }
+    /**Restore a frame version
+
+    Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
+
+    Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `version_id`: Frame version id.
+    ```ignore
+    let response = client.restore_frame_version()
+        .frame_id(frame_id)
+        .version_id(version_id)
+        .send()
+        .await;
+    ```*/
+    pub fn restore_frame_version(&self) -> builder::RestoreFrameVersion<'_> {
+        builder::RestoreFrameVersion::new(self)
+    }
+    /**List frame comments
+
+    Returns the comments on the frame, oldest first, one page at a time.
+
+    Sends a `GET` request to `/frames/{frame_id}/comments`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_frame_comments()
+        .frame_id(frame_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_frame_comments(&self) -> builder::ListFrameComments<'_> {
+        builder::ListFrameComments::new(self)
+    }
+    /**Comment on a frame
+
+    Adds a comment to the frame, authored by the calling user. Returns the new Comment.
+
+    Sends a `POST` request to `/frames/{frame_id}/comments`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.create_frame_comment()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_frame_comment(&self) -> builder::CreateFrameComment<'_> {
+        builder::CreateFrameComment::new(self)
+    }
+    /**Delete a comment
+
+    Deletes the comment. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `comment_id`: Comment id.
+    ```ignore
+    let response = client.delete_frame_comment()
+        .frame_id(frame_id)
+        .comment_id(comment_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_frame_comment(&self) -> builder::DeleteFrameComment<'_> {
+        builder::DeleteFrameComment::new(self)
+    }
+    /**Update a comment
+
+    Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
+
+    Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `comment_id`: Comment id.
+    - `body`
+    ```ignore
+    let response = client.update_frame_comment()
+        .frame_id(frame_id)
+        .comment_id(comment_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_frame_comment(&self) -> builder::UpdateFrameComment<'_> {
+        builder::UpdateFrameComment::new(self)
+    }
+    /**List frame reviews
+
+    Returns the review decisions recorded on the frame, newest first, one page at a time.
+
+    Sends a `GET` request to `/frames/{frame_id}/reviews`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_frame_reviews()
+        .frame_id(frame_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_frame_reviews(&self) -> builder::ListFrameReviews<'_> {
+        builder::ListFrameReviews::new(self)
+    }
+    /**Review a frame
+
+    Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
+
+    Sends a `POST` request to `/frames/{frame_id}/reviews`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.create_frame_review()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_frame_review(&self) -> builder::CreateFrameReview<'_> {
+        builder::CreateFrameReview::new(self)
+    }
+    /**List generation jobs
+
+    Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
+
+    Sends a `GET` request to `/generation-jobs`
+
+    Arguments:
+    - `created_after`: Only jobs created at or after this instant (RFC 3339).
+    - `frame_id`: Only jobs of this frame.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    - `project_id`: Only jobs of this project.
+    - `status`: Only jobs in this status.
+    - `type_`: Only jobs of this type.
+    ```ignore
+    let response = client.list_generation_jobs()
+        .created_after(created_after)
+        .frame_id(frame_id)
+        .limit(limit)
+        .page(page)
+        .project_id(project_id)
+        .status(status)
+        .type_(type_)
+        .send()
+        .await;
+    ```*/
+    pub fn list_generation_jobs(&self) -> builder::ListGenerationJobs<'_> {
+        builder::ListGenerationJobs::new(self)
+    }
+    /**Get a generation job
+
+    Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
+
+    Sends a `GET` request to `/generation-jobs/{job_id}`
+
+    Arguments:
+    - `job_id`: Generation job id.
+    ```ignore
+    let response = client.get_generation_job()
+        .job_id(job_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_generation_job(&self) -> builder::GetGenerationJob<'_> {
+        builder::GetGenerationJob::new(self)
+    }
+    /**Generate a frame image
+
+    Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/frames/{frame_id}/image/generate`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.generate_frame_image()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn generate_frame_image(&self) -> builder::GenerateFrameImage<'_> {
+        builder::GenerateFrameImage::new(self)
+    }
+    /**Edit a frame image
+
+    Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/frames/{frame_id}/image/edit`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.edit_frame_image()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn edit_frame_image(&self) -> builder::EditFrameImage<'_> {
+        builder::EditFrameImage::new(self)
+    }
+    /**Generate images for several frames
+
+    Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/projects/{project_id}/multi-shot`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.generate_multi_shot()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn generate_multi_shot(&self) -> builder::GenerateMultiShot<'_> {
+        builder::GenerateMultiShot::new(self)
+    }
+    /**Generate a frame video
+
+    Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/frames/{frame_id}/video/generate`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.generate_frame_video()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn generate_frame_video(&self) -> builder::GenerateFrameVideo<'_> {
+        builder::GenerateFrameVideo::new(self)
+    }
+    /**Extend a frame video
+
+    Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/frames/{frame_id}/video/extend`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.extend_frame_video()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn extend_frame_video(&self) -> builder::ExtendFrameVideo<'_> {
+        builder::ExtendFrameVideo::new(self)
+    }
+    /**Lip-sync a frame video
+
+    Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
+
+    Arguments:
+    - `frame_id`: Frame id.
+    - `body`
+    ```ignore
+    let response = client.lip_sync_frame_video()
+        .frame_id(frame_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn lip_sync_frame_video(&self) -> builder::LipSyncFrameVideo<'_> {
+        builder::LipSyncFrameVideo::new(self)
+    }
+    /**List audio tracks
+
+    Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
+
+    Sends a `GET` request to `/projects/{project_id}/audio-tracks`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `kind`: Only tracks of this kind.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_audio_tracks()
+        .project_id(project_id)
+        .kind(kind)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_audio_tracks(&self) -> builder::ListAudioTracks<'_> {
+        builder::ListAudioTracks::new(self)
+    }
+    /**Create an audio track
+
+    Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
+
+    Sends a `POST` request to `/projects/{project_id}/audio-tracks`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.create_audio_track()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_audio_track(&self) -> builder::CreateAudioTrack<'_> {
+        builder::CreateAudioTrack::new(self)
+    }
+    /**Get an audio track
+
+    Returns one audio track.
+
+    Sends a `GET` request to `/audio-tracks/{track_id}`
+
+    Arguments:
+    - `track_id`: Audio track id.
+    ```ignore
+    let response = client.get_audio_track()
+        .track_id(track_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_audio_track(&self) -> builder::GetAudioTrack<'_> {
+        builder::GetAudioTrack::new(self)
+    }
+    /**Delete an audio track
+
+    Removes the track from the project timeline. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/audio-tracks/{track_id}`
+
+    Arguments:
+    - `track_id`: Audio track id.
+    ```ignore
+    let response = client.delete_audio_track()
+        .track_id(track_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_audio_track(&self) -> builder::DeleteAudioTrack<'_> {
+        builder::DeleteAudioTrack::new(self)
+    }
+    /**Update an audio track
+
+    Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
+
+    Sends a `PATCH` request to `/audio-tracks/{track_id}`
+
+    Arguments:
+    - `track_id`: Audio track id.
+    - `body`
+    ```ignore
+    let response = client.update_audio_track()
+        .track_id(track_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_audio_track(&self) -> builder::UpdateAudioTrack<'_> {
+        builder::UpdateAudioTrack::new(self)
+    }
+    /**Generate a voiceover
+
+    Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.generate_voiceover()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn generate_voiceover(&self) -> builder::GenerateVoiceover<'_> {
+        builder::GenerateVoiceover::new(self)
+    }
+    /**Generate a sound effect
+
+    Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/projects/{project_id}/audio/sfx`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.generate_sfx()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn generate_sfx(&self) -> builder::GenerateSfx<'_> {
+        builder::GenerateSfx::new(self)
+    }
+    /**List assets
+
+    Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
+
+    Sends a `GET` request to `/assets`
+
+    Arguments:
+    - `kind`: Only assets of this kind.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    - `project_id`: Only assets of this project.
+    - `search`: Only assets whose name or tags contain this text (case-insensitive).
+    ```ignore
+    let response = client.list_assets()
+        .kind(kind)
+        .limit(limit)
+        .page(page)
+        .project_id(project_id)
+        .search(search)
+        .send()
+        .await;
+    ```*/
+    pub fn list_assets(&self) -> builder::ListAssets<'_> {
+        builder::ListAssets::new(self)
+    }
+    /**Upload an asset
+
+    Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
+
+    Sends a `POST` request to `/assets`
+
+    Arguments:
+    - `content_type`: Media type of the file; guessed from `filename` when omitted.
+    - `filename`: File name to store the asset under, with extension.
+    - `project_id`: Project to add the asset to; library-wide when omitted.
+    - `tags`: Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
+    - `body`: The file's raw bytes.
+    ```ignore
+    let response = client.upload_asset()
+        .content_type(content_type)
+        .filename(filename)
+        .project_id(project_id)
+        .tags(tags)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn upload_asset(&self) -> builder::UploadAsset<'_> {
+        builder::UploadAsset::new(self)
+    }
+    /**Get an asset
+
+    Returns one asset with its download URL.
+
+    Sends a `GET` request to `/assets/{asset_id}`
+
+    Arguments:
+    - `asset_id`: Asset id.
+    ```ignore
+    let response = client.get_asset()
+        .asset_id(asset_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_asset(&self) -> builder::GetAsset<'_> {
+        builder::GetAsset::new(self)
+    }
+    /**Delete an asset
+
+    Deletes the asset and its stored file. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/assets/{asset_id}`
+
+    Arguments:
+    - `asset_id`: Asset id.
+    ```ignore
+    let response = client.delete_asset()
+        .asset_id(asset_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_asset(&self) -> builder::DeleteAsset<'_> {
+        builder::DeleteAsset::new(self)
+    }
+    /**Update an asset
+
+    Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
+
+    Sends a `PATCH` request to `/assets/{asset_id}`
+
+    Arguments:
+    - `asset_id`: Asset id.
+    - `body`
+    ```ignore
+    let response = client.update_asset()
+        .asset_id(asset_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_asset(&self) -> builder::UpdateAsset<'_> {
+        builder::UpdateAsset::new(self)
+    }
+    /**List exports
+
+    Returns the project's exports, newest first, one page at a time.
+
+    Sends a `GET` request to `/projects/{project_id}/exports`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_exports()
+        .project_id(project_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_exports(&self) -> builder::ListExports<'_> {
+        builder::ListExports::new(self)
+    }
+    /**Export a project
+
+    Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/projects/{project_id}/exports`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.create_export()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_export(&self) -> builder::CreateExport<'_> {
+        builder::CreateExport::new(self)
+    }
+    /**Get an export
+
+    Returns one export with its status and progress; once completed, `url` is the download link.
+
+    Sends a `GET` request to `/exports/{export_id}`
+
+    Arguments:
+    - `export_id`: Export id.
+    ```ignore
+    let response = client.get_export()
+        .export_id(export_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_export(&self) -> builder::GetExport<'_> {
+        builder::GetExport::new(self)
+    }
+    /**Render a project video
+
+    Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+
+    Sends a `POST` request to `/projects/{project_id}/renders`
+
+    Arguments:
+    - `project_id`: Project id.
+    - `body`
+    ```ignore
+    let response = client.create_render()
+        .project_id(project_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_render(&self) -> builder::CreateRender<'_> {
+        builder::CreateRender::new(self)
+    }
+    /**Get a render
+
+    Returns one render with its status and progress; once completed, `output_url` is the video.
+
+    Sends a `GET` request to `/renders/{render_id}`
+
+    Arguments:
+    - `render_id`: Render id.
+    ```ignore
+    let response = client.get_render()
+        .render_id(render_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_render(&self) -> builder::GetRender<'_> {
+        builder::GetRender::new(self)
+    }
+    /**List teams
+
+    Returns the teams the caller belongs to, one page at a time.
+
+    Sends a `GET` request to `/teams`
+
+    Arguments:
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_teams()
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_teams(&self) -> builder::ListTeams<'_> {
+        builder::ListTeams::new(self)
+    }
+    /**Create a team
+
+    Creates a team with the caller as its owner. Returns the new Team.
+
+    Sends a `POST` request to `/teams`
+
+    ```ignore
+    let response = client.create_team()
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_team(&self) -> builder::CreateTeam<'_> {
+        builder::CreateTeam::new(self)
+    }
+    /**Get a team
+
+    Returns one team.
+
+    Sends a `GET` request to `/teams/{team_id}`
+
+    Arguments:
+    - `team_id`: Team id.
+    ```ignore
+    let response = client.get_team()
+        .team_id(team_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_team(&self) -> builder::GetTeam<'_> {
+        builder::GetTeam::new(self)
+    }
+    /**Delete a team
+
+    Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
+
+    Sends a `DELETE` request to `/teams/{team_id}`
+
+    Arguments:
+    - `team_id`: Team id.
+    ```ignore
+    let response = client.delete_team()
+        .team_id(team_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_team(&self) -> builder::DeleteTeam<'_> {
+        builder::DeleteTeam::new(self)
+    }
+    /**Update a team
+
+    Changes the fields present in the body. Returns the updated Team.
+
+    Sends a `PATCH` request to `/teams/{team_id}`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `body`
+    ```ignore
+    let response = client.update_team()
+        .team_id(team_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_team(&self) -> builder::UpdateTeam<'_> {
+        builder::UpdateTeam::new(self)
+    }
+    /**List team members
+
+    Returns the team's members with their roles, one page at a time.
+
+    Sends a `GET` request to `/teams/{team_id}/members`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_team_members()
+        .team_id(team_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_team_members(&self) -> builder::ListTeamMembers<'_> {
+        builder::ListTeamMembers::new(self)
+    }
+    /**Remove a team member
+
+    Removes the user from the team. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `user_id`: User id of the team member.
+    ```ignore
+    let response = client.remove_team_member()
+        .team_id(team_id)
+        .user_id(user_id)
+        .send()
+        .await;
+    ```*/
+    pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
+        builder::RemoveTeamMember::new(self)
+    }
+    /**Change a member's role
+
+    Changes the member's role in the team. Returns the updated TeamMember.
+
+    Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `user_id`: User id of the team member.
+    - `body`
+    ```ignore
+    let response = client.update_team_member()
+        .team_id(team_id)
+        .user_id(user_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_team_member(&self) -> builder::UpdateTeamMember<'_> {
+        builder::UpdateTeamMember::new(self)
+    }
+    /**List team invites
+
+    Returns the team's invites (pending and past), newest first, one page at a time.
+
+    Sends a `GET` request to `/teams/{team_id}/invites`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_team_invites()
+        .team_id(team_id)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_team_invites(&self) -> builder::ListTeamInvites<'_> {
+        builder::ListTeamInvites::new(self)
+    }
+    /**Invite someone to a team
+
+    Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
+
+    Sends a `POST` request to `/teams/{team_id}/invites`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `body`
+    ```ignore
+    let response = client.create_team_invite()
+        .team_id(team_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_team_invite(&self) -> builder::CreateTeamInvite<'_> {
+        builder::CreateTeamInvite::new(self)
+    }
+    /**Revoke a team invite
+
+    Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
+
+    Arguments:
+    - `team_id`: Team id.
+    - `invite_id`: Invite id.
+    ```ignore
+    let response = client.revoke_team_invite()
+        .team_id(team_id)
+        .invite_id(invite_id)
+        .send()
+        .await;
+    ```*/
+    pub fn revoke_team_invite(&self) -> builder::RevokeTeamInvite<'_> {
+        builder::RevokeTeamInvite::new(self)
+    }
+    /**List voices
+
+    Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
+
+    Sends a `GET` request to `/voices`
+
+    Arguments:
+    - `category`: Only voices of this category.
+    - `language`: Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
+    - `limit`: Items per page, 1 to 100.
+    - `page`: Page to return, starting at 1.
+    ```ignore
+    let response = client.list_voices()
+        .category(category)
+        .language(language)
+        .limit(limit)
+        .page(page)
+        .send()
+        .await;
+    ```*/
+    pub fn list_voices(&self) -> builder::ListVoices<'_> {
+        builder::ListVoices::new(self)
+    }
+    /**Clone a voice
+
+    Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
+
+    Sends a `POST` request to `/voices`
+
+    ```ignore
+    let response = client.create_voice()
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn create_voice(&self) -> builder::CreateVoice<'_> {
+        builder::CreateVoice::new(self)
+    }
+    /**Get a voice
+
+    Returns one voice with its preview sample.
+
+    Sends a `GET` request to `/voices/{voice_id}`
+
+    Arguments:
+    - `voice_id`: Voice id.
+    ```ignore
+    let response = client.get_voice()
+        .voice_id(voice_id)
+        .send()
+        .await;
+    ```*/
+    pub fn get_voice(&self) -> builder::GetVoice<'_> {
+        builder::GetVoice::new(self)
+    }
+    /**Delete a voice
+
+    Deletes the voice from the library. Returns a confirmation message.
+
+    Sends a `DELETE` request to `/voices/{voice_id}`
+
+    Arguments:
+    - `voice_id`: Voice id.
+    ```ignore
+    let response = client.delete_voice()
+        .voice_id(voice_id)
+        .send()
+        .await;
+    ```*/
+    pub fn delete_voice(&self) -> builder::DeleteVoice<'_> {
+        builder::DeleteVoice::new(self)
+    }
+    /**Update a voice
+
+    Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
+
+    Sends a `PATCH` request to `/voices/{voice_id}`
+
+    Arguments:
+    - `voice_id`: Voice id.
+    - `body`
+    ```ignore
+    let response = client.update_voice()
+        .voice_id(voice_id)
+        .body(body)
+        .send()
+        .await;
+    ```*/
+    pub fn update_voice(&self) -> builder::UpdateVoice<'_> {
+        builder::UpdateVoice::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -537,6 +11939,7 @@ pub mod builder {
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
         search: Result<Option<::std::string::String>, String>,
+        team_id: Result<Option<::std::string::String>, String>,
     }
     impl<'a> ListProjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -545,6 +11948,7 @@ pub mod builder {
                 limit: Ok(None),
                 page: Ok(None),
                 search: Ok(None),
+                team_id: Ok(None),
             }
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -574,6 +11978,15 @@ pub mod builder {
             });
             self
         }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
         ///Sends a `GET` request to `/projects`
         pub async fn send(
             self,
@@ -584,10 +11997,12 @@ pub mod builder {
                 limit,
                 page,
                 search,
+                team_id,
             } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/projects", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map.append(
@@ -605,6 +12020,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("page", &page))
                 .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("team_id", &team_id))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -719,120 +12135,6 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::upload_asset`]
-
-    [`Client::upload_asset`]: super::Client::upload_asset*/
-    #[derive(Debug)]
-    pub struct UploadAsset<'a> {
-        client: &'a super::Client,
-        filename: Result<::std::string::String, String>,
-        tags: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
-        body: Result<reqwest::Body, String>,
-    }
-    impl<'a> UploadAsset<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                filename: Err("filename was not initialized".to_string()),
-                tags: Ok(None),
-                body: Err("body was not initialized".to_string()),
-            }
-        }
-        pub fn filename<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.filename = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for filename failed".to_string()
-            });
-            self
-        }
-        pub fn tags<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-        {
-            self.tags = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for tags failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<B>(mut self, value: B) -> Self
-        where
-            B: std::convert::TryInto<reqwest::Body>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| "conversion to `reqwest::Body` for body failed".to_string());
-            self
-        }
-        ///Sends a `POST` request to `/assets`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                filename,
-                tags,
-                body,
-            } = self;
-            let filename = filename.map_err(Error::InvalidRequest)?;
-            let tags = tags.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/assets", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .header(
-                    ::reqwest::header::CONTENT_TYPE,
-                    ::reqwest::header::HeaderValue::from_static("application/octet-stream"),
-                )
-                .body(body)
-                .query(&progenitor_client::QueryParam::new("filename", &filename))
-                .query(&progenitor_client::QueryParam::new("tags", &tags))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "upload_asset",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
     /**Builder for [`Client::get_project`]
 
     [`Client::get_project`]: super::Client::get_project*/
@@ -899,6 +12201,6407 @@ pub mod builder {
                     ResponseValue::from_response(response).await?,
                 )),
                 404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project`]
+
+    [`Client::delete_project`]: super::Client::delete_project*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProject<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{project_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project`]
+
+    [`Client::update_project`]: super::Client::update_project*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProject<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateProjectRequest, String>,
+    }
+    impl<'a> UpdateProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateProjectRequest>,
+            <V as std::convert::TryInto<types::UpdateProjectRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateProjectRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateProjectRequest,
+                ) -> types::builder::UpdateProjectRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/projects/{project_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateProjectRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::duplicate_project`]
+
+    [`Client::duplicate_project`]: super::Client::duplicate_project*/
+    #[derive(Debug, Clone)]
+    pub struct DuplicateProject<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::DuplicateProjectRequest, String>,
+    }
+    impl<'a> DuplicateProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DuplicateProjectRequest>,
+            <V as std::convert::TryInto<types::DuplicateProjectRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `DuplicateProjectRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::DuplicateProjectRequest,
+                ) -> types::builder::DuplicateProjectRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/duplicate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::DuplicateProjectRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/duplicate",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "duplicate_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_script`]
+
+    [`Client::generate_script`]: super::Client::generate_script*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateScript<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::GenerateScriptRequest, String>,
+    }
+    impl<'a> GenerateScript<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateScriptRequest>,
+            <V as std::convert::TryInto<types::GenerateScriptRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `GenerateScriptRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::GenerateScriptRequest,
+                ) -> types::builder::GenerateScriptRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/script/generate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ScriptResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::GenerateScriptRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/script/generate",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_script",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_share_link`]
+
+    [`Client::get_share_link`]: super::Client::get_share_link*/
+    #[derive(Debug, Clone)]
+    pub struct GetShareLink<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetShareLink<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{project_id}/share`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ShareLinkResponse>, Error<types::ErrorResponse>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/share",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_share_link",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_share_link`]
+
+    [`Client::create_share_link`]: super::Client::create_share_link*/
+    #[derive(Debug, Clone)]
+    pub struct CreateShareLink<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateShareLinkRequest, String>,
+    }
+    impl<'a> CreateShareLink<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateShareLinkRequest>,
+            <V as std::convert::TryInto<types::CreateShareLinkRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateShareLinkRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateShareLinkRequest,
+                ) -> types::builder::CreateShareLinkRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/share`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ShareLinkResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateShareLinkRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/share",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_share_link",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::revoke_share_link`]
+
+    [`Client::revoke_share_link`]: super::Client::revoke_share_link*/
+    #[derive(Debug, Clone)]
+    pub struct RevokeShareLink<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RevokeShareLink<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{project_id}/share`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/share",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "revoke_share_link",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_frames`]
+
+    [`Client::list_frames`]: super::Client::list_frames*/
+    #[derive(Debug, Clone)]
+    pub struct ListFrames<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListFrames<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{project_id}/frames`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                limit,
+                page,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/frames",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_frames",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_frame`]
+
+    [`Client::create_frame`]: super::Client::create_frame*/
+    #[derive(Debug, Clone)]
+    pub struct CreateFrame<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateFrameRequest, String>,
+    }
+    impl<'a> CreateFrame<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateFrameRequest>,
+            <V as std::convert::TryInto<types::CreateFrameRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateFrameRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateFrameRequest,
+                ) -> types::builder::CreateFrameRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/frames`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateFrameRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/frames",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_frame",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::reorder_frames`]
+
+    [`Client::reorder_frames`]: super::Client::reorder_frames*/
+    #[derive(Debug, Clone)]
+    pub struct ReorderFrames<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ReorderFramesRequest, String>,
+    }
+    impl<'a> ReorderFrames<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReorderFramesRequest>,
+            <V as std::convert::TryInto<types::ReorderFramesRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `ReorderFramesRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::ReorderFramesRequest,
+                ) -> types::builder::ReorderFramesRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/frames/reorder`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameArrayResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::ReorderFramesRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/frames/reorder",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reorder_frames",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_frame`]
+
+    [`Client::get_frame`]: super::Client::get_frame*/
+    #[derive(Debug, Clone)]
+    pub struct GetFrame<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetFrame<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/frames/{frame_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
+            let Self { client, frame_id } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_frame",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_frame`]
+
+    [`Client::delete_frame`]: super::Client::delete_frame*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteFrame<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteFrame<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/frames/{frame_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, frame_id } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_frame",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_frame`]
+
+    [`Client::update_frame`]: super::Client::update_frame*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateFrame<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateFrameRequest, String>,
+    }
+    impl<'a> UpdateFrame<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateFrameRequest>,
+            <V as std::convert::TryInto<types::UpdateFrameRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `UpdateFrameRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateFrameRequest,
+                ) -> types::builder::UpdateFrameRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/frames/{frame_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateFrameRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_frame",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_frame_versions`]
+
+    [`Client::list_frame_versions`]: super::Client::list_frame_versions*/
+    #[derive(Debug, Clone)]
+    pub struct ListFrameVersions<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListFrameVersions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/frames/{frame_id}/versions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameVersionListResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                limit,
+                page,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/versions",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_frame_versions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_frame_version`]
+
+    [`Client::get_frame_version`]: super::Client::get_frame_version*/
+    #[derive(Debug, Clone)]
+    pub struct GetFrameVersion<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetFrameVersion<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for version_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameVersionResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                version_id,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/versions/{}",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+                encode_path(&version_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_frame_version",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::restore_frame_version`]
+
+    [`Client::restore_frame_version`]: super::Client::restore_frame_version*/
+    #[derive(Debug, Clone)]
+    pub struct RestoreFrameVersion<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RestoreFrameVersion<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for version_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                version_id,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/versions/{}/restore",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+                encode_path(&version_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "restore_frame_version",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_frame_comments`]
+
+    [`Client::list_frame_comments`]: super::Client::list_frame_comments*/
+    #[derive(Debug, Clone)]
+    pub struct ListFrameComments<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListFrameComments<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/frames/{frame_id}/comments`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CommentListResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                limit,
+                page,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/comments",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_frame_comments",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_frame_comment`]
+
+    [`Client::create_frame_comment`]: super::Client::create_frame_comment*/
+    #[derive(Debug, Clone)]
+    pub struct CreateFrameComment<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateCommentRequest, String>,
+    }
+    impl<'a> CreateFrameComment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateCommentRequest>,
+            <V as std::convert::TryInto<types::CreateCommentRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateCommentRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateCommentRequest,
+                ) -> types::builder::CreateCommentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/comments`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateCommentRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/comments",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_frame_comment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_frame_comment`]
+
+    [`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteFrameComment<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        comment_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteFrameComment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                comment_id: Err("comment_id was not initialized".to_string()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn comment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.comment_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for comment_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                comment_id,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let comment_id = comment_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/comments/{}",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+                encode_path(&comment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_frame_comment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_frame_comment`]
+
+    [`Client::update_frame_comment`]: super::Client::update_frame_comment*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateFrameComment<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        comment_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateCommentRequest, String>,
+    }
+    impl<'a> UpdateFrameComment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                comment_id: Err("comment_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn comment_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.comment_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for comment_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateCommentRequest>,
+            <V as std::convert::TryInto<types::UpdateCommentRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateCommentRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateCommentRequest,
+                ) -> types::builder::UpdateCommentRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                comment_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let comment_id = comment_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateCommentRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/comments/{}",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+                encode_path(&comment_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_frame_comment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_frame_reviews`]
+
+    [`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
+    #[derive(Debug, Clone)]
+    pub struct ListFrameReviews<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListFrameReviews<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/frames/{frame_id}/reviews`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReviewListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                limit,
+                page,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/reviews",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_frame_reviews",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_frame_review`]
+
+    [`Client::create_frame_review`]: super::Client::create_frame_review*/
+    #[derive(Debug, Clone)]
+    pub struct CreateFrameReview<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateReviewRequest, String>,
+    }
+    impl<'a> CreateFrameReview<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateReviewRequest>,
+            <V as std::convert::TryInto<types::CreateReviewRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateReviewRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateReviewRequest,
+                ) -> types::builder::CreateReviewRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/reviews`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReviewResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateReviewRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/reviews",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_frame_review",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_generation_jobs`]
+
+    [`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
+    #[derive(Debug, Clone)]
+    pub struct ListGenerationJobs<'a> {
+        client: &'a super::Client,
+        created_after: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
+        frame_id: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        status: Result<Option<types::JobStatus>, String>,
+        type_: Result<Option<types::JobType>, String>,
+    }
+    impl<'a> ListGenerationJobs<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                created_after: Ok(None),
+                frame_id: Ok(None),
+                limit: Ok(None),
+                page: Ok(None),
+                project_id: Ok(None),
+                status: Ok(None),
+                type_: Ok(None),
+            }
+        }
+        pub fn created_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+        {
+            self.created_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for created_after failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::JobStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `JobStatus` for status failed".to_string());
+            self
+        }
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::JobType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `JobType` for type_ failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/generation-jobs`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobListResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                created_after,
+                frame_id,
+                limit,
+                page,
+                project_id,
+                status,
+                type_,
+            } = self;
+            let created_after = created_after.map_err(Error::InvalidRequest)?;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generation-jobs", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "created_after",
+                    &created_after,
+                ))
+                .query(&progenitor_client::QueryParam::new("frame_id", &frame_id))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new(
+                    "project_id",
+                    &project_id,
+                ))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_generation_jobs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_generation_job`]
+
+    [`Client::get_generation_job`]: super::Client::get_generation_job*/
+    #[derive(Debug, Clone)]
+    pub struct GetGenerationJob<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetGenerationJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for job_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/generation-jobs/{job_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self { client, job_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/generation-jobs/{}",
+                client.baseurl,
+                encode_path(&job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_generation_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_frame_image`]
+
+    [`Client::generate_frame_image`]: super::Client::generate_frame_image*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateFrameImage<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::GenerateImageRequest, String>,
+    }
+    impl<'a> GenerateFrameImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateImageRequest>,
+            <V as std::convert::TryInto<types::GenerateImageRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `GenerateImageRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::GenerateImageRequest,
+                ) -> types::builder::GenerateImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/image/generate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::GenerateImageRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/image/generate",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_frame_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::edit_frame_image`]
+
+    [`Client::edit_frame_image`]: super::Client::edit_frame_image*/
+    #[derive(Debug, Clone)]
+    pub struct EditFrameImage<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::EditImageRequest, String>,
+    }
+    impl<'a> EditFrameImage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::EditImageRequest>,
+            <V as std::convert::TryInto<types::EditImageRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `EditImageRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::EditImageRequest,
+                ) -> types::builder::EditImageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/image/edit`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::EditImageRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/image/edit",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "edit_frame_image",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_multi_shot`]
+
+    [`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateMultiShot<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::MultiShotRequest, String>,
+    }
+    impl<'a> GenerateMultiShot<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MultiShotRequest>,
+            <V as std::convert::TryInto<types::MultiShotRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `MultiShotRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::MultiShotRequest,
+                ) -> types::builder::MultiShotRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/multi-shot`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobArrayResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::MultiShotRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/multi-shot",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_multi_shot",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_frame_video`]
+
+    [`Client::generate_frame_video`]: super::Client::generate_frame_video*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateFrameVideo<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::GenerateVideoRequest, String>,
+    }
+    impl<'a> GenerateFrameVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateVideoRequest>,
+            <V as std::convert::TryInto<types::GenerateVideoRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `GenerateVideoRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::GenerateVideoRequest,
+                ) -> types::builder::GenerateVideoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/video/generate`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::GenerateVideoRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/video/generate",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_frame_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::extend_frame_video`]
+
+    [`Client::extend_frame_video`]: super::Client::extend_frame_video*/
+    #[derive(Debug, Clone)]
+    pub struct ExtendFrameVideo<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ExtendVideoRequest, String>,
+    }
+    impl<'a> ExtendFrameVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ExtendVideoRequest>,
+            <V as std::convert::TryInto<types::ExtendVideoRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `ExtendVideoRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::ExtendVideoRequest,
+                ) -> types::builder::ExtendVideoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/video/extend`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::ExtendVideoRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/video/extend",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "extend_frame_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::lip_sync_frame_video`]
+
+    [`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
+    #[derive(Debug, Clone)]
+    pub struct LipSyncFrameVideo<'a> {
+        client: &'a super::Client,
+        frame_id: Result<::std::string::String, String>,
+        body: Result<types::builder::LipSyncRequest, String>,
+    }
+    impl<'a> LipSyncFrameVideo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                frame_id: Err("frame_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn frame_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.frame_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LipSyncRequest>,
+            <V as std::convert::TryInto<types::LipSyncRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `LipSyncRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(types::builder::LipSyncRequest) -> types::builder::LipSyncRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                frame_id,
+                body,
+            } = self;
+            let frame_id = frame_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::LipSyncRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/frames/{}/video/lip-sync",
+                client.baseurl,
+                encode_path(&frame_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "lip_sync_frame_video",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_audio_tracks`]
+
+    [`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
+    #[derive(Debug, Clone)]
+    pub struct ListAudioTracks<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        kind: Result<Option<types::AudioKind>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListAudioTracks<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                kind: Ok(None),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn kind<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AudioKind>,
+        {
+            self.kind = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `AudioKind` for kind failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{project_id}/audio-tracks`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AudioTrackListResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                kind,
+                limit,
+                page,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let kind = kind.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/audio-tracks",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("kind", &kind))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_audio_tracks",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_audio_track`]
+
+    [`Client::create_audio_track`]: super::Client::create_audio_track*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAudioTrack<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateAudioTrackRequest, String>,
+    }
+    impl<'a> CreateAudioTrack<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateAudioTrackRequest>,
+            <V as std::convert::TryInto<types::CreateAudioTrackRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `CreateAudioTrackRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateAudioTrackRequest,
+                ) -> types::builder::CreateAudioTrackRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/audio-tracks`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateAudioTrackRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/audio-tracks",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_audio_track",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_audio_track`]
+
+    [`Client::get_audio_track`]: super::Client::get_audio_track*/
+    #[derive(Debug, Clone)]
+    pub struct GetAudioTrack<'a> {
+        client: &'a super::Client,
+        track_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAudioTrack<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                track_id: Err("track_id was not initialized".to_string()),
+            }
+        }
+        pub fn track_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.track_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for track_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/audio-tracks/{track_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+            let Self { client, track_id } = self;
+            let track_id = track_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/audio-tracks/{}",
+                client.baseurl,
+                encode_path(&track_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_audio_track",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_audio_track`]
+
+    [`Client::delete_audio_track`]: super::Client::delete_audio_track*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteAudioTrack<'a> {
+        client: &'a super::Client,
+        track_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteAudioTrack<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                track_id: Err("track_id was not initialized".to_string()),
+            }
+        }
+        pub fn track_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.track_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for track_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/audio-tracks/{track_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, track_id } = self;
+            let track_id = track_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/audio-tracks/{}",
+                client.baseurl,
+                encode_path(&track_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_audio_track",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_audio_track`]
+
+    [`Client::update_audio_track`]: super::Client::update_audio_track*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateAudioTrack<'a> {
+        client: &'a super::Client,
+        track_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateAudioTrackRequest, String>,
+    }
+    impl<'a> UpdateAudioTrack<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                track_id: Err("track_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn track_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.track_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for track_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateAudioTrackRequest>,
+            <V as std::convert::TryInto<types::UpdateAudioTrackRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateAudioTrackRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateAudioTrackRequest,
+                ) -> types::builder::UpdateAudioTrackRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/audio-tracks/{track_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                track_id,
+                body,
+            } = self;
+            let track_id = track_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateAudioTrackRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/audio-tracks/{}",
+                client.baseurl,
+                encode_path(&track_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_audio_track",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_voiceover`]
+
+    [`Client::generate_voiceover`]: super::Client::generate_voiceover*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateVoiceover<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::GenerateVoiceoverRequest, String>,
+    }
+    impl<'a> GenerateVoiceover<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateVoiceoverRequest>,
+            <V as std::convert::TryInto<types::GenerateVoiceoverRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `GenerateVoiceoverRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::GenerateVoiceoverRequest,
+                ) -> types::builder::GenerateVoiceoverRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateVoiceoverRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/audio/voiceover",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_voiceover",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_sfx`]
+
+    [`Client::generate_sfx`]: super::Client::generate_sfx*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateSfx<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::GenerateSfxRequest, String>,
+    }
+    impl<'a> GenerateSfx<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateSfxRequest>,
+            <V as std::convert::TryInto<types::GenerateSfxRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `GenerateSfxRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::GenerateSfxRequest,
+                ) -> types::builder::GenerateSfxRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/audio/sfx`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::GenerateSfxRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/audio/sfx",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_sfx",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_assets`]
+
+    [`Client::list_assets`]: super::Client::list_assets*/
+    #[derive(Debug, Clone)]
+    pub struct ListAssets<'a> {
+        client: &'a super::Client,
+        kind: Result<Option<types::AssetKind>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        search: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListAssets<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                kind: Ok(None),
+                limit: Ok(None),
+                page: Ok(None),
+                project_id: Ok(None),
+                search: Ok(None),
+            }
+        }
+        pub fn kind<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetKind>,
+        {
+            self.kind = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `AssetKind` for kind failed".to_string());
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn search<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.search = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for search failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/assets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                kind,
+                limit,
+                page,
+                project_id,
+                search,
+            } = self;
+            let kind = kind.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("kind", &kind))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new(
+                    "project_id",
+                    &project_id,
+                ))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_assets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::upload_asset`]
+
+    [`Client::upload_asset`]: super::Client::upload_asset*/
+    #[derive(Debug)]
+    pub struct UploadAsset<'a> {
+        client: &'a super::Client,
+        content_type: Result<Option<::std::string::String>, String>,
+        filename: Result<types::UploadAssetFilename, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        tags: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+        body: Result<reqwest::Body, String>,
+    }
+    impl<'a> UploadAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                content_type: Ok(None),
+                filename: Err("filename was not initialized".to_string()),
+                project_id: Ok(None),
+                tags: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn content_type<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.content_type = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for content_type failed".to_string()
+            });
+            self
+        }
+        pub fn filename<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UploadAssetFilename>,
+        {
+            self.filename = value
+                .try_into()
+                .map_err(|_| "conversion to `UploadAssetFilename` for filename failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn tags<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+        {
+            self.tags = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for tags failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<B>(mut self, value: B) -> Self
+        where
+            B: std::convert::TryInto<reqwest::Body>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| "conversion to `reqwest::Body` for body failed".to_string());
+            self
+        }
+        ///Sends a `POST` request to `/assets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                content_type,
+                filename,
+                project_id,
+                tags,
+                body,
+            } = self;
+            let content_type = content_type.map_err(Error::InvalidRequest)?;
+            let filename = filename.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let tags = tags.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .header(
+                    ::reqwest::header::CONTENT_TYPE,
+                    ::reqwest::header::HeaderValue::from_static("application/octet-stream"),
+                )
+                .body(body)
+                .query(&progenitor_client::QueryParam::new(
+                    "content_type",
+                    &content_type,
+                ))
+                .query(&progenitor_client::QueryParam::new("filename", &filename))
+                .query(&progenitor_client::QueryParam::new(
+                    "project_id",
+                    &project_id,
+                ))
+                .query(&progenitor_client::QueryParam::new("tags", &tags))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "upload_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_asset`]
+
+    [`Client::get_asset`]: super::Client::get_asset*/
+    #[derive(Debug, Clone)]
+    pub struct GetAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for asset_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/assets/{asset_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
+            let Self { client, asset_id } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}",
+                client.baseurl,
+                encode_path(&asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_asset`]
+
+    [`Client::delete_asset`]: super::Client::delete_asset*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for asset_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/assets/{asset_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, asset_id } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}",
+                client.baseurl,
+                encode_path(&asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_asset`]
+
+    [`Client::update_asset`]: super::Client::update_asset*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateAssetRequest, String>,
+    }
+    impl<'a> UpdateAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for asset_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateAssetRequest>,
+            <V as std::convert::TryInto<types::UpdateAssetRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `UpdateAssetRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateAssetRequest,
+                ) -> types::builder::UpdateAssetRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/assets/{asset_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                asset_id,
+                body,
+            } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateAssetRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}",
+                client.baseurl,
+                encode_path(&asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_exports`]
+
+    [`Client::list_exports`]: super::Client::list_exports*/
+    #[derive(Debug, Clone)]
+    pub struct ListExports<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListExports<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{project_id}/exports`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExportListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                limit,
+                page,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/exports",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_exports",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_export`]
+
+    [`Client::create_export`]: super::Client::create_export*/
+    #[derive(Debug, Clone)]
+    pub struct CreateExport<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateExportRequest, String>,
+    }
+    impl<'a> CreateExport<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateExportRequest>,
+            <V as std::convert::TryInto<types::CreateExportRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateExportRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateExportRequest,
+                ) -> types::builder::CreateExportRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/exports`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateExportRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/exports",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_export",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_export`]
+
+    [`Client::get_export`]: super::Client::get_export*/
+    #[derive(Debug, Clone)]
+    pub struct GetExport<'a> {
+        client: &'a super::Client,
+        export_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetExport<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                export_id: Err("export_id was not initialized".to_string()),
+            }
+        }
+        pub fn export_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.export_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for export_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/exports/{export_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
+            let Self { client, export_id } = self;
+            let export_id = export_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/exports/{}",
+                client.baseurl,
+                encode_path(&export_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_export",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_render`]
+
+    [`Client::create_render`]: super::Client::create_render*/
+    #[derive(Debug, Clone)]
+    pub struct CreateRender<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateRenderRequest, String>,
+    }
+    impl<'a> CreateRender<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for project_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateRenderRequest>,
+            <V as std::convert::TryInto<types::CreateRenderRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateRenderRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateRenderRequest,
+                ) -> types::builder::CreateRenderRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{project_id}/renders`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                project_id,
+                body,
+            } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateRenderRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/renders",
+                client.baseurl,
+                encode_path(&project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_render",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                402u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_render`]
+
+    [`Client::get_render`]: super::Client::get_render*/
+    #[derive(Debug, Clone)]
+    pub struct GetRender<'a> {
+        client: &'a super::Client,
+        render_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetRender<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                render_id: Err("render_id was not initialized".to_string()),
+            }
+        }
+        pub fn render_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.render_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for render_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/renders/{render_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
+            let Self { client, render_id } = self;
+            let render_id = render_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/renders/{}",
+                client.baseurl,
+                encode_path(&render_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_render",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_teams`]
+
+    [`Client::list_teams`]: super::Client::list_teams*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeams<'a> {
+        client: &'a super::Client,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListTeams<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/teams`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                limit,
+                page,
+            } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/teams", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_teams",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_team`]
+
+    [`Client::create_team`]: super::Client::create_team*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTeam<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateTeamRequest, String>,
+    }
+    impl<'a> CreateTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateTeamRequest>,
+            <V as std::convert::TryInto<types::CreateTeamRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateTeamRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateTeamRequest,
+                ) -> types::builder::CreateTeamRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::CreateTeamRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/teams", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_team`]
+
+    [`Client::get_team`]: super::Client::get_team*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeam<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{team_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_team`]
+
+    [`Client::delete_team`]: super::Client::delete_team*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTeam<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{team_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team`]
+
+    [`Client::update_team`]: super::Client::update_team*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeam<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateTeamRequest, String>,
+    }
+    impl<'a> UpdateTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateTeamRequest>,
+            <V as std::convert::TryInto<types::UpdateTeamRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `UpdateTeamRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateTeamRequest,
+                ) -> types::builder::UpdateTeamRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/teams/{team_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                team_id,
+                body,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateTeamRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_team_members`]
+
+    [`Client::list_team_members`]: super::Client::list_team_members*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeamMembers<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListTeamMembers<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{team_id}/members`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamMemberListResponse>, Error<types::ErrorResponse>>
+        {
+            let Self {
+                client,
+                team_id,
+                limit,
+                page,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/members",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_team_members",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::remove_team_member`]
+
+    [`Client::remove_team_member`]: super::Client::remove_team_member*/
+    #[derive(Debug, Clone)]
+    pub struct RemoveTeamMember<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        user_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RemoveTeamMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for user_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                team_id,
+                user_id,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/members/{}",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+                encode_path(&user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "remove_team_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_member`]
+
+    [`Client::update_team_member`]: super::Client::update_team_member*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamMember<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        user_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateTeamMemberRequest, String>,
+    }
+    impl<'a> UpdateTeamMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for user_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateTeamMemberRequest>,
+            <V as std::convert::TryInto<types::UpdateTeamMemberRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value.try_into().map(From::from).map_err(|s| {
+                format!(
+                    "conversion to `UpdateTeamMemberRequest` for body failed: {}",
+                    s
+                )
+            });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateTeamMemberRequest,
+                ) -> types::builder::UpdateTeamMemberRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamMemberResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                team_id,
+                user_id,
+                body,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateTeamMemberRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/members/{}",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+                encode_path(&user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_team_invites`]
+
+    [`Client::list_team_invites`]: super::Client::list_team_invites*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeamInvites<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListTeamInvites<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{team_id}/invites`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InviteListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                team_id,
+                limit,
+                page,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/invites",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_team_invites",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_team_invite`]
+
+    [`Client::create_team_invite`]: super::Client::create_team_invite*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTeamInvite<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::CreateInviteRequest, String>,
+    }
+    impl<'a> CreateTeamInvite<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateInviteRequest>,
+            <V as std::convert::TryInto<types::CreateInviteRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateInviteRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateInviteRequest,
+                ) -> types::builder::CreateInviteRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams/{team_id}/invites`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::InviteResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                team_id,
+                body,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::CreateInviteRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/invites",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_team_invite",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::revoke_team_invite`]
+
+    [`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
+    #[derive(Debug, Clone)]
+    pub struct RevokeTeamInvite<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        invite_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RevokeTeamInvite<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                invite_id: Err("invite_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for team_id failed".to_string()
+            });
+            self
+        }
+        pub fn invite_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.invite_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for invite_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                team_id,
+                invite_id,
+            } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let invite_id = invite_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/invites/{}",
+                client.baseurl,
+                encode_path(&team_id.to_string()),
+                encode_path(&invite_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "revoke_team_invite",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_voices`]
+
+    [`Client::list_voices`]: super::Client::list_voices*/
+    #[derive(Debug, Clone)]
+    pub struct ListVoices<'a> {
+        client: &'a super::Client,
+        category: Result<Option<types::VoiceCategory>, String>,
+        language: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> ListVoices<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                category: Ok(None),
+                language: Ok(None),
+                limit: Ok(None),
+                page: Ok(None),
+            }
+        }
+        pub fn category<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VoiceCategory>,
+        {
+            self.category = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `VoiceCategory` for category failed".to_string());
+            self
+        }
+        pub fn language<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.language = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: string :: String` for language failed".to_string()
+            });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
+            });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page = value.try_into().map(Some).map_err(|_| {
+                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VoiceListResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                category,
+                language,
+                limit,
+                page,
+            } = self;
+            let category = category.map_err(Error::InvalidRequest)?;
+            let language = language.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("category", &category))
+                .query(&progenitor_client::QueryParam::new("language", &language))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_voices",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_voice`]
+
+    [`Client::create_voice`]: super::Client::create_voice*/
+    #[derive(Debug, Clone)]
+    pub struct CreateVoice<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CreateVoiceRequest, String>,
+    }
+    impl<'a> CreateVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateVoiceRequest>,
+            <V as std::convert::TryInto<types::CreateVoiceRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `CreateVoiceRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::CreateVoiceRequest,
+                ) -> types::builder::CreateVoiceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/voices`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::CreateVoiceRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/voices", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_voice`]
+
+    [`Client::get_voice`]: super::Client::get_voice*/
+    #[derive(Debug, Clone)]
+    pub struct GetVoice<'a> {
+        client: &'a super::Client,
+        voice_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                voice_id: Err("voice_id was not initialized".to_string()),
+            }
+        }
+        pub fn voice_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.voice_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for voice_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `GET` request to `/voices/{voice_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
+            let Self { client, voice_id } = self;
+            let voice_id = voice_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/voices/{}",
+                client.baseurl,
+                encode_path(&voice_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_voice`]
+
+    [`Client::delete_voice`]: super::Client::delete_voice*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteVoice<'a> {
+        client: &'a super::Client,
+        voice_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                voice_id: Err("voice_id was not initialized".to_string()),
+            }
+        }
+        pub fn voice_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.voice_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for voice_id failed".to_string()
+            });
+            self
+        }
+        ///Sends a `DELETE` request to `/voices/{voice_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
+            let Self { client, voice_id } = self;
+            let voice_id = voice_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/voices/{}",
+                client.baseurl,
+                encode_path(&voice_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                429u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_voice`]
+
+    [`Client::update_voice`]: super::Client::update_voice*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateVoice<'a> {
+        client: &'a super::Client,
+        voice_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateVoiceRequest, String>,
+    }
+    impl<'a> UpdateVoice<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                voice_id: Err("voice_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn voice_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.voice_id = value.try_into().map_err(|_| {
+                "conversion to `:: std :: string :: String` for voice_id failed".to_string()
+            });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateVoiceRequest>,
+            <V as std::convert::TryInto<types::UpdateVoiceRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| format!("conversion to `UpdateVoiceRequest` for body failed: {}", s));
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                    types::builder::UpdateVoiceRequest,
+                ) -> types::builder::UpdateVoiceRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/voices/{voice_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
+            let Self {
+                client,
+                voice_id,
+                body,
+            } = self;
+            let voice_id = voice_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UpdateVoiceRequest::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/voices/{}",
+                client.baseurl,
+                encode_path(&voice_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_voice",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                401u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                403u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                404u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                422u16 => Err(Error::ErrorResponse(
                     ResponseValue::from_response(response).await?,
                 )),
                 429u16 => Err(Error::ErrorResponse(
