@@ -3,1195 +3,1195 @@ use crate::Client;
 impl Client {
     /**List projects
 
-    Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
+Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
 
-    Sends a `GET` request to `/projects`
+Sends a `GET` request to `/projects`
 
-    Arguments:
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    - `search`: Only projects whose name or description contains this text (case-insensitive).
-    - `team_id`: Only projects owned by this team.
-    ```ignore
-    let response = client.list_projects()
-        .limit(limit)
-        .page(page)
-        .search(search)
-        .team_id(team_id)
-        .send();
-    ```*/
+Arguments:
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+- `search`: Only projects whose name or description contains this text (case-insensitive).
+- `team_id`: Only projects owned by this team.
+```ignore
+let response = client.list_projects()
+    .limit(limit)
+    .page(page)
+    .search(search)
+    .team_id(team_id)
+    .send();
+```*/
     pub fn list_projects(&self) -> builder::ListProjects<'_> {
         builder::ListProjects::new(self)
     }
     /**Create a project
 
-    Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
+Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
 
-    Sends a `POST` request to `/projects`
+Sends a `POST` request to `/projects`
 
-    ```ignore
-    let response = client.create_project()
-        .body(body)
-        .send();
-    ```*/
+```ignore
+let response = client.create_project()
+    .body(body)
+    .send();
+```*/
     pub fn create_project(&self) -> builder::CreateProject<'_> {
         builder::CreateProject::new(self)
     }
     /**Get a project
 
-    Returns one project, including its script and frame count.
+Returns one project, including its script and frame count.
 
-    Sends a `GET` request to `/projects/{project_id}`
+Sends a `GET` request to `/projects/{project_id}`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.get_project()
-        .project_id(project_id)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.get_project()
+    .project_id(project_id)
+    .send();
+```*/
     pub fn get_project(&self) -> builder::GetProject<'_> {
         builder::GetProject::new(self)
     }
     /**Delete a project
 
-    Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
+Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
 
-    Sends a `DELETE` request to `/projects/{project_id}`
+Sends a `DELETE` request to `/projects/{project_id}`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.delete_project()
-        .project_id(project_id)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.delete_project()
+    .project_id(project_id)
+    .send();
+```*/
     pub fn delete_project(&self) -> builder::DeleteProject<'_> {
         builder::DeleteProject::new(self)
     }
     /**Update a project
 
-    Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
+Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
 
-    Sends a `PATCH` request to `/projects/{project_id}`
+Sends a `PATCH` request to `/projects/{project_id}`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.update_project()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.update_project()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_project(&self) -> builder::UpdateProject<'_> {
         builder::UpdateProject::new(self)
     }
     /**Duplicate a project
 
-    Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
+Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
 
-    Sends a `POST` request to `/projects/{project_id}/duplicate`
+Sends a `POST` request to `/projects/{project_id}/duplicate`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.duplicate_project()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.duplicate_project()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn duplicate_project(&self) -> builder::DuplicateProject<'_> {
         builder::DuplicateProject::new(self)
     }
     /**Generate a script with AI
 
-    Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/script/generate`
+Sends a `POST` request to `/projects/{project_id}/script/generate`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_script()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_script()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn generate_script(&self) -> builder::GenerateScript<'_> {
         builder::GenerateScript::new(self)
     }
     /**Get the share link
 
-    Returns the project's current share link, or 404 when the project has none.
+Returns the project's current share link, or 404 when the project has none.
 
-    Sends a `GET` request to `/projects/{project_id}/share`
+Sends a `GET` request to `/projects/{project_id}/share`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.get_share_link()
-        .project_id(project_id)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.get_share_link()
+    .project_id(project_id)
+    .send();
+```*/
     pub fn get_share_link(&self) -> builder::GetShareLink<'_> {
         builder::GetShareLink::new(self)
     }
     /**Create a share link
 
-    Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
+Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
 
-    Sends a `POST` request to `/projects/{project_id}/share`
+Sends a `POST` request to `/projects/{project_id}/share`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_share_link()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_share_link()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_share_link(&self) -> builder::CreateShareLink<'_> {
         builder::CreateShareLink::new(self)
     }
     /**Revoke the share link
 
-    Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
+Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/projects/{project_id}/share`
+Sends a `DELETE` request to `/projects/{project_id}/share`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.revoke_share_link()
-        .project_id(project_id)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.revoke_share_link()
+    .project_id(project_id)
+    .send();
+```*/
     pub fn revoke_share_link(&self) -> builder::RevokeShareLink<'_> {
         builder::RevokeShareLink::new(self)
     }
     /**List frames
 
-    Returns the project's frames in storyboard order (ascending `position`), one page at a time.
+Returns the project's frames in storyboard order (ascending `position`), one page at a time.
 
-    Sends a `GET` request to `/projects/{project_id}/frames`
+Sends a `GET` request to `/projects/{project_id}/frames`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frames()
-        .project_id(project_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frames()
+    .project_id(project_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_frames(&self) -> builder::ListFrames<'_> {
         builder::ListFrames::new(self)
     }
     /**Create a frame
 
-    Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
+Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
 
-    Sends a `POST` request to `/projects/{project_id}/frames`
+Sends a `POST` request to `/projects/{project_id}/frames`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_frame()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_frame()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_frame(&self) -> builder::CreateFrame<'_> {
         builder::CreateFrame::new(self)
     }
     /**Reorder frames
 
-    Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
+Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
 
-    Sends a `POST` request to `/projects/{project_id}/frames/reorder`
+Sends a `POST` request to `/projects/{project_id}/frames/reorder`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.reorder_frames()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.reorder_frames()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn reorder_frames(&self) -> builder::ReorderFrames<'_> {
         builder::ReorderFrames::new(self)
     }
     /**Get a frame
 
-    Returns one frame with its script, current image and video, and prompts.
+Returns one frame with its script, current image and video, and prompts.
 
-    Sends a `GET` request to `/frames/{frame_id}`
+Sends a `GET` request to `/frames/{frame_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    ```ignore
-    let response = client.get_frame()
-        .frame_id(frame_id)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+```ignore
+let response = client.get_frame()
+    .frame_id(frame_id)
+    .send();
+```*/
     pub fn get_frame(&self) -> builder::GetFrame<'_> {
         builder::GetFrame::new(self)
     }
     /**Delete a frame
 
-    Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
+Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/frames/{frame_id}`
+Sends a `DELETE` request to `/frames/{frame_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    ```ignore
-    let response = client.delete_frame()
-        .frame_id(frame_id)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+```ignore
+let response = client.delete_frame()
+    .frame_id(frame_id)
+    .send();
+```*/
     pub fn delete_frame(&self) -> builder::DeleteFrame<'_> {
         builder::DeleteFrame::new(self)
     }
     /**Update a frame
 
-    Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
+Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
 
-    Sends a `PATCH` request to `/frames/{frame_id}`
+Sends a `PATCH` request to `/frames/{frame_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.update_frame()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.update_frame()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_frame(&self) -> builder::UpdateFrame<'_> {
         builder::UpdateFrame::new(self)
     }
     /**List frame versions
 
-    Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
+Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
 
-    Sends a `GET` request to `/frames/{frame_id}/versions`
+Sends a `GET` request to `/frames/{frame_id}/versions`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frame_versions()
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frame_versions()
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_frame_versions(&self) -> builder::ListFrameVersions<'_> {
         builder::ListFrameVersions::new(self)
     }
     /**Get a frame version
 
-    Returns one version of the frame.
+Returns one version of the frame.
 
-    Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
+Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `version_id`: Frame version id.
-    ```ignore
-    let response = client.get_frame_version()
-        .frame_id(frame_id)
-        .version_id(version_id)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `version_id`: Frame version id.
+```ignore
+let response = client.get_frame_version()
+    .frame_id(frame_id)
+    .version_id(version_id)
+    .send();
+```*/
     pub fn get_frame_version(&self) -> builder::GetFrameVersion<'_> {
         builder::GetFrameVersion::new(self)
     }
     /**Restore a frame version
 
-    Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
+Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
 
-    Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
+Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `version_id`: Frame version id.
-    ```ignore
-    let response = client.restore_frame_version()
-        .frame_id(frame_id)
-        .version_id(version_id)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `version_id`: Frame version id.
+```ignore
+let response = client.restore_frame_version()
+    .frame_id(frame_id)
+    .version_id(version_id)
+    .send();
+```*/
     pub fn restore_frame_version(&self) -> builder::RestoreFrameVersion<'_> {
         builder::RestoreFrameVersion::new(self)
     }
     /**List frame comments
 
-    Returns the comments on the frame, oldest first, one page at a time.
+Returns the comments on the frame, oldest first, one page at a time.
 
-    Sends a `GET` request to `/frames/{frame_id}/comments`
+Sends a `GET` request to `/frames/{frame_id}/comments`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frame_comments()
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frame_comments()
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_frame_comments(&self) -> builder::ListFrameComments<'_> {
         builder::ListFrameComments::new(self)
     }
     /**Comment on a frame
 
-    Adds a comment to the frame, authored by the calling user. Returns the new Comment.
+Adds a comment to the frame, authored by the calling user. Returns the new Comment.
 
-    Sends a `POST` request to `/frames/{frame_id}/comments`
+Sends a `POST` request to `/frames/{frame_id}/comments`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.create_frame_comment()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.create_frame_comment()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_frame_comment(&self) -> builder::CreateFrameComment<'_> {
         builder::CreateFrameComment::new(self)
     }
     /**Delete a comment
 
-    Deletes the comment. Returns a confirmation message.
+Deletes the comment. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
+Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `comment_id`: Comment id.
-    ```ignore
-    let response = client.delete_frame_comment()
-        .frame_id(frame_id)
-        .comment_id(comment_id)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `comment_id`: Comment id.
+```ignore
+let response = client.delete_frame_comment()
+    .frame_id(frame_id)
+    .comment_id(comment_id)
+    .send();
+```*/
     pub fn delete_frame_comment(&self) -> builder::DeleteFrameComment<'_> {
         builder::DeleteFrameComment::new(self)
     }
     /**Update a comment
 
-    Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
+Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
 
-    Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
+Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `comment_id`: Comment id.
-    - `body`
-    ```ignore
-    let response = client.update_frame_comment()
-        .frame_id(frame_id)
-        .comment_id(comment_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `comment_id`: Comment id.
+- `body`
+```ignore
+let response = client.update_frame_comment()
+    .frame_id(frame_id)
+    .comment_id(comment_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_frame_comment(&self) -> builder::UpdateFrameComment<'_> {
         builder::UpdateFrameComment::new(self)
     }
     /**List frame reviews
 
-    Returns the review decisions recorded on the frame, newest first, one page at a time.
+Returns the review decisions recorded on the frame, newest first, one page at a time.
 
-    Sends a `GET` request to `/frames/{frame_id}/reviews`
+Sends a `GET` request to `/frames/{frame_id}/reviews`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frame_reviews()
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frame_reviews()
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_frame_reviews(&self) -> builder::ListFrameReviews<'_> {
         builder::ListFrameReviews::new(self)
     }
     /**Review a frame
 
-    Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
+Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
 
-    Sends a `POST` request to `/frames/{frame_id}/reviews`
+Sends a `POST` request to `/frames/{frame_id}/reviews`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.create_frame_review()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.create_frame_review()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_frame_review(&self) -> builder::CreateFrameReview<'_> {
         builder::CreateFrameReview::new(self)
     }
     /**List generation jobs
 
-    Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
+Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
 
-    Sends a `GET` request to `/generation-jobs`
+Sends a `GET` request to `/generation-jobs`
 
-    Arguments:
-    - `created_after`: Only jobs created at or after this instant (RFC 3339).
-    - `frame_id`: Only jobs of this frame.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    - `project_id`: Only jobs of this project.
-    - `status`: Only jobs in this status.
-    - `type_`: Only jobs of this type.
-    ```ignore
-    let response = client.list_generation_jobs()
-        .created_after(created_after)
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .project_id(project_id)
-        .status(status)
-        .type_(type_)
-        .send();
-    ```*/
+Arguments:
+- `created_after`: Only jobs created at or after this instant (RFC 3339).
+- `frame_id`: Only jobs of this frame.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+- `project_id`: Only jobs of this project.
+- `status`: Only jobs in this status.
+- `type_`: Only jobs of this type.
+```ignore
+let response = client.list_generation_jobs()
+    .created_after(created_after)
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .project_id(project_id)
+    .status(status)
+    .type_(type_)
+    .send();
+```*/
     pub fn list_generation_jobs(&self) -> builder::ListGenerationJobs<'_> {
         builder::ListGenerationJobs::new(self)
     }
     /**Get a generation job
 
-    Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
+Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
 
-    Sends a `GET` request to `/generation-jobs/{job_id}`
+Sends a `GET` request to `/generation-jobs/{job_id}`
 
-    Arguments:
-    - `job_id`: Generation job id.
-    ```ignore
-    let response = client.get_generation_job()
-        .job_id(job_id)
-        .send();
-    ```*/
+Arguments:
+- `job_id`: Generation job id.
+```ignore
+let response = client.get_generation_job()
+    .job_id(job_id)
+    .send();
+```*/
     pub fn get_generation_job(&self) -> builder::GetGenerationJob<'_> {
         builder::GetGenerationJob::new(self)
     }
     /**Generate a frame image
 
-    Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/image/generate`
+Sends a `POST` request to `/frames/{frame_id}/image/generate`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.generate_frame_image()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.generate_frame_image()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn generate_frame_image(&self) -> builder::GenerateFrameImage<'_> {
         builder::GenerateFrameImage::new(self)
     }
     /**Edit a frame image
 
-    Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/image/edit`
+Sends a `POST` request to `/frames/{frame_id}/image/edit`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.edit_frame_image()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.edit_frame_image()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn edit_frame_image(&self) -> builder::EditFrameImage<'_> {
         builder::EditFrameImage::new(self)
     }
     /**Generate images for several frames
 
-    Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/multi-shot`
+Sends a `POST` request to `/projects/{project_id}/multi-shot`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_multi_shot()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_multi_shot()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn generate_multi_shot(&self) -> builder::GenerateMultiShot<'_> {
         builder::GenerateMultiShot::new(self)
     }
     /**Generate a frame video
 
-    Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/video/generate`
+Sends a `POST` request to `/frames/{frame_id}/video/generate`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.generate_frame_video()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.generate_frame_video()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn generate_frame_video(&self) -> builder::GenerateFrameVideo<'_> {
         builder::GenerateFrameVideo::new(self)
     }
     /**Extend a frame video
 
-    Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/video/extend`
+Sends a `POST` request to `/frames/{frame_id}/video/extend`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.extend_frame_video()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.extend_frame_video()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn extend_frame_video(&self) -> builder::ExtendFrameVideo<'_> {
         builder::ExtendFrameVideo::new(self)
     }
     /**Lip-sync a frame video
 
-    Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
+Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.lip_sync_frame_video()
-        .frame_id(frame_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.lip_sync_frame_video()
+    .frame_id(frame_id)
+    .body(body)
+    .send();
+```*/
     pub fn lip_sync_frame_video(&self) -> builder::LipSyncFrameVideo<'_> {
         builder::LipSyncFrameVideo::new(self)
     }
     /**List audio tracks
 
-    Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
+Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
 
-    Sends a `GET` request to `/projects/{project_id}/audio-tracks`
+Sends a `GET` request to `/projects/{project_id}/audio-tracks`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `kind`: Only tracks of this kind.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_audio_tracks()
-        .project_id(project_id)
-        .kind(kind)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `kind`: Only tracks of this kind.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_audio_tracks()
+    .project_id(project_id)
+    .kind(kind)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_audio_tracks(&self) -> builder::ListAudioTracks<'_> {
         builder::ListAudioTracks::new(self)
     }
     /**Create an audio track
 
-    Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
+Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
 
-    Sends a `POST` request to `/projects/{project_id}/audio-tracks`
+Sends a `POST` request to `/projects/{project_id}/audio-tracks`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_audio_track()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_audio_track()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_audio_track(&self) -> builder::CreateAudioTrack<'_> {
         builder::CreateAudioTrack::new(self)
     }
     /**Get an audio track
 
-    Returns one audio track.
+Returns one audio track.
 
-    Sends a `GET` request to `/audio-tracks/{track_id}`
+Sends a `GET` request to `/audio-tracks/{track_id}`
 
-    Arguments:
-    - `track_id`: Audio track id.
-    ```ignore
-    let response = client.get_audio_track()
-        .track_id(track_id)
-        .send();
-    ```*/
+Arguments:
+- `track_id`: Audio track id.
+```ignore
+let response = client.get_audio_track()
+    .track_id(track_id)
+    .send();
+```*/
     pub fn get_audio_track(&self) -> builder::GetAudioTrack<'_> {
         builder::GetAudioTrack::new(self)
     }
     /**Delete an audio track
 
-    Removes the track from the project timeline. Returns a confirmation message.
+Removes the track from the project timeline. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/audio-tracks/{track_id}`
+Sends a `DELETE` request to `/audio-tracks/{track_id}`
 
-    Arguments:
-    - `track_id`: Audio track id.
-    ```ignore
-    let response = client.delete_audio_track()
-        .track_id(track_id)
-        .send();
-    ```*/
+Arguments:
+- `track_id`: Audio track id.
+```ignore
+let response = client.delete_audio_track()
+    .track_id(track_id)
+    .send();
+```*/
     pub fn delete_audio_track(&self) -> builder::DeleteAudioTrack<'_> {
         builder::DeleteAudioTrack::new(self)
     }
     /**Update an audio track
 
-    Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
+Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
 
-    Sends a `PATCH` request to `/audio-tracks/{track_id}`
+Sends a `PATCH` request to `/audio-tracks/{track_id}`
 
-    Arguments:
-    - `track_id`: Audio track id.
-    - `body`
-    ```ignore
-    let response = client.update_audio_track()
-        .track_id(track_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `track_id`: Audio track id.
+- `body`
+```ignore
+let response = client.update_audio_track()
+    .track_id(track_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_audio_track(&self) -> builder::UpdateAudioTrack<'_> {
         builder::UpdateAudioTrack::new(self)
     }
     /**Generate a voiceover
 
-    Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
+Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_voiceover()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_voiceover()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn generate_voiceover(&self) -> builder::GenerateVoiceover<'_> {
         builder::GenerateVoiceover::new(self)
     }
     /**Generate a sound effect
 
-    Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/audio/sfx`
+Sends a `POST` request to `/projects/{project_id}/audio/sfx`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_sfx()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_sfx()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn generate_sfx(&self) -> builder::GenerateSfx<'_> {
         builder::GenerateSfx::new(self)
     }
     /**List assets
 
-    Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
+Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
 
-    Sends a `GET` request to `/assets`
+Sends a `GET` request to `/assets`
 
-    Arguments:
-    - `kind`: Only assets of this kind.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    - `project_id`: Only assets of this project.
-    - `search`: Only assets whose name or tags contain this text (case-insensitive).
-    ```ignore
-    let response = client.list_assets()
-        .kind(kind)
-        .limit(limit)
-        .page(page)
-        .project_id(project_id)
-        .search(search)
-        .send();
-    ```*/
+Arguments:
+- `kind`: Only assets of this kind.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+- `project_id`: Only assets of this project.
+- `search`: Only assets whose name or tags contain this text (case-insensitive).
+```ignore
+let response = client.list_assets()
+    .kind(kind)
+    .limit(limit)
+    .page(page)
+    .project_id(project_id)
+    .search(search)
+    .send();
+```*/
     pub fn list_assets(&self) -> builder::ListAssets<'_> {
         builder::ListAssets::new(self)
     }
     /**Upload an asset
 
-    Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
+Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
 
-    Sends a `POST` request to `/assets`
+Sends a `POST` request to `/assets`
 
-    Arguments:
-    - `content_type`: Media type of the file; guessed from `filename` when omitted.
-    - `filename`: File name to store the asset under, with extension.
-    - `project_id`: Project to add the asset to; library-wide when omitted.
-    - `tags`: Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
-    - `body`: The file's raw bytes.
-    ```ignore
-    let response = client.upload_asset()
-        .content_type(content_type)
-        .filename(filename)
-        .project_id(project_id)
-        .tags(tags)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `content_type`: Media type of the file; guessed from `filename` when omitted.
+- `filename`: File name to store the asset under, with extension.
+- `project_id`: Project to add the asset to; library-wide when omitted.
+- `tags`: Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
+- `body`: The file's raw bytes.
+```ignore
+let response = client.upload_asset()
+    .content_type(content_type)
+    .filename(filename)
+    .project_id(project_id)
+    .tags(tags)
+    .body(body)
+    .send();
+```*/
     pub fn upload_asset(&self) -> builder::UploadAsset<'_> {
         builder::UploadAsset::new(self)
     }
     /**Get an asset
 
-    Returns one asset with its download URL.
+Returns one asset with its download URL.
 
-    Sends a `GET` request to `/assets/{asset_id}`
+Sends a `GET` request to `/assets/{asset_id}`
 
-    Arguments:
-    - `asset_id`: Asset id.
-    ```ignore
-    let response = client.get_asset()
-        .asset_id(asset_id)
-        .send();
-    ```*/
+Arguments:
+- `asset_id`: Asset id.
+```ignore
+let response = client.get_asset()
+    .asset_id(asset_id)
+    .send();
+```*/
     pub fn get_asset(&self) -> builder::GetAsset<'_> {
         builder::GetAsset::new(self)
     }
     /**Delete an asset
 
-    Deletes the asset and its stored file. Returns a confirmation message.
+Deletes the asset and its stored file. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/assets/{asset_id}`
+Sends a `DELETE` request to `/assets/{asset_id}`
 
-    Arguments:
-    - `asset_id`: Asset id.
-    ```ignore
-    let response = client.delete_asset()
-        .asset_id(asset_id)
-        .send();
-    ```*/
+Arguments:
+- `asset_id`: Asset id.
+```ignore
+let response = client.delete_asset()
+    .asset_id(asset_id)
+    .send();
+```*/
     pub fn delete_asset(&self) -> builder::DeleteAsset<'_> {
         builder::DeleteAsset::new(self)
     }
     /**Update an asset
 
-    Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
+Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
 
-    Sends a `PATCH` request to `/assets/{asset_id}`
+Sends a `PATCH` request to `/assets/{asset_id}`
 
-    Arguments:
-    - `asset_id`: Asset id.
-    - `body`
-    ```ignore
-    let response = client.update_asset()
-        .asset_id(asset_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `asset_id`: Asset id.
+- `body`
+```ignore
+let response = client.update_asset()
+    .asset_id(asset_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_asset(&self) -> builder::UpdateAsset<'_> {
         builder::UpdateAsset::new(self)
     }
     /**List exports
 
-    Returns the project's exports, newest first, one page at a time.
+Returns the project's exports, newest first, one page at a time.
 
-    Sends a `GET` request to `/projects/{project_id}/exports`
+Sends a `GET` request to `/projects/{project_id}/exports`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_exports()
-        .project_id(project_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_exports()
+    .project_id(project_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_exports(&self) -> builder::ListExports<'_> {
         builder::ListExports::new(self)
     }
     /**Export a project
 
-    Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/exports`
+Sends a `POST` request to `/projects/{project_id}/exports`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_export()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_export()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_export(&self) -> builder::CreateExport<'_> {
         builder::CreateExport::new(self)
     }
     /**Get an export
 
-    Returns one export with its status and progress; once completed, `url` is the download link.
+Returns one export with its status and progress; once completed, `url` is the download link.
 
-    Sends a `GET` request to `/exports/{export_id}`
+Sends a `GET` request to `/exports/{export_id}`
 
-    Arguments:
-    - `export_id`: Export id.
-    ```ignore
-    let response = client.get_export()
-        .export_id(export_id)
-        .send();
-    ```*/
+Arguments:
+- `export_id`: Export id.
+```ignore
+let response = client.get_export()
+    .export_id(export_id)
+    .send();
+```*/
     pub fn get_export(&self) -> builder::GetExport<'_> {
         builder::GetExport::new(self)
     }
     /**Render a project video
 
-    Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/renders`
+Sends a `POST` request to `/projects/{project_id}/renders`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_render()
-        .project_id(project_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_render()
+    .project_id(project_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_render(&self) -> builder::CreateRender<'_> {
         builder::CreateRender::new(self)
     }
     /**Get a render
 
-    Returns one render with its status and progress; once completed, `output_url` is the video.
+Returns one render with its status and progress; once completed, `output_url` is the video.
 
-    Sends a `GET` request to `/renders/{render_id}`
+Sends a `GET` request to `/renders/{render_id}`
 
-    Arguments:
-    - `render_id`: Render id.
-    ```ignore
-    let response = client.get_render()
-        .render_id(render_id)
-        .send();
-    ```*/
+Arguments:
+- `render_id`: Render id.
+```ignore
+let response = client.get_render()
+    .render_id(render_id)
+    .send();
+```*/
     pub fn get_render(&self) -> builder::GetRender<'_> {
         builder::GetRender::new(self)
     }
     /**List teams
 
-    Returns the teams the caller belongs to, one page at a time.
+Returns the teams the caller belongs to, one page at a time.
 
-    Sends a `GET` request to `/teams`
+Sends a `GET` request to `/teams`
 
-    Arguments:
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_teams()
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_teams()
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_teams(&self) -> builder::ListTeams<'_> {
         builder::ListTeams::new(self)
     }
     /**Create a team
 
-    Creates a team with the caller as its owner. Returns the new Team.
+Creates a team with the caller as its owner. Returns the new Team.
 
-    Sends a `POST` request to `/teams`
+Sends a `POST` request to `/teams`
 
-    ```ignore
-    let response = client.create_team()
-        .body(body)
-        .send();
-    ```*/
+```ignore
+let response = client.create_team()
+    .body(body)
+    .send();
+```*/
     pub fn create_team(&self) -> builder::CreateTeam<'_> {
         builder::CreateTeam::new(self)
     }
     /**Get a team
 
-    Returns one team.
+Returns one team.
 
-    Sends a `GET` request to `/teams/{team_id}`
+Sends a `GET` request to `/teams/{team_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    ```ignore
-    let response = client.get_team()
-        .team_id(team_id)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+```ignore
+let response = client.get_team()
+    .team_id(team_id)
+    .send();
+```*/
     pub fn get_team(&self) -> builder::GetTeam<'_> {
         builder::GetTeam::new(self)
     }
     /**Delete a team
 
-    Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
+Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
 
-    Sends a `DELETE` request to `/teams/{team_id}`
+Sends a `DELETE` request to `/teams/{team_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    ```ignore
-    let response = client.delete_team()
-        .team_id(team_id)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+```ignore
+let response = client.delete_team()
+    .team_id(team_id)
+    .send();
+```*/
     pub fn delete_team(&self) -> builder::DeleteTeam<'_> {
         builder::DeleteTeam::new(self)
     }
     /**Update a team
 
-    Changes the fields present in the body. Returns the updated Team.
+Changes the fields present in the body. Returns the updated Team.
 
-    Sends a `PATCH` request to `/teams/{team_id}`
+Sends a `PATCH` request to `/teams/{team_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `body`
-    ```ignore
-    let response = client.update_team()
-        .team_id(team_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `body`
+```ignore
+let response = client.update_team()
+    .team_id(team_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_team(&self) -> builder::UpdateTeam<'_> {
         builder::UpdateTeam::new(self)
     }
     /**List team members
 
-    Returns the team's members with their roles, one page at a time.
+Returns the team's members with their roles, one page at a time.
 
-    Sends a `GET` request to `/teams/{team_id}/members`
+Sends a `GET` request to `/teams/{team_id}/members`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_team_members()
-        .team_id(team_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_team_members()
+    .team_id(team_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_team_members(&self) -> builder::ListTeamMembers<'_> {
         builder::ListTeamMembers::new(self)
     }
     /**Remove a team member
 
-    Removes the user from the team. Returns a confirmation message.
+Removes the user from the team. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
+Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `user_id`: User id of the team member.
-    ```ignore
-    let response = client.remove_team_member()
-        .team_id(team_id)
-        .user_id(user_id)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `user_id`: User id of the team member.
+```ignore
+let response = client.remove_team_member()
+    .team_id(team_id)
+    .user_id(user_id)
+    .send();
+```*/
     pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
         builder::RemoveTeamMember::new(self)
     }
     /**Change a member's role
 
-    Changes the member's role in the team. Returns the updated TeamMember.
+Changes the member's role in the team. Returns the updated TeamMember.
 
-    Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
+Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `user_id`: User id of the team member.
-    - `body`
-    ```ignore
-    let response = client.update_team_member()
-        .team_id(team_id)
-        .user_id(user_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `user_id`: User id of the team member.
+- `body`
+```ignore
+let response = client.update_team_member()
+    .team_id(team_id)
+    .user_id(user_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_team_member(&self) -> builder::UpdateTeamMember<'_> {
         builder::UpdateTeamMember::new(self)
     }
     /**List team invites
 
-    Returns the team's invites (pending and past), newest first, one page at a time.
+Returns the team's invites (pending and past), newest first, one page at a time.
 
-    Sends a `GET` request to `/teams/{team_id}/invites`
+Sends a `GET` request to `/teams/{team_id}/invites`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_team_invites()
-        .team_id(team_id)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_team_invites()
+    .team_id(team_id)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_team_invites(&self) -> builder::ListTeamInvites<'_> {
         builder::ListTeamInvites::new(self)
     }
     /**Invite someone to a team
 
-    Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
+Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
 
-    Sends a `POST` request to `/teams/{team_id}/invites`
+Sends a `POST` request to `/teams/{team_id}/invites`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `body`
-    ```ignore
-    let response = client.create_team_invite()
-        .team_id(team_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `body`
+```ignore
+let response = client.create_team_invite()
+    .team_id(team_id)
+    .body(body)
+    .send();
+```*/
     pub fn create_team_invite(&self) -> builder::CreateTeamInvite<'_> {
         builder::CreateTeamInvite::new(self)
     }
     /**Revoke a team invite
 
-    Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
+Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
+Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `invite_id`: Invite id.
-    ```ignore
-    let response = client.revoke_team_invite()
-        .team_id(team_id)
-        .invite_id(invite_id)
-        .send();
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `invite_id`: Invite id.
+```ignore
+let response = client.revoke_team_invite()
+    .team_id(team_id)
+    .invite_id(invite_id)
+    .send();
+```*/
     pub fn revoke_team_invite(&self) -> builder::RevokeTeamInvite<'_> {
         builder::RevokeTeamInvite::new(self)
     }
     /**List voices
 
-    Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
+Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
 
-    Sends a `GET` request to `/voices`
+Sends a `GET` request to `/voices`
 
-    Arguments:
-    - `category`: Only voices of this category.
-    - `language`: Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_voices()
-        .category(category)
-        .language(language)
-        .limit(limit)
-        .page(page)
-        .send();
-    ```*/
+Arguments:
+- `category`: Only voices of this category.
+- `language`: Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_voices()
+    .category(category)
+    .language(language)
+    .limit(limit)
+    .page(page)
+    .send();
+```*/
     pub fn list_voices(&self) -> builder::ListVoices<'_> {
         builder::ListVoices::new(self)
     }
     /**Clone a voice
 
-    Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
+Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
 
-    Sends a `POST` request to `/voices`
+Sends a `POST` request to `/voices`
 
-    ```ignore
-    let response = client.create_voice()
-        .body(body)
-        .send();
-    ```*/
+```ignore
+let response = client.create_voice()
+    .body(body)
+    .send();
+```*/
     pub fn create_voice(&self) -> builder::CreateVoice<'_> {
         builder::CreateVoice::new(self)
     }
     /**Get a voice
 
-    Returns one voice with its preview sample.
+Returns one voice with its preview sample.
 
-    Sends a `GET` request to `/voices/{voice_id}`
+Sends a `GET` request to `/voices/{voice_id}`
 
-    Arguments:
-    - `voice_id`: Voice id.
-    ```ignore
-    let response = client.get_voice()
-        .voice_id(voice_id)
-        .send();
-    ```*/
+Arguments:
+- `voice_id`: Voice id.
+```ignore
+let response = client.get_voice()
+    .voice_id(voice_id)
+    .send();
+```*/
     pub fn get_voice(&self) -> builder::GetVoice<'_> {
         builder::GetVoice::new(self)
     }
     /**Delete a voice
 
-    Deletes the voice from the library. Returns a confirmation message.
+Deletes the voice from the library. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/voices/{voice_id}`
+Sends a `DELETE` request to `/voices/{voice_id}`
 
-    Arguments:
-    - `voice_id`: Voice id.
-    ```ignore
-    let response = client.delete_voice()
-        .voice_id(voice_id)
-        .send();
-    ```*/
+Arguments:
+- `voice_id`: Voice id.
+```ignore
+let response = client.delete_voice()
+    .voice_id(voice_id)
+    .send();
+```*/
     pub fn delete_voice(&self) -> builder::DeleteVoice<'_> {
         builder::DeleteVoice::new(self)
     }
     /**Update a voice
 
-    Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
+Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
 
-    Sends a `PATCH` request to `/voices/{voice_id}`
+Sends a `PATCH` request to `/voices/{voice_id}`
 
-    Arguments:
-    - `voice_id`: Voice id.
-    - `body`
-    ```ignore
-    let response = client.update_voice()
-        .voice_id(voice_id)
-        .body(body)
-        .send();
-    ```*/
+Arguments:
+- `voice_id`: Voice id.
+- `body`
+```ignore
+let response = client.update_voice()
+    .voice_id(voice_id)
+    .body(body)
+    .send();
+```*/
     pub fn update_voice(&self) -> builder::UpdateVoice<'_> {
         builder::UpdateVoice::new(self)
     }
@@ -1200,10 +1200,10 @@ impl Client {
 /// async builders, with a `send()` that blocks until the response.
 pub mod builder {
     #[allow(unused_imports)]
-    use studio_api::{ByteStream, Error, ResponseValue, types};
+    use studio_api::{types, ByteStream, Error, ResponseValue};
     /**Builder for [`Client::list_projects`]
 
-    [`Client::list_projects`]: super::Client::list_projects*/
+[`Client::list_projects`]: super::Client::list_projects*/
     #[derive(Debug, Clone)]
     pub struct ListProjects<'a> {
         client: &'a super::Client,
@@ -1255,14 +1255,16 @@ pub mod builder {
         ///Sends a `GET` request to `/projects`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ProjectListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::ProjectListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_project`]
 
-    [`Client::create_project`]: super::Client::create_project*/
+[`Client::create_project`]: super::Client::create_project*/
     #[derive(Debug, Clone)]
     pub struct CreateProject<'a> {
         client: &'a super::Client,
@@ -1278,7 +1280,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateProjectRequest>,
-            <V as std::convert::TryInto<types::CreateProjectRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateProjectRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1288,8 +1292,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateProjectRequest,
-                ) -> types::builder::CreateProjectRequest,
+                types::builder::CreateProjectRequest,
+            ) -> types::builder::CreateProjectRequest,
         {
             Self {
                 client: self.client,
@@ -1305,7 +1309,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_project`]
 
-    [`Client::get_project`]: super::Client::get_project*/
+[`Client::get_project`]: super::Client::get_project*/
     #[derive(Debug, Clone)]
     pub struct GetProject<'a> {
         client: &'a super::Client,
@@ -1336,7 +1340,7 @@ pub mod builder {
     }
     /**Builder for [`Client::delete_project`]
 
-    [`Client::delete_project`]: super::Client::delete_project*/
+[`Client::delete_project`]: super::Client::delete_project*/
     #[derive(Debug, Clone)]
     pub struct DeleteProject<'a> {
         client: &'a super::Client,
@@ -1367,7 +1371,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_project`]
 
-    [`Client::update_project`]: super::Client::update_project*/
+[`Client::update_project`]: super::Client::update_project*/
     #[derive(Debug, Clone)]
     pub struct UpdateProject<'a> {
         client: &'a super::Client,
@@ -1392,7 +1396,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateProjectRequest>,
-            <V as std::convert::TryInto<types::UpdateProjectRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateProjectRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1402,8 +1408,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateProjectRequest,
-                ) -> types::builder::UpdateProjectRequest,
+                types::builder::UpdateProjectRequest,
+            ) -> types::builder::UpdateProjectRequest,
         {
             Self {
                 client: self.client,
@@ -1419,7 +1425,7 @@ pub mod builder {
     }
     /**Builder for [`Client::duplicate_project`]
 
-    [`Client::duplicate_project`]: super::Client::duplicate_project*/
+[`Client::duplicate_project`]: super::Client::duplicate_project*/
     #[derive(Debug, Clone)]
     pub struct DuplicateProject<'a> {
         client: &'a super::Client,
@@ -1444,7 +1450,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::DuplicateProjectRequest>,
-            <V as std::convert::TryInto<types::DuplicateProjectRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::DuplicateProjectRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1454,8 +1462,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::DuplicateProjectRequest,
-                ) -> types::builder::DuplicateProjectRequest,
+                types::builder::DuplicateProjectRequest,
+            ) -> types::builder::DuplicateProjectRequest,
         {
             Self {
                 client: self.client,
@@ -1471,7 +1479,7 @@ pub mod builder {
     }
     /**Builder for [`Client::generate_script`]
 
-    [`Client::generate_script`]: super::Client::generate_script*/
+[`Client::generate_script`]: super::Client::generate_script*/
     #[derive(Debug, Clone)]
     pub struct GenerateScript<'a> {
         client: &'a super::Client,
@@ -1496,7 +1504,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateScriptRequest>,
-            <V as std::convert::TryInto<types::GenerateScriptRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateScriptRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1506,8 +1516,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateScriptRequest,
-                ) -> types::builder::GenerateScriptRequest,
+                types::builder::GenerateScriptRequest,
+            ) -> types::builder::GenerateScriptRequest,
         {
             Self {
                 client: self.client,
@@ -1523,7 +1533,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_share_link`]
 
-    [`Client::get_share_link`]: super::Client::get_share_link*/
+[`Client::get_share_link`]: super::Client::get_share_link*/
     #[derive(Debug, Clone)]
     pub struct GetShareLink<'a> {
         client: &'a super::Client,
@@ -1548,13 +1558,16 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/share`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ShareLinkResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ShareLinkResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_share_link`]
 
-    [`Client::create_share_link`]: super::Client::create_share_link*/
+[`Client::create_share_link`]: super::Client::create_share_link*/
     #[derive(Debug, Clone)]
     pub struct CreateShareLink<'a> {
         client: &'a super::Client,
@@ -1579,7 +1592,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateShareLinkRequest>,
-            <V as std::convert::TryInto<types::CreateShareLinkRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateShareLinkRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1589,8 +1604,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateShareLinkRequest,
-                ) -> types::builder::CreateShareLinkRequest,
+                types::builder::CreateShareLinkRequest,
+            ) -> types::builder::CreateShareLinkRequest,
         {
             Self {
                 client: self.client,
@@ -1600,13 +1615,16 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/share`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ShareLinkResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ShareLinkResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::revoke_share_link`]
 
-    [`Client::revoke_share_link`]: super::Client::revoke_share_link*/
+[`Client::revoke_share_link`]: super::Client::revoke_share_link*/
     #[derive(Debug, Clone)]
     pub struct RevokeShareLink<'a> {
         client: &'a super::Client,
@@ -1637,7 +1655,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_frames`]
 
-    [`Client::list_frames`]: super::Client::list_frames*/
+[`Client::list_frames`]: super::Client::list_frames*/
     #[derive(Debug, Clone)]
     pub struct ListFrames<'a> {
         client: &'a super::Client,
@@ -1680,13 +1698,16 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/frames`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::FrameListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_frame`]
 
-    [`Client::create_frame`]: super::Client::create_frame*/
+[`Client::create_frame`]: super::Client::create_frame*/
     #[derive(Debug, Clone)]
     pub struct CreateFrame<'a> {
         client: &'a super::Client,
@@ -1711,7 +1732,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateFrameRequest>,
-            <V as std::convert::TryInto<types::CreateFrameRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateFrameRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1721,8 +1744,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateFrameRequest,
-                ) -> types::builder::CreateFrameRequest,
+                types::builder::CreateFrameRequest,
+            ) -> types::builder::CreateFrameRequest,
         {
             Self {
                 client: self.client,
@@ -1738,7 +1761,7 @@ pub mod builder {
     }
     /**Builder for [`Client::reorder_frames`]
 
-    [`Client::reorder_frames`]: super::Client::reorder_frames*/
+[`Client::reorder_frames`]: super::Client::reorder_frames*/
     #[derive(Debug, Clone)]
     pub struct ReorderFrames<'a> {
         client: &'a super::Client,
@@ -1763,7 +1786,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ReorderFramesRequest>,
-            <V as std::convert::TryInto<types::ReorderFramesRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::ReorderFramesRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1773,8 +1798,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::ReorderFramesRequest,
-                ) -> types::builder::ReorderFramesRequest,
+                types::builder::ReorderFramesRequest,
+            ) -> types::builder::ReorderFramesRequest,
         {
             Self {
                 client: self.client,
@@ -1784,13 +1809,16 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/frames/reorder`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameArrayResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::FrameArrayResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::get_frame`]
 
-    [`Client::get_frame`]: super::Client::get_frame*/
+[`Client::get_frame`]: super::Client::get_frame*/
     #[derive(Debug, Clone)]
     pub struct GetFrame<'a> {
         client: &'a super::Client,
@@ -1821,7 +1849,7 @@ pub mod builder {
     }
     /**Builder for [`Client::delete_frame`]
 
-    [`Client::delete_frame`]: super::Client::delete_frame*/
+[`Client::delete_frame`]: super::Client::delete_frame*/
     #[derive(Debug, Clone)]
     pub struct DeleteFrame<'a> {
         client: &'a super::Client,
@@ -1852,7 +1880,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_frame`]
 
-    [`Client::update_frame`]: super::Client::update_frame*/
+[`Client::update_frame`]: super::Client::update_frame*/
     #[derive(Debug, Clone)]
     pub struct UpdateFrame<'a> {
         client: &'a super::Client,
@@ -1877,7 +1905,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateFrameRequest>,
-            <V as std::convert::TryInto<types::UpdateFrameRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateFrameRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -1887,8 +1917,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateFrameRequest,
-                ) -> types::builder::UpdateFrameRequest,
+                types::builder::UpdateFrameRequest,
+            ) -> types::builder::UpdateFrameRequest,
         {
             Self {
                 client: self.client,
@@ -1904,7 +1934,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_frame_versions`]
 
-    [`Client::list_frame_versions`]: super::Client::list_frame_versions*/
+[`Client::list_frame_versions`]: super::Client::list_frame_versions*/
     #[derive(Debug, Clone)]
     pub struct ListFrameVersions<'a> {
         client: &'a super::Client,
@@ -1947,14 +1977,16 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/versions`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameVersionListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::FrameVersionListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::get_frame_version`]
 
-    [`Client::get_frame_version`]: super::Client::get_frame_version*/
+[`Client::get_frame_version`]: super::Client::get_frame_version*/
     #[derive(Debug, Clone)]
     pub struct GetFrameVersion<'a> {
         client: &'a super::Client,
@@ -1988,14 +2020,16 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameVersionResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::FrameVersionResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::restore_frame_version`]
 
-    [`Client::restore_frame_version`]: super::Client::restore_frame_version*/
+[`Client::restore_frame_version`]: super::Client::restore_frame_version*/
     #[derive(Debug, Clone)]
     pub struct RestoreFrameVersion<'a> {
         client: &'a super::Client,
@@ -2035,7 +2069,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_frame_comments`]
 
-    [`Client::list_frame_comments`]: super::Client::list_frame_comments*/
+[`Client::list_frame_comments`]: super::Client::list_frame_comments*/
     #[derive(Debug, Clone)]
     pub struct ListFrameComments<'a> {
         client: &'a super::Client,
@@ -2078,14 +2112,16 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/comments`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::CommentListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::CommentListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_frame_comment`]
 
-    [`Client::create_frame_comment`]: super::Client::create_frame_comment*/
+[`Client::create_frame_comment`]: super::Client::create_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct CreateFrameComment<'a> {
         client: &'a super::Client,
@@ -2110,7 +2146,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateCommentRequest>,
-            <V as std::convert::TryInto<types::CreateCommentRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateCommentRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2120,8 +2158,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateCommentRequest,
-                ) -> types::builder::CreateCommentRequest,
+                types::builder::CreateCommentRequest,
+            ) -> types::builder::CreateCommentRequest,
         {
             Self {
                 client: self.client,
@@ -2137,7 +2175,7 @@ pub mod builder {
     }
     /**Builder for [`Client::delete_frame_comment`]
 
-    [`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
+[`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct DeleteFrameComment<'a> {
         client: &'a super::Client,
@@ -2177,7 +2215,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_frame_comment`]
 
-    [`Client::update_frame_comment`]: super::Client::update_frame_comment*/
+[`Client::update_frame_comment`]: super::Client::update_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct UpdateFrameComment<'a> {
         client: &'a super::Client,
@@ -2211,7 +2249,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateCommentRequest>,
-            <V as std::convert::TryInto<types::UpdateCommentRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateCommentRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2221,8 +2261,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateCommentRequest,
-                ) -> types::builder::UpdateCommentRequest,
+                types::builder::UpdateCommentRequest,
+            ) -> types::builder::UpdateCommentRequest,
         {
             Self {
                 client: self.client,
@@ -2238,7 +2278,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_frame_reviews`]
 
-    [`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
+[`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
     #[derive(Debug, Clone)]
     pub struct ListFrameReviews<'a> {
         client: &'a super::Client,
@@ -2281,13 +2321,16 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/reviews`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ReviewListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ReviewListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_frame_review`]
 
-    [`Client::create_frame_review`]: super::Client::create_frame_review*/
+[`Client::create_frame_review`]: super::Client::create_frame_review*/
     #[derive(Debug, Clone)]
     pub struct CreateFrameReview<'a> {
         client: &'a super::Client,
@@ -2312,7 +2355,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateReviewRequest>,
-            <V as std::convert::TryInto<types::CreateReviewRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateReviewRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2322,8 +2367,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateReviewRequest,
-                ) -> types::builder::CreateReviewRequest,
+                types::builder::CreateReviewRequest,
+            ) -> types::builder::CreateReviewRequest,
         {
             Self {
                 client: self.client,
@@ -2339,7 +2384,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_generation_jobs`]
 
-    [`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
+[`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
     #[derive(Debug, Clone)]
     pub struct ListGenerationJobs<'a> {
         client: &'a super::Client,
@@ -2418,14 +2463,16 @@ pub mod builder {
         ///Sends a `GET` request to `/generation-jobs`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::get_generation_job`]
 
-    [`Client::get_generation_job`]: super::Client::get_generation_job*/
+[`Client::get_generation_job`]: super::Client::get_generation_job*/
     #[derive(Debug, Clone)]
     pub struct GetGenerationJob<'a> {
         client: &'a super::Client,
@@ -2450,14 +2497,16 @@ pub mod builder {
         ///Sends a `GET` request to `/generation-jobs/{job_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::generate_frame_image`]
 
-    [`Client::generate_frame_image`]: super::Client::generate_frame_image*/
+[`Client::generate_frame_image`]: super::Client::generate_frame_image*/
     #[derive(Debug, Clone)]
     pub struct GenerateFrameImage<'a> {
         client: &'a super::Client,
@@ -2482,7 +2531,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateImageRequest>,
-            <V as std::convert::TryInto<types::GenerateImageRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateImageRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2492,8 +2543,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateImageRequest,
-                ) -> types::builder::GenerateImageRequest,
+                types::builder::GenerateImageRequest,
+            ) -> types::builder::GenerateImageRequest,
         {
             Self {
                 client: self.client,
@@ -2503,14 +2554,16 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/generate`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::edit_frame_image`]
 
-    [`Client::edit_frame_image`]: super::Client::edit_frame_image*/
+[`Client::edit_frame_image`]: super::Client::edit_frame_image*/
     #[derive(Debug, Clone)]
     pub struct EditFrameImage<'a> {
         client: &'a super::Client,
@@ -2535,7 +2588,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::EditImageRequest>,
-            <V as std::convert::TryInto<types::EditImageRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::EditImageRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2545,8 +2600,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::EditImageRequest,
-                ) -> types::builder::EditImageRequest,
+                types::builder::EditImageRequest,
+            ) -> types::builder::EditImageRequest,
         {
             Self {
                 client: self.client,
@@ -2556,14 +2611,16 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/edit`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::generate_multi_shot`]
 
-    [`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
+[`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
     #[derive(Debug, Clone)]
     pub struct GenerateMultiShot<'a> {
         client: &'a super::Client,
@@ -2588,7 +2645,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::MultiShotRequest>,
-            <V as std::convert::TryInto<types::MultiShotRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::MultiShotRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2598,8 +2657,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::MultiShotRequest,
-                ) -> types::builder::MultiShotRequest,
+                types::builder::MultiShotRequest,
+            ) -> types::builder::MultiShotRequest,
         {
             Self {
                 client: self.client,
@@ -2609,14 +2668,16 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/multi-shot`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobArrayResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobArrayResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::generate_frame_video`]
 
-    [`Client::generate_frame_video`]: super::Client::generate_frame_video*/
+[`Client::generate_frame_video`]: super::Client::generate_frame_video*/
     #[derive(Debug, Clone)]
     pub struct GenerateFrameVideo<'a> {
         client: &'a super::Client,
@@ -2641,7 +2702,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateVideoRequest>,
-            <V as std::convert::TryInto<types::GenerateVideoRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateVideoRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2651,8 +2714,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateVideoRequest,
-                ) -> types::builder::GenerateVideoRequest,
+                types::builder::GenerateVideoRequest,
+            ) -> types::builder::GenerateVideoRequest,
         {
             Self {
                 client: self.client,
@@ -2662,14 +2725,16 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/generate`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::extend_frame_video`]
 
-    [`Client::extend_frame_video`]: super::Client::extend_frame_video*/
+[`Client::extend_frame_video`]: super::Client::extend_frame_video*/
     #[derive(Debug, Clone)]
     pub struct ExtendFrameVideo<'a> {
         client: &'a super::Client,
@@ -2694,7 +2759,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ExtendVideoRequest>,
-            <V as std::convert::TryInto<types::ExtendVideoRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::ExtendVideoRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2704,8 +2771,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::ExtendVideoRequest,
-                ) -> types::builder::ExtendVideoRequest,
+                types::builder::ExtendVideoRequest,
+            ) -> types::builder::ExtendVideoRequest,
         {
             Self {
                 client: self.client,
@@ -2715,14 +2782,16 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/extend`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::lip_sync_frame_video`]
 
-    [`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
+[`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
     #[derive(Debug, Clone)]
     pub struct LipSyncFrameVideo<'a> {
         client: &'a super::Client,
@@ -2747,7 +2816,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::LipSyncRequest>,
-            <V as std::convert::TryInto<types::LipSyncRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::LipSyncRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2756,7 +2827,9 @@ pub mod builder {
         }
         pub fn body_map<F>(self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::LipSyncRequest) -> types::builder::LipSyncRequest,
+            F: std::ops::FnOnce(
+                types::builder::LipSyncRequest,
+            ) -> types::builder::LipSyncRequest,
         {
             Self {
                 client: self.client,
@@ -2766,14 +2839,16 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::list_audio_tracks`]
 
-    [`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
+[`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
     #[derive(Debug, Clone)]
     pub struct ListAudioTracks<'a> {
         client: &'a super::Client,
@@ -2825,14 +2900,16 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/audio-tracks`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::AudioTrackListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_audio_track`]
 
-    [`Client::create_audio_track`]: super::Client::create_audio_track*/
+[`Client::create_audio_track`]: super::Client::create_audio_track*/
     #[derive(Debug, Clone)]
     pub struct CreateAudioTrack<'a> {
         client: &'a super::Client,
@@ -2857,7 +2934,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateAudioTrackRequest>,
-            <V as std::convert::TryInto<types::CreateAudioTrackRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateAudioTrackRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2867,8 +2946,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateAudioTrackRequest,
-                ) -> types::builder::CreateAudioTrackRequest,
+                types::builder::CreateAudioTrackRequest,
+            ) -> types::builder::CreateAudioTrackRequest,
         {
             Self {
                 client: self.client,
@@ -2878,13 +2957,16 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio-tracks`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::AudioTrackResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::get_audio_track`]
 
-    [`Client::get_audio_track`]: super::Client::get_audio_track*/
+[`Client::get_audio_track`]: super::Client::get_audio_track*/
     #[derive(Debug, Clone)]
     pub struct GetAudioTrack<'a> {
         client: &'a super::Client,
@@ -2909,13 +2991,16 @@ pub mod builder {
         ///Sends a `GET` request to `/audio-tracks/{track_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::AudioTrackResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::delete_audio_track`]
 
-    [`Client::delete_audio_track`]: super::Client::delete_audio_track*/
+[`Client::delete_audio_track`]: super::Client::delete_audio_track*/
     #[derive(Debug, Clone)]
     pub struct DeleteAudioTrack<'a> {
         client: &'a super::Client,
@@ -2946,7 +3031,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_audio_track`]
 
-    [`Client::update_audio_track`]: super::Client::update_audio_track*/
+[`Client::update_audio_track`]: super::Client::update_audio_track*/
     #[derive(Debug, Clone)]
     pub struct UpdateAudioTrack<'a> {
         client: &'a super::Client,
@@ -2971,7 +3056,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateAudioTrackRequest>,
-            <V as std::convert::TryInto<types::UpdateAudioTrackRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateAudioTrackRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -2981,8 +3068,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateAudioTrackRequest,
-                ) -> types::builder::UpdateAudioTrackRequest,
+                types::builder::UpdateAudioTrackRequest,
+            ) -> types::builder::UpdateAudioTrackRequest,
         {
             Self {
                 client: self.client,
@@ -2992,13 +3079,16 @@ pub mod builder {
         ///Sends a `PATCH` request to `/audio-tracks/{track_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::AudioTrackResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::generate_voiceover`]
 
-    [`Client::generate_voiceover`]: super::Client::generate_voiceover*/
+[`Client::generate_voiceover`]: super::Client::generate_voiceover*/
     #[derive(Debug, Clone)]
     pub struct GenerateVoiceover<'a> {
         client: &'a super::Client,
@@ -3023,7 +3113,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateVoiceoverRequest>,
-            <V as std::convert::TryInto<types::GenerateVoiceoverRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateVoiceoverRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3033,8 +3125,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateVoiceoverRequest,
-                ) -> types::builder::GenerateVoiceoverRequest,
+                types::builder::GenerateVoiceoverRequest,
+            ) -> types::builder::GenerateVoiceoverRequest,
         {
             Self {
                 client: self.client,
@@ -3044,14 +3136,16 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::generate_sfx`]
 
-    [`Client::generate_sfx`]: super::Client::generate_sfx*/
+[`Client::generate_sfx`]: super::Client::generate_sfx*/
     #[derive(Debug, Clone)]
     pub struct GenerateSfx<'a> {
         client: &'a super::Client,
@@ -3076,7 +3170,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateSfxRequest>,
-            <V as std::convert::TryInto<types::GenerateSfxRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateSfxRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3086,8 +3182,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateSfxRequest,
-                ) -> types::builder::GenerateSfxRequest,
+                types::builder::GenerateSfxRequest,
+            ) -> types::builder::GenerateSfxRequest,
         {
             Self {
                 client: self.client,
@@ -3097,14 +3193,16 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio/sfx`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::list_assets`]
 
-    [`Client::list_assets`]: super::Client::list_assets*/
+[`Client::list_assets`]: super::Client::list_assets*/
     #[derive(Debug, Clone)]
     pub struct ListAssets<'a> {
         client: &'a super::Client,
@@ -3165,13 +3263,16 @@ pub mod builder {
         ///Sends a `GET` request to `/assets`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::AssetListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::AssetListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::upload_asset`]
 
-    [`Client::upload_asset`]: super::Client::upload_asset*/
+[`Client::upload_asset`]: super::Client::upload_asset*/
     #[derive(Debug)]
     pub struct UploadAsset<'a> {
         client: &'a super::Client,
@@ -3238,7 +3339,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_asset`]
 
-    [`Client::get_asset`]: super::Client::get_asset*/
+[`Client::get_asset`]: super::Client::get_asset*/
     #[derive(Debug, Clone)]
     pub struct GetAsset<'a> {
         client: &'a super::Client,
@@ -3269,7 +3370,7 @@ pub mod builder {
     }
     /**Builder for [`Client::delete_asset`]
 
-    [`Client::delete_asset`]: super::Client::delete_asset*/
+[`Client::delete_asset`]: super::Client::delete_asset*/
     #[derive(Debug, Clone)]
     pub struct DeleteAsset<'a> {
         client: &'a super::Client,
@@ -3300,7 +3401,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_asset`]
 
-    [`Client::update_asset`]: super::Client::update_asset*/
+[`Client::update_asset`]: super::Client::update_asset*/
     #[derive(Debug, Clone)]
     pub struct UpdateAsset<'a> {
         client: &'a super::Client,
@@ -3325,7 +3426,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateAssetRequest>,
-            <V as std::convert::TryInto<types::UpdateAssetRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateAssetRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3335,8 +3438,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateAssetRequest,
-                ) -> types::builder::UpdateAssetRequest,
+                types::builder::UpdateAssetRequest,
+            ) -> types::builder::UpdateAssetRequest,
         {
             Self {
                 client: self.client,
@@ -3352,7 +3455,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_exports`]
 
-    [`Client::list_exports`]: super::Client::list_exports*/
+[`Client::list_exports`]: super::Client::list_exports*/
     #[derive(Debug, Clone)]
     pub struct ListExports<'a> {
         client: &'a super::Client,
@@ -3395,13 +3498,16 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/exports`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ExportListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ExportListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_export`]
 
-    [`Client::create_export`]: super::Client::create_export*/
+[`Client::create_export`]: super::Client::create_export*/
     #[derive(Debug, Clone)]
     pub struct CreateExport<'a> {
         client: &'a super::Client,
@@ -3426,7 +3532,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateExportRequest>,
-            <V as std::convert::TryInto<types::CreateExportRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateExportRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3436,8 +3544,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateExportRequest,
-                ) -> types::builder::CreateExportRequest,
+                types::builder::CreateExportRequest,
+            ) -> types::builder::CreateExportRequest,
         {
             Self {
                 client: self.client,
@@ -3453,7 +3561,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_export`]
 
-    [`Client::get_export`]: super::Client::get_export*/
+[`Client::get_export`]: super::Client::get_export*/
     #[derive(Debug, Clone)]
     pub struct GetExport<'a> {
         client: &'a super::Client,
@@ -3484,7 +3592,7 @@ pub mod builder {
     }
     /**Builder for [`Client::create_render`]
 
-    [`Client::create_render`]: super::Client::create_render*/
+[`Client::create_render`]: super::Client::create_render*/
     #[derive(Debug, Clone)]
     pub struct CreateRender<'a> {
         client: &'a super::Client,
@@ -3509,7 +3617,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateRenderRequest>,
-            <V as std::convert::TryInto<types::CreateRenderRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateRenderRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3519,8 +3629,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateRenderRequest,
-                ) -> types::builder::CreateRenderRequest,
+                types::builder::CreateRenderRequest,
+            ) -> types::builder::CreateRenderRequest,
         {
             Self {
                 client: self.client,
@@ -3536,7 +3646,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_render`]
 
-    [`Client::get_render`]: super::Client::get_render*/
+[`Client::get_render`]: super::Client::get_render*/
     #[derive(Debug, Clone)]
     pub struct GetRender<'a> {
         client: &'a super::Client,
@@ -3567,7 +3677,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_teams`]
 
-    [`Client::list_teams`]: super::Client::list_teams*/
+[`Client::list_teams`]: super::Client::list_teams*/
     #[derive(Debug, Clone)]
     pub struct ListTeams<'a> {
         client: &'a super::Client,
@@ -3601,13 +3711,16 @@ pub mod builder {
         ///Sends a `GET` request to `/teams`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::TeamListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::TeamListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_team`]
 
-    [`Client::create_team`]: super::Client::create_team*/
+[`Client::create_team`]: super::Client::create_team*/
     #[derive(Debug, Clone)]
     pub struct CreateTeam<'a> {
         client: &'a super::Client,
@@ -3623,7 +3736,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateTeamRequest>,
-            <V as std::convert::TryInto<types::CreateTeamRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateTeamRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3633,8 +3748,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateTeamRequest,
-                ) -> types::builder::CreateTeamRequest,
+                types::builder::CreateTeamRequest,
+            ) -> types::builder::CreateTeamRequest,
         {
             Self {
                 client: self.client,
@@ -3650,7 +3765,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_team`]
 
-    [`Client::get_team`]: super::Client::get_team*/
+[`Client::get_team`]: super::Client::get_team*/
     #[derive(Debug, Clone)]
     pub struct GetTeam<'a> {
         client: &'a super::Client,
@@ -3681,7 +3796,7 @@ pub mod builder {
     }
     /**Builder for [`Client::delete_team`]
 
-    [`Client::delete_team`]: super::Client::delete_team*/
+[`Client::delete_team`]: super::Client::delete_team*/
     #[derive(Debug, Clone)]
     pub struct DeleteTeam<'a> {
         client: &'a super::Client,
@@ -3712,7 +3827,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_team`]
 
-    [`Client::update_team`]: super::Client::update_team*/
+[`Client::update_team`]: super::Client::update_team*/
     #[derive(Debug, Clone)]
     pub struct UpdateTeam<'a> {
         client: &'a super::Client,
@@ -3737,7 +3852,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTeamRequest>,
-            <V as std::convert::TryInto<types::UpdateTeamRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateTeamRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3747,8 +3864,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateTeamRequest,
-                ) -> types::builder::UpdateTeamRequest,
+                types::builder::UpdateTeamRequest,
+            ) -> types::builder::UpdateTeamRequest,
         {
             Self {
                 client: self.client,
@@ -3764,7 +3881,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_team_members`]
 
-    [`Client::list_team_members`]: super::Client::list_team_members*/
+[`Client::list_team_members`]: super::Client::list_team_members*/
     #[derive(Debug, Clone)]
     pub struct ListTeamMembers<'a> {
         client: &'a super::Client,
@@ -3807,14 +3924,16 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}/members`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::TeamMemberListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::TeamMemberListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::remove_team_member`]
 
-    [`Client::remove_team_member`]: super::Client::remove_team_member*/
+[`Client::remove_team_member`]: super::Client::remove_team_member*/
     #[derive(Debug, Clone)]
     pub struct RemoveTeamMember<'a> {
         client: &'a super::Client,
@@ -3854,7 +3973,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_team_member`]
 
-    [`Client::update_team_member`]: super::Client::update_team_member*/
+[`Client::update_team_member`]: super::Client::update_team_member*/
     #[derive(Debug, Clone)]
     pub struct UpdateTeamMember<'a> {
         client: &'a super::Client,
@@ -3888,7 +4007,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTeamMemberRequest>,
-            <V as std::convert::TryInto<types::UpdateTeamMemberRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateTeamMemberRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3898,8 +4019,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateTeamMemberRequest,
-                ) -> types::builder::UpdateTeamMemberRequest,
+                types::builder::UpdateTeamMemberRequest,
+            ) -> types::builder::UpdateTeamMemberRequest,
         {
             Self {
                 client: self.client,
@@ -3909,13 +4030,16 @@ pub mod builder {
         ///Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::TeamMemberResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::TeamMemberResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::list_team_invites`]
 
-    [`Client::list_team_invites`]: super::Client::list_team_invites*/
+[`Client::list_team_invites`]: super::Client::list_team_invites*/
     #[derive(Debug, Clone)]
     pub struct ListTeamInvites<'a> {
         client: &'a super::Client,
@@ -3958,13 +4082,16 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}/invites`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::InviteListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::InviteListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_team_invite`]
 
-    [`Client::create_team_invite`]: super::Client::create_team_invite*/
+[`Client::create_team_invite`]: super::Client::create_team_invite*/
     #[derive(Debug, Clone)]
     pub struct CreateTeamInvite<'a> {
         client: &'a super::Client,
@@ -3989,7 +4116,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateInviteRequest>,
-            <V as std::convert::TryInto<types::CreateInviteRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateInviteRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -3999,8 +4128,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateInviteRequest,
-                ) -> types::builder::CreateInviteRequest,
+                types::builder::CreateInviteRequest,
+            ) -> types::builder::CreateInviteRequest,
         {
             Self {
                 client: self.client,
@@ -4016,7 +4145,7 @@ pub mod builder {
     }
     /**Builder for [`Client::revoke_team_invite`]
 
-    [`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
+[`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
     #[derive(Debug, Clone)]
     pub struct RevokeTeamInvite<'a> {
         client: &'a super::Client,
@@ -4056,7 +4185,7 @@ pub mod builder {
     }
     /**Builder for [`Client::list_voices`]
 
-    [`Client::list_voices`]: super::Client::list_voices*/
+[`Client::list_voices`]: super::Client::list_voices*/
     #[derive(Debug, Clone)]
     pub struct ListVoices<'a> {
         client: &'a super::Client,
@@ -4108,13 +4237,16 @@ pub mod builder {
         ///Sends a `GET` request to `/voices`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::VoiceListResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::VoiceListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             self.client.block_on(self.inner.send())
         }
     }
     /**Builder for [`Client::create_voice`]
 
-    [`Client::create_voice`]: super::Client::create_voice*/
+[`Client::create_voice`]: super::Client::create_voice*/
     #[derive(Debug, Clone)]
     pub struct CreateVoice<'a> {
         client: &'a super::Client,
@@ -4130,7 +4262,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateVoiceRequest>,
-            <V as std::convert::TryInto<types::CreateVoiceRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateVoiceRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -4140,8 +4274,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateVoiceRequest,
-                ) -> types::builder::CreateVoiceRequest,
+                types::builder::CreateVoiceRequest,
+            ) -> types::builder::CreateVoiceRequest,
         {
             Self {
                 client: self.client,
@@ -4157,7 +4291,7 @@ pub mod builder {
     }
     /**Builder for [`Client::get_voice`]
 
-    [`Client::get_voice`]: super::Client::get_voice*/
+[`Client::get_voice`]: super::Client::get_voice*/
     #[derive(Debug, Clone)]
     pub struct GetVoice<'a> {
         client: &'a super::Client,
@@ -4188,7 +4322,7 @@ pub mod builder {
     }
     /**Builder for [`Client::delete_voice`]
 
-    [`Client::delete_voice`]: super::Client::delete_voice*/
+[`Client::delete_voice`]: super::Client::delete_voice*/
     #[derive(Debug, Clone)]
     pub struct DeleteVoice<'a> {
         client: &'a super::Client,
@@ -4219,7 +4353,7 @@ pub mod builder {
     }
     /**Builder for [`Client::update_voice`]
 
-    [`Client::update_voice`]: super::Client::update_voice*/
+[`Client::update_voice`]: super::Client::update_voice*/
     #[derive(Debug, Clone)]
     pub struct UpdateVoice<'a> {
         client: &'a super::Client,
@@ -4244,7 +4378,9 @@ pub mod builder {
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateVoiceRequest>,
-            <V as std::convert::TryInto<types::UpdateVoiceRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateVoiceRequest,
+            >>::Error: std::fmt::Display,
         {
             Self {
                 client: self.client,
@@ -4254,8 +4390,8 @@ pub mod builder {
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateVoiceRequest,
-                ) -> types::builder::UpdateVoiceRequest,
+                types::builder::UpdateVoiceRequest,
+            ) -> types::builder::UpdateVoiceRequest,
         {
             Self {
                 client: self.client,

@@ -21,6 +21,7 @@
 //! ```
 
 #[allow(clippy::all, missing_docs, rustdoc::broken_intra_doc_links)]
+#[rustfmt::skip]
 mod generated;
 mod runtime;
 

@@ -50,6 +50,7 @@ impl Client {
     ///
     /// On a thread that is already running a Tokio runtime this returns an
     /// error instead of panicking.
+    #[allow(clippy::result_large_err)] // the generated `send()` returns this error type as is
     pub(crate) fn block_on<T, E>(
         &self,
         future: impl Future<Output = Result<T, Error<E>>>,

@@ -2,7 +2,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -17,7 +17,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum AspectRatio {
         #[serde(rename = "16:9")]
@@ -44,7 +44,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for AspectRatio {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "16:9" => Ok(Self::X169),
                 "9:16" => Ok(Self::X916),
@@ -57,7 +59,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for AspectRatio {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -107,7 +111,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum AssetKind {
         #[serde(rename = "image")]
@@ -131,7 +135,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for AssetKind {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "image" => Ok(Self::Image),
                 "audio" => Ok(Self::Audio),
@@ -143,7 +149,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for AssetKind {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -192,7 +200,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum AudioKind {
         #[serde(rename = "voiceover")]
@@ -213,7 +221,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for AudioKind {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "voiceover" => Ok(Self::Voiceover),
                 "music" => Ok(Self::Music),
@@ -224,7 +234,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for AudioKind {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -396,7 +408,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for CreateAudioTrackRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -405,7 +419,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CreateAudioTrackRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -457,7 +473,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for CreateCommentRequestBody {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -466,7 +484,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CreateCommentRequestBody {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -592,7 +612,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for CreateProjectRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -601,7 +623,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CreateProjectRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -701,7 +725,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for CreateTeamRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -710,7 +736,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CreateTeamRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -767,7 +795,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for CreateVoiceRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -776,7 +806,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CreateVoiceRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -842,7 +874,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for DuplicateProjectRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -851,7 +885,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for DuplicateProjectRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -909,7 +945,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for EditImageRequestInstruction {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -918,7 +956,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for EditImageRequestInstruction {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -969,7 +1009,9 @@ pub mod types {
     pub struct Export {
         ///When the export reached a terminal status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub completed_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///When the export was requested.
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Why the export failed; set when `status` is `failed`.
@@ -1004,7 +1046,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum ExportFormat {
         #[serde(rename = "mp4")]
@@ -1025,7 +1067,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for ExportFormat {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "mp4" => Ok(Self::Mp4),
                 "pdf" => Ok(Self::Pdf),
@@ -1036,7 +1080,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ExportFormat {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1105,7 +1151,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for ExtendVideoRequestPrompt {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1114,7 +1162,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ExtendVideoRequestPrompt {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1322,7 +1372,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for GenerateImageRequestPrompt {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1331,7 +1383,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for GenerateImageRequestPrompt {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1395,7 +1449,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for GenerateScriptRequestPrompt {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1404,7 +1460,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for GenerateScriptRequestPrompt {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1465,7 +1523,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for GenerateSfxRequestPrompt {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1474,7 +1534,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for GenerateSfxRequestPrompt {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1539,7 +1601,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for GenerateVideoRequestPrompt {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1548,7 +1612,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for GenerateVideoRequestPrompt {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1608,7 +1674,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for GenerateVoiceoverRequestText {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1617,11 +1685,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for GenerateVoiceoverRequestText {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for GenerateVoiceoverRequestText {
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GenerateVoiceoverRequestText {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1649,7 +1720,9 @@ pub mod types {
         pub audio_track_id: ::std::option::Option<::std::string::String>,
         ///When the job reached a terminal status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub completed_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///When the job was created.
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Credits charged for the job, once known.
@@ -1779,7 +1852,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum InviteStatus {
         #[serde(rename = "pending")]
@@ -1803,7 +1876,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for InviteStatus {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "pending" => Ok(Self::Pending),
                 "accepted" => Ok(Self::Accepted),
@@ -1815,7 +1890,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for InviteStatus {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1862,7 +1939,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum JobStatus {
         #[serde(rename = "queued")]
@@ -1889,7 +1966,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for JobStatus {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "queued" => Ok(Self::Queued),
                 "processing" => Ok(Self::Processing),
@@ -1902,7 +1981,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JobStatus {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -1925,7 +2006,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum JobType {
         #[serde(rename = "image")]
@@ -1961,7 +2042,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for JobType {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "image" => Ok(Self::Image),
                 "image_edit" => Ok(Self::ImageEdit),
@@ -1977,7 +2060,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JobType {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2027,7 +2112,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for LipSyncRequestText {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2036,7 +2123,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for LipSyncRequestText {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2175,7 +2264,9 @@ pub mod types {
         pub codec: RenderCodec,
         ///When the render reached a terminal status.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub completed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub completed_at: ::std::option::Option<
+            ::chrono::DateTime<::chrono::offset::Utc>,
+        >,
         ///When the render was requested.
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Why the render failed; set when `status` is `failed`.
@@ -2215,7 +2306,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum RenderCodec {
         #[serde(rename = "h264")]
@@ -2239,7 +2330,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for RenderCodec {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "h264" => Ok(Self::H264),
                 "h265" => Ok(Self::H265),
@@ -2251,7 +2344,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RenderCodec {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2317,7 +2412,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum ReviewDecision {
         #[serde(rename = "approved")]
@@ -2338,7 +2433,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReviewDecision {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "approved" => Ok(Self::Approved),
                 "changes_requested" => Ok(Self::ChangesRequested),
@@ -2349,7 +2446,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReviewDecision {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2423,7 +2522,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum ShareAccess {
         #[serde(rename = "view")]
@@ -2441,7 +2540,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for ShareAccess {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "view" => Ok(Self::View),
                 "comment" => Ok(Self::Comment),
@@ -2451,7 +2552,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ShareAccess {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2596,7 +2699,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum TeamRole {
         #[serde(rename = "owner")]
@@ -2620,7 +2723,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for TeamRole {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "owner" => Ok(Self::Owner),
                 "admin" => Ok(Self::Admin),
@@ -2632,7 +2737,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for TeamRole {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2679,7 +2786,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UpdateAssetRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2688,7 +2797,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UpdateAssetRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2753,7 +2864,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UpdateAudioTrackRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2762,7 +2875,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UpdateAudioTrackRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2818,7 +2933,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UpdateCommentRequestBody {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2827,7 +2944,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UpdateCommentRequestBody {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2921,7 +3040,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UpdateProjectRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2930,7 +3051,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UpdateProjectRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -2993,7 +3116,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UpdateTeamRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -3002,7 +3127,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UpdateTeamRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -3061,7 +3188,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UpdateVoiceRequestName {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -3070,7 +3199,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UpdateVoiceRequestName {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -3111,7 +3242,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for UploadAssetFilename {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -3120,7 +3253,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for UploadAssetFilename {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -3155,7 +3290,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum VersionSource {
         #[serde(rename = "upload")]
@@ -3188,7 +3323,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for VersionSource {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "upload" => Ok(Self::Upload),
                 "image_generation" => Ok(Self::ImageGeneration),
@@ -3203,7 +3340,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for VersionSource {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -3251,7 +3390,7 @@ pub mod types {
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
+        PartialOrd
     )]
     pub enum VoiceCategory {
         #[serde(rename = "premade")]
@@ -3269,7 +3408,9 @@ pub mod types {
     }
     impl ::std::str::FromStr for VoiceCategory {
         type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             match value {
                 "premade" => Ok(Self::Premade),
                 "cloned" => Ok(Self::Cloned),
@@ -3279,7 +3420,9 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for VoiceCategory {
         type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
@@ -3321,7 +3464,10 @@ pub mod types {
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct Asset {
-            content_type: ::std::result::Result<::std::string::String, ::std::string::String>,
+            content_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -3363,7 +3509,9 @@ pub mod types {
             {
                 self.content_type = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for content_type: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for content_type: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -3373,7 +3521,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3393,7 +3543,9 @@ pub mod types {
             {
                 self.kind = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -3403,7 +3555,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -3413,7 +3567,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn size_bytes<T>(mut self, value: T) -> Self
@@ -3423,7 +3579,9 @@ pub mod types {
             {
                 self.size_bytes = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for size_bytes: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for size_bytes: {e}")
+                    });
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -3433,7 +3591,9 @@ pub mod types {
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for tags: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -3443,7 +3603,9 @@ pub mod types {
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
                 self
             }
         }
@@ -3482,7 +3644,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct AssetListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Asset>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Asset>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -3503,7 +3668,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -3513,7 +3680,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -3523,7 +3692,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -3569,7 +3740,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -3579,7 +3752,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -3612,8 +3787,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             frame_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -3621,7 +3798,10 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             kind: ::std::result::Result<super::AudioKind, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             start_seconds: ::std::result::Result<f64, ::std::string::String>,
             text: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -3652,7 +3832,9 @@ pub mod types {
                     kind: Err("no value supplied for kind".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     project_id: Err("no value supplied for project_id".to_string()),
-                    start_seconds: Err("no value supplied for start_seconds".to_string()),
+                    start_seconds: Err(
+                        "no value supplied for start_seconds".to_string(),
+                    ),
                     text: Ok(Default::default()),
                     updated_at: Err("no value supplied for updated_at".to_string()),
                     url: Ok(Default::default()),
@@ -3669,7 +3851,9 @@ pub mod types {
             {
                 self.asset_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for asset_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_id: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -3679,7 +3863,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn duration_seconds<T>(mut self, value: T) -> Self
@@ -3687,9 +3873,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -3699,7 +3889,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3719,7 +3911,9 @@ pub mod types {
             {
                 self.kind = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -3729,7 +3923,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -3739,7 +3935,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn start_seconds<T>(mut self, value: T) -> Self
@@ -3749,7 +3947,9 @@ pub mod types {
             {
                 self.start_seconds = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_seconds: {e}")
+                    });
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
@@ -3759,7 +3959,9 @@ pub mod types {
             {
                 self.text = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -3769,7 +3971,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -3779,7 +3983,9 @@ pub mod types {
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -3789,7 +3995,9 @@ pub mod types {
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for voice_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
                 self
             }
             pub fn volume<T>(mut self, value: T) -> Self
@@ -3799,7 +4007,9 @@ pub mod types {
             {
                 self.volume = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for volume: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for volume: {e}")
+                    });
                 self
             }
         }
@@ -3848,7 +4058,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct AudioTrackListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::AudioTrack>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::AudioTrack>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -3869,7 +4082,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -3879,7 +4094,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -3889,11 +4106,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<AudioTrackListResponse> for super::AudioTrackListResponse {
+        impl ::std::convert::TryFrom<AudioTrackListResponse>
+        for super::AudioTrackListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: AudioTrackListResponse,
@@ -3905,7 +4125,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::AudioTrackListResponse> for AudioTrackListResponse {
+        impl ::std::convert::From<super::AudioTrackListResponse>
+        for AudioTrackListResponse {
             fn from(value: super::AudioTrackListResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -3935,7 +4156,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -3945,7 +4168,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -3976,7 +4201,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            frame_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            frame_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             resolved: ::std::result::Result<bool, ::std::string::String>,
             updated_at: ::std::result::Result<
@@ -4005,7 +4233,9 @@ pub mod types {
             {
                 self.author = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for author: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
                 self
             }
             pub fn body<T>(mut self, value: T) -> Self
@@ -4015,7 +4245,9 @@ pub mod types {
             {
                 self.body = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for body: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -4025,7 +4257,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -4035,7 +4269,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -4055,7 +4291,9 @@ pub mod types {
             {
                 self.resolved = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for resolved: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolved: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -4065,7 +4303,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
         }
@@ -4100,7 +4340,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CommentListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Comment>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Comment>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -4121,7 +4364,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -4131,7 +4376,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -4141,11 +4388,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CommentListResponse> for super::CommentListResponse {
+        impl ::std::convert::TryFrom<CommentListResponse>
+        for super::CommentListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CommentListResponse,
@@ -4187,7 +4437,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -4197,7 +4449,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -4226,16 +4480,27 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             frame_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             kind: ::std::result::Result<super::AudioKind, ::std::string::String>,
-            name: ::std::result::Result<super::CreateAudioTrackRequestName, ::std::string::String>,
-            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-            volume: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            name: ::std::result::Result<
+                super::CreateAudioTrackRequestName,
+                ::std::string::String,
+            >,
+            start_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            volume: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateAudioTrackRequest {
             fn default() -> Self {
@@ -4258,7 +4523,9 @@ pub mod types {
             {
                 self.asset_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for asset_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_id: {e}")
+                    });
                 self
             }
             pub fn duration_seconds<T>(mut self, value: T) -> Self
@@ -4266,9 +4533,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -4278,7 +4549,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn kind<T>(mut self, value: T) -> Self
@@ -4288,7 +4561,9 @@ pub mod types {
             {
                 self.kind = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for kind: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -4298,7 +4573,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn start_seconds<T>(mut self, value: T) -> Self
@@ -4308,7 +4585,9 @@ pub mod types {
             {
                 self.start_seconds = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_seconds: {e}")
+                    });
                 self
             }
             pub fn volume<T>(mut self, value: T) -> Self
@@ -4318,11 +4597,14 @@ pub mod types {
             {
                 self.volume = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for volume: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for volume: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateAudioTrackRequest> for super::CreateAudioTrackRequest {
+        impl ::std::convert::TryFrom<CreateAudioTrackRequest>
+        for super::CreateAudioTrackRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateAudioTrackRequest,
@@ -4338,7 +4620,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::CreateAudioTrackRequest> for CreateAudioTrackRequest {
+        impl ::std::convert::From<super::CreateAudioTrackRequest>
+        for CreateAudioTrackRequest {
             fn from(value: super::CreateAudioTrackRequest) -> Self {
                 Self {
                     asset_id: Ok(value.asset_id),
@@ -4353,7 +4636,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateCommentRequest {
-            body: ::std::result::Result<super::CreateCommentRequestBody, ::std::string::String>,
+            body: ::std::result::Result<
+                super::CreateCommentRequestBody,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateCommentRequest {
             fn default() -> Self {
@@ -4370,11 +4656,14 @@ pub mod types {
             {
                 self.body = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for body: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateCommentRequest> for super::CreateCommentRequest {
+        impl ::std::convert::TryFrom<CreateCommentRequest>
+        for super::CreateCommentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateCommentRequest,
@@ -4384,9 +4673,7 @@ pub mod types {
         }
         impl ::std::convert::From<super::CreateCommentRequest> for CreateCommentRequest {
             fn from(value: super::CreateCommentRequest) -> Self {
-                Self {
-                    body: Ok(value.body),
-                }
+                Self { body: Ok(value.body) }
             }
         }
         #[derive(Clone, Debug)]
@@ -4396,8 +4683,10 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            include_audio:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            include_audio: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             resolution: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4421,7 +4710,9 @@ pub mod types {
             {
                 self.format = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for format: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for format: {e}")
+                    });
                 self
             }
             pub fn frame_ids<T>(mut self, value: T) -> Self
@@ -4431,7 +4722,9 @@ pub mod types {
             {
                 self.frame_ids = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_ids: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_ids: {e}")
+                    });
                 self
             }
             pub fn include_audio<T>(mut self, value: T) -> Self
@@ -4441,7 +4734,9 @@ pub mod types {
             {
                 self.include_audio = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for include_audio: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for include_audio: {e}")
+                    });
                 self
             }
             pub fn resolution<T>(mut self, value: T) -> Self
@@ -4451,11 +4746,14 @@ pub mod types {
             {
                 self.resolution = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for resolution: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolution: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateExportRequest> for super::CreateExportRequest {
+        impl ::std::convert::TryFrom<CreateExportRequest>
+        for super::CreateExportRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateExportRequest,
@@ -4484,13 +4782,18 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             image_prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            position: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            position: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             script: ::std::result::Result<::std::string::String, ::std::string::String>,
             shot_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4527,7 +4830,9 @@ pub mod types {
             {
                 self.camera_motion = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for camera_motion: {e}")
+                    });
                 self
             }
             pub fn duration_seconds<T>(mut self, value: T) -> Self
@@ -4535,9 +4840,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn image_prompt<T>(mut self, value: T) -> Self
@@ -4547,7 +4856,9 @@ pub mod types {
             {
                 self.image_prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for image_prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_prompt: {e}")
+                    });
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -4557,7 +4868,9 @@ pub mod types {
             {
                 self.position = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
                 self
             }
             pub fn script<T>(mut self, value: T) -> Self
@@ -4567,7 +4880,9 @@ pub mod types {
             {
                 self.script = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for script: {e}")
+                    });
                 self
             }
             pub fn shot_type<T>(mut self, value: T) -> Self
@@ -4577,7 +4892,9 @@ pub mod types {
             {
                 self.shot_type = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for shot_type: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -4587,7 +4904,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn video_prompt<T>(mut self, value: T) -> Self
@@ -4597,7 +4916,9 @@ pub mod types {
             {
                 self.video_prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for video_prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_prompt: {e}")
+                    });
                 self
             }
         }
@@ -4653,7 +4974,9 @@ pub mod types {
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
                 self
             }
             pub fn role<T>(mut self, value: T) -> Self
@@ -4663,11 +4986,14 @@ pub mod types {
             {
                 self.role = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateInviteRequest> for super::CreateInviteRequest {
+        impl ::std::convert::TryFrom<CreateInviteRequest>
+        for super::CreateInviteRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateInviteRequest,
@@ -4696,7 +5022,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<super::CreateProjectRequestName, ::std::string::String>,
+            name: ::std::result::Result<
+                super::CreateProjectRequestName,
+                ::std::string::String,
+            >,
             style: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4725,7 +5054,9 @@ pub mod types {
             {
                 self.aspect_ratio = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for aspect_ratio: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -4735,7 +5066,9 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -4745,7 +5078,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn style<T>(mut self, value: T) -> Self
@@ -4755,7 +5090,9 @@ pub mod types {
             {
                 self.style = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for style: {e}")
+                    });
                 self
             }
             pub fn team_id<T>(mut self, value: T) -> Self
@@ -4765,11 +5102,14 @@ pub mod types {
             {
                 self.team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateProjectRequest> for super::CreateProjectRequest {
+        impl ::std::convert::TryFrom<CreateProjectRequest>
+        for super::CreateProjectRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateProjectRequest,
@@ -4801,12 +5141,18 @@ pub mod types {
                 ::std::option::Option<::std::num::NonZeroU32>,
                 ::std::string::String,
             >,
-            height: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            height: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
             input_props: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
-            width: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
+            width: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateRenderRequest {
             fn default() -> Self {
@@ -4827,17 +5173,23 @@ pub mod types {
             {
                 self.codec = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for codec: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for codec: {e}")
+                    });
                 self
             }
             pub fn fps<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.fps = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for fps: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for fps: {e}")
+                    });
                 self
             }
             pub fn height<T>(mut self, value: T) -> Self
@@ -4847,19 +5199,23 @@ pub mod types {
             {
                 self.height = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for height: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
                 self
             }
             pub fn input_props<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >,
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.input_props = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for input_props: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for input_props: {e}")
+                    });
                 self
             }
             pub fn width<T>(mut self, value: T) -> Self
@@ -4869,11 +5225,14 @@ pub mod types {
             {
                 self.width = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for width: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateRenderRequest> for super::CreateRenderRequest {
+        impl ::std::convert::TryFrom<CreateRenderRequest>
+        for super::CreateRenderRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateRenderRequest,
@@ -4900,7 +5259,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateReviewRequest {
-            decision: ::std::result::Result<super::ReviewDecision, ::std::string::String>,
+            decision: ::std::result::Result<
+                super::ReviewDecision,
+                ::std::string::String,
+            >,
             note: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4922,7 +5284,9 @@ pub mod types {
             {
                 self.decision = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for decision: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for decision: {e}")
+                    });
                 self
             }
             pub fn note<T>(mut self, value: T) -> Self
@@ -4932,11 +5296,14 @@ pub mod types {
             {
                 self.note = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for note: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for note: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateReviewRequest> for super::CreateReviewRequest {
+        impl ::std::convert::TryFrom<CreateReviewRequest>
+        for super::CreateReviewRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateReviewRequest,
@@ -4979,23 +5346,28 @@ pub mod types {
             {
                 self.access = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for access: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for access: {e}")
+                    });
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for expires_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateShareLinkRequest> for super::CreateShareLinkRequest {
+        impl ::std::convert::TryFrom<CreateShareLinkRequest>
+        for super::CreateShareLinkRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: CreateShareLinkRequest,
@@ -5006,7 +5378,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::CreateShareLinkRequest> for CreateShareLinkRequest {
+        impl ::std::convert::From<super::CreateShareLinkRequest>
+        for CreateShareLinkRequest {
             fn from(value: super::CreateShareLinkRequest) -> Self {
                 Self {
                     access: Ok(value.access),
@@ -5016,7 +5389,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateTeamRequest {
-            name: ::std::result::Result<super::CreateTeamRequestName, ::std::string::String>,
+            name: ::std::result::Result<
+                super::CreateTeamRequestName,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateTeamRequest {
             fn default() -> Self {
@@ -5033,7 +5409,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
         }
@@ -5047,9 +5425,7 @@ pub mod types {
         }
         impl ::std::convert::From<super::CreateTeamRequest> for CreateTeamRequest {
             fn from(value: super::CreateTeamRequest) -> Self {
-                Self {
-                    name: Ok(value.name),
-                }
+                Self { name: Ok(value.name) }
             }
         }
         #[derive(Clone, Debug)]
@@ -5058,7 +5434,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<super::CreateVoiceRequestName, ::std::string::String>,
+            name: ::std::result::Result<
+                super::CreateVoiceRequestName,
+                ::std::string::String,
+            >,
             sample_asset_ids: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
@@ -5069,7 +5448,9 @@ pub mod types {
                 Self {
                     description: Ok(Default::default()),
                     name: Err("no value supplied for name".to_string()),
-                    sample_asset_ids: Err("no value supplied for sample_asset_ids".to_string()),
+                    sample_asset_ids: Err(
+                        "no value supplied for sample_asset_ids".to_string(),
+                    ),
                 }
             }
         }
@@ -5081,7 +5462,9 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -5091,7 +5474,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn sample_asset_ids<T>(mut self, value: T) -> Self
@@ -5099,9 +5484,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sample_asset_ids = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sample_asset_ids: {e}")
-                });
+                self.sample_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sample_asset_ids: {e}"
+                        )
+                    });
                 self
             }
         }
@@ -5147,7 +5536,9 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -5157,7 +5548,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -5198,17 +5591,20 @@ pub mod types {
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::DuplicateProjectRequestName>,
-                    >,
+                    ::std::option::Option<super::DuplicateProjectRequestName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<DuplicateProjectRequest> for super::DuplicateProjectRequest {
+        impl ::std::convert::TryFrom<DuplicateProjectRequest>
+        for super::DuplicateProjectRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: DuplicateProjectRequest,
@@ -5216,17 +5612,18 @@ pub mod types {
                 Ok(Self { name: value.name? })
             }
         }
-        impl ::std::convert::From<super::DuplicateProjectRequest> for DuplicateProjectRequest {
+        impl ::std::convert::From<super::DuplicateProjectRequest>
+        for DuplicateProjectRequest {
             fn from(value: super::DuplicateProjectRequest) -> Self {
-                Self {
-                    name: Ok(value.name),
-                }
+                Self { name: Ok(value.name) }
             }
         }
         #[derive(Clone, Debug)]
         pub struct EditImageRequest {
-            instruction:
-                ::std::result::Result<super::EditImageRequestInstruction, ::std::string::String>,
+            instruction: ::std::result::Result<
+                super::EditImageRequestInstruction,
+                ::std::string::String,
+            >,
             mask_asset_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5253,7 +5650,9 @@ pub mod types {
             {
                 self.instruction = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for instruction: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for instruction: {e}")
+                    });
                 self
             }
             pub fn mask_asset_id<T>(mut self, value: T) -> Self
@@ -5263,7 +5662,9 @@ pub mod types {
             {
                 self.mask_asset_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for mask_asset_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for mask_asset_id: {e}")
+                    });
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -5273,7 +5674,9 @@ pub mod types {
             {
                 self.model = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
                 self
             }
         }
@@ -5323,16 +5726,18 @@ pub mod types {
             pub fn errors<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::collections::HashMap<
-                            ::std::string::String,
-                            ::std::vec::Vec<::std::string::String>,
-                        >,
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::vec::Vec<::std::string::String>,
                     >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.errors = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for errors: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for errors: {e}")
+                    });
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -5342,7 +5747,9 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -5352,7 +5759,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -5393,8 +5802,14 @@ pub mod types {
             >,
             format: ::std::result::Result<super::ExportFormat, ::std::string::String>,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            progress: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            progress: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
             url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5420,13 +5835,15 @@ pub mod types {
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.completed_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for completed_at: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -5436,7 +5853,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn error<T>(mut self, value: T) -> Self
@@ -5446,7 +5865,9 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
                 self
             }
             pub fn format<T>(mut self, value: T) -> Self
@@ -5456,7 +5877,9 @@ pub mod types {
             {
                 self.format = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for format: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for format: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -5476,7 +5899,9 @@ pub mod types {
             {
                 self.progress = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for progress: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -5486,7 +5911,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -5496,7 +5923,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -5506,7 +5935,9 @@ pub mod types {
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
                 self
             }
         }
@@ -5545,7 +5976,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ExportListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Export>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Export>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -5566,7 +6000,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -5576,7 +6012,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -5586,7 +6024,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -5632,7 +6072,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -5642,7 +6084,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -5676,7 +6120,9 @@ pub mod types {
         impl ::std::default::Default for ExtendVideoRequest {
             fn default() -> Self {
                 Self {
-                    duration_seconds: Err("no value supplied for duration_seconds".to_string()),
+                    duration_seconds: Err(
+                        "no value supplied for duration_seconds".to_string(),
+                    ),
                     prompt: Ok(Default::default()),
                 }
             }
@@ -5687,19 +6133,27 @@ pub mod types {
                 T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ExtendVideoRequestPrompt>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ExtendVideoRequestPrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
                 self
             }
         }
@@ -5736,8 +6190,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             image_prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5748,7 +6204,10 @@ pub mod types {
                 ::std::string::String,
             >,
             position: ::std::result::Result<i32, ::std::string::String>,
-            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             script: ::std::result::Result<::std::string::String, ::std::string::String>,
             shot_type: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -5800,7 +6259,9 @@ pub mod types {
             {
                 self.camera_motion = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for camera_motion: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -5810,7 +6271,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn current_version_id<T>(mut self, value: T) -> Self
@@ -5818,9 +6281,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.current_version_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for current_version_id: {e}")
-                });
+                self.current_version_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for current_version_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn duration_seconds<T>(mut self, value: T) -> Self
@@ -5828,9 +6295,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -5850,7 +6321,9 @@ pub mod types {
             {
                 self.image_prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for image_prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_prompt: {e}")
+                    });
                 self
             }
             pub fn image_url<T>(mut self, value: T) -> Self
@@ -5860,7 +6333,9 @@ pub mod types {
             {
                 self.image_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -5870,7 +6345,9 @@ pub mod types {
             {
                 self.position = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -5880,7 +6357,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn script<T>(mut self, value: T) -> Self
@@ -5890,7 +6369,9 @@ pub mod types {
             {
                 self.script = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for script: {e}")
+                    });
                 self
             }
             pub fn shot_type<T>(mut self, value: T) -> Self
@@ -5900,7 +6381,9 @@ pub mod types {
             {
                 self.shot_type = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for shot_type: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -5910,7 +6393,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -5920,7 +6405,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
             pub fn video_prompt<T>(mut self, value: T) -> Self
@@ -5930,7 +6417,9 @@ pub mod types {
             {
                 self.video_prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for video_prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_prompt: {e}")
+                    });
                 self
             }
             pub fn video_url<T>(mut self, value: T) -> Self
@@ -5940,7 +6429,9 @@ pub mod types {
             {
                 self.video_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for video_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
                 self
             }
         }
@@ -5991,7 +6482,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct FrameArrayResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Frame>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Frame>,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
         impl ::std::default::Default for FrameArrayResponse {
@@ -6010,7 +6504,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -6020,7 +6516,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -6045,7 +6543,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct FrameListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Frame>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Frame>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -6066,7 +6567,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -6076,7 +6579,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -6086,7 +6591,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -6132,7 +6639,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -6142,7 +6651,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -6171,7 +6682,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            frame_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            frame_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             image_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6210,7 +6724,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -6220,7 +6736,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -6240,7 +6758,9 @@ pub mod types {
             {
                 self.image_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
                 self
             }
             pub fn number<T>(mut self, value: T) -> Self
@@ -6250,7 +6770,9 @@ pub mod types {
             {
                 self.number = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for number: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for number: {e}")
+                    });
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
@@ -6260,7 +6782,9 @@ pub mod types {
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
                 self
             }
             pub fn source<T>(mut self, value: T) -> Self
@@ -6270,7 +6794,9 @@ pub mod types {
             {
                 self.source = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for source: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for source: {e}")
+                    });
                 self
             }
             pub fn video_url<T>(mut self, value: T) -> Self
@@ -6280,7 +6806,9 @@ pub mod types {
             {
                 self.video_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for video_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
                 self
             }
         }
@@ -6317,8 +6845,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct FrameVersionListResponse {
-            data:
-                ::std::result::Result<::std::vec::Vec<super::FrameVersion>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::FrameVersion>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -6339,7 +6869,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -6349,7 +6881,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -6359,11 +6893,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<FrameVersionListResponse> for super::FrameVersionListResponse {
+        impl ::std::convert::TryFrom<FrameVersionListResponse>
+        for super::FrameVersionListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: FrameVersionListResponse,
@@ -6375,7 +6912,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::FrameVersionListResponse> for FrameVersionListResponse {
+        impl ::std::convert::From<super::FrameVersionListResponse>
+        for FrameVersionListResponse {
             fn from(value: super::FrameVersionListResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -6405,7 +6943,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -6415,11 +6955,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<FrameVersionResponse> for super::FrameVersionResponse {
+        impl ::std::convert::TryFrom<FrameVersionResponse>
+        for super::FrameVersionResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: FrameVersionResponse,
@@ -6456,7 +6999,10 @@ pub mod types {
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
-            seed: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            seed: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             style: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6482,7 +7028,9 @@ pub mod types {
             {
                 self.model = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
                 self
             }
             pub fn negative_prompt<T>(mut self, value: T) -> Self
@@ -6490,21 +7038,27 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.negative_prompt = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for negative_prompt: {e}")
-                });
+                self.negative_prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for negative_prompt: {e}"
+                        )
+                    });
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::GenerateImageRequestPrompt>,
-                    >,
+                    ::std::option::Option<super::GenerateImageRequestPrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
                 self
             }
             pub fn reference_asset_ids<T>(mut self, value: T) -> Self
@@ -6512,9 +7066,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.reference_asset_ids = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for reference_asset_ids: {e}")
-                });
+                self.reference_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_asset_ids: {e}"
+                        )
+                    });
                 self
             }
             pub fn seed<T>(mut self, value: T) -> Self
@@ -6524,7 +7082,9 @@ pub mod types {
             {
                 self.seed = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for seed: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for seed: {e}")
+                    });
                 self
             }
             pub fn style<T>(mut self, value: T) -> Self
@@ -6534,11 +7094,14 @@ pub mod types {
             {
                 self.style = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for style: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerateImageRequest> for super::GenerateImageRequest {
+        impl ::std::convert::TryFrom<GenerateImageRequest>
+        for super::GenerateImageRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerateImageRequest,
@@ -6567,16 +7130,22 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct GenerateScriptRequest {
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             frame_count: ::std::result::Result<
                 ::std::option::Option<::std::num::NonZeroU32>,
                 ::std::string::String,
             >,
-            prompt:
-                ::std::result::Result<super::GenerateScriptRequestPrompt, ::std::string::String>,
-            replace_existing:
-                ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            prompt: ::std::result::Result<
+                super::GenerateScriptRequestPrompt,
+                ::std::string::String,
+            >,
+            replace_existing: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             tone: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6599,19 +7168,27 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn frame_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_count = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_count: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_count: {e}")
+                    });
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
@@ -6621,7 +7198,9 @@ pub mod types {
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
                 self
             }
             pub fn replace_existing<T>(mut self, value: T) -> Self
@@ -6629,9 +7208,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.replace_existing = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for replace_existing: {e}")
-                });
+                self.replace_existing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for replace_existing: {e}"
+                        )
+                    });
                 self
             }
             pub fn tone<T>(mut self, value: T) -> Self
@@ -6641,11 +7224,14 @@ pub mod types {
             {
                 self.tone = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for tone: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for tone: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerateScriptRequest> for super::GenerateScriptRequest {
+        impl ::std::convert::TryFrom<GenerateScriptRequest>
+        for super::GenerateScriptRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerateScriptRequest,
@@ -6659,7 +7245,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::GenerateScriptRequest> for GenerateScriptRequest {
+        impl ::std::convert::From<super::GenerateScriptRequest>
+        for GenerateScriptRequest {
             fn from(value: super::GenerateScriptRequest) -> Self {
                 Self {
                     duration_seconds: Ok(value.duration_seconds),
@@ -6672,14 +7259,22 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct GenerateSfxRequest {
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             frame_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            prompt: ::std::result::Result<super::GenerateSfxRequestPrompt, ::std::string::String>,
-            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            prompt: ::std::result::Result<
+                super::GenerateSfxRequestPrompt,
+                ::std::string::String,
+            >,
+            start_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GenerateSfxRequest {
             fn default() -> Self {
@@ -6697,9 +7292,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -6709,7 +7308,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
@@ -6719,7 +7320,9 @@ pub mod types {
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
                 self
             }
             pub fn start_seconds<T>(mut self, value: T) -> Self
@@ -6729,7 +7332,9 @@ pub mod types {
             {
                 self.start_seconds = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_seconds: {e}")
+                    });
                 self
             }
         }
@@ -6762,8 +7367,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             model: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6796,7 +7403,9 @@ pub mod types {
             {
                 self.camera_motion = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for camera_motion: {e}")
+                    });
                 self
             }
             pub fn duration_seconds<T>(mut self, value: T) -> Self
@@ -6804,9 +7413,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -6816,19 +7429,23 @@ pub mod types {
             {
                 self.model = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for model: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for model: {e}")
+                    });
                 self
             }
             pub fn prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::GenerateVideoRequestPrompt>,
-                    >,
+                    ::std::option::Option<super::GenerateVideoRequestPrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
                 self
             }
             pub fn resolution<T>(mut self, value: T) -> Self
@@ -6838,11 +7455,14 @@ pub mod types {
             {
                 self.resolution = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for resolution: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolution: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerateVideoRequest> for super::GenerateVideoRequest {
+        impl ::std::convert::TryFrom<GenerateVideoRequest>
+        for super::GenerateVideoRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerateVideoRequest,
@@ -6873,9 +7493,18 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-            text: ::std::result::Result<super::GenerateVoiceoverRequestText, ::std::string::String>,
-            voice_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            start_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                super::GenerateVoiceoverRequestText,
+                ::std::string::String,
+            >,
+            voice_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GenerateVoiceoverRequest {
             fn default() -> Self {
@@ -6895,7 +7524,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn start_seconds<T>(mut self, value: T) -> Self
@@ -6905,7 +7536,9 @@ pub mod types {
             {
                 self.start_seconds = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_seconds: {e}")
+                    });
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
@@ -6915,7 +7548,9 @@ pub mod types {
             {
                 self.text = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -6925,11 +7560,14 @@ pub mod types {
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for voice_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerateVoiceoverRequest> for super::GenerateVoiceoverRequest {
+        impl ::std::convert::TryFrom<GenerateVoiceoverRequest>
+        for super::GenerateVoiceoverRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerateVoiceoverRequest,
@@ -6942,7 +7580,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::GenerateVoiceoverRequest> for GenerateVoiceoverRequest {
+        impl ::std::convert::From<super::GenerateVoiceoverRequest>
+        for GenerateVoiceoverRequest {
             fn from(value: super::GenerateVoiceoverRequest) -> Self {
                 Self {
                     frame_id: Ok(value.frame_id),
@@ -6966,8 +7605,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            credits_charged:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            credits_charged: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             error: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6977,8 +7618,14 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            progress: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            progress: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             result: ::std::result::Result<
                 ::std::option::Option<super::JobResult>,
                 ::std::string::String,
@@ -7015,21 +7662,27 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.audio_track_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for audio_track_id: {e}")
-                });
+                self.audio_track_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for audio_track_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.completed_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for completed_at: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -7039,7 +7692,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn credits_charged<T>(mut self, value: T) -> Self
@@ -7047,9 +7702,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.credits_charged = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for credits_charged: {e}")
-                });
+                self.credits_charged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for credits_charged: {e}"
+                        )
+                    });
                 self
             }
             pub fn error<T>(mut self, value: T) -> Self
@@ -7059,7 +7718,9 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -7069,7 +7730,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -7089,7 +7752,9 @@ pub mod types {
             {
                 self.progress = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for progress: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -7099,7 +7764,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -7109,7 +7776,9 @@ pub mod types {
             {
                 self.result = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for result: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for result: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -7119,7 +7788,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -7129,7 +7800,9 @@ pub mod types {
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -7139,7 +7812,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
         }
@@ -7186,8 +7861,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct GenerationJobArrayResponse {
-            data:
-                ::std::result::Result<::std::vec::Vec<super::GenerationJob>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::GenerationJob>,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
         impl ::std::default::Default for GenerationJobArrayResponse {
@@ -7206,7 +7883,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -7216,11 +7895,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerationJobArrayResponse> for super::GenerationJobArrayResponse {
+        impl ::std::convert::TryFrom<GenerationJobArrayResponse>
+        for super::GenerationJobArrayResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerationJobArrayResponse,
@@ -7231,7 +7913,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::GenerationJobArrayResponse> for GenerationJobArrayResponse {
+        impl ::std::convert::From<super::GenerationJobArrayResponse>
+        for GenerationJobArrayResponse {
             fn from(value: super::GenerationJobArrayResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -7241,8 +7924,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct GenerationJobListResponse {
-            data:
-                ::std::result::Result<::std::vec::Vec<super::GenerationJob>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::GenerationJob>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -7263,7 +7948,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -7273,7 +7960,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -7283,11 +7972,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerationJobListResponse> for super::GenerationJobListResponse {
+        impl ::std::convert::TryFrom<GenerationJobListResponse>
+        for super::GenerationJobListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerationJobListResponse,
@@ -7299,7 +7991,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::GenerationJobListResponse> for GenerationJobListResponse {
+        impl ::std::convert::From<super::GenerationJobListResponse>
+        for GenerationJobListResponse {
             fn from(value: super::GenerationJobListResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -7329,7 +8022,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -7339,11 +8034,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<GenerationJobResponse> for super::GenerationJobResponse {
+        impl ::std::convert::TryFrom<GenerationJobResponse>
+        for super::GenerationJobResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: GenerationJobResponse,
@@ -7354,7 +8052,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::GenerationJobResponse> for GenerationJobResponse {
+        impl ::std::convert::From<super::GenerationJobResponse>
+        for GenerationJobResponse {
             fn from(value: super::GenerationJobResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -7399,7 +8098,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -7409,7 +8110,9 @@ pub mod types {
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
@@ -7419,7 +8122,9 @@ pub mod types {
             {
                 self.expires_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for expires_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -7439,7 +8144,9 @@ pub mod types {
             {
                 self.role = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -7449,7 +8156,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn team_id<T>(mut self, value: T) -> Self
@@ -7459,7 +8168,9 @@ pub mod types {
             {
                 self.team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
                 self
             }
         }
@@ -7494,7 +8205,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct InviteListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Invite>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Invite>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -7515,7 +8229,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -7525,7 +8241,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -7535,7 +8253,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -7581,7 +8301,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -7591,7 +8313,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -7656,7 +8380,9 @@ pub mod types {
             {
                 self.asset_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for asset_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_id: {e}")
+                    });
                 self
             }
             pub fn audio_url<T>(mut self, value: T) -> Self
@@ -7666,7 +8392,9 @@ pub mod types {
             {
                 self.audio_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for audio_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for audio_url: {e}")
+                    });
                 self
             }
             pub fn image_url<T>(mut self, value: T) -> Self
@@ -7676,7 +8404,9 @@ pub mod types {
             {
                 self.image_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for image_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
                 self
             }
             pub fn version_id<T>(mut self, value: T) -> Self
@@ -7686,7 +8416,9 @@ pub mod types {
             {
                 self.version_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for version_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for version_id: {e}")
+                    });
                 self
             }
             pub fn video_url<T>(mut self, value: T) -> Self
@@ -7696,7 +8428,9 @@ pub mod types {
             {
                 self.video_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for video_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_url: {e}")
+                    });
                 self
             }
         }
@@ -7760,9 +8494,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.audio_asset_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for audio_asset_id: {e}")
-                });
+                self.audio_asset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for audio_asset_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn audio_track_id<T>(mut self, value: T) -> Self
@@ -7770,19 +8508,27 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.audio_track_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for audio_track_id: {e}")
-                });
+                self.audio_track_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for audio_track_id: {e}"
+                        )
+                    });
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::LipSyncRequestText>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LipSyncRequestText>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.text = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
                 self
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
@@ -7792,7 +8538,9 @@ pub mod types {
             {
                 self.voice_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for voice_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for voice_id: {e}")
+                    });
                 self
             }
         }
@@ -7849,9 +8597,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.character_asset_ids = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for character_asset_ids: {e}")
-                });
+                self.character_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for character_asset_ids: {e}"
+                        )
+                    });
                 self
             }
             pub fn frame_ids<T>(mut self, value: T) -> Self
@@ -7861,7 +8613,9 @@ pub mod types {
             {
                 self.frame_ids = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_ids: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_ids: {e}")
+                    });
                 self
             }
             pub fn style<T>(mut self, value: T) -> Self
@@ -7871,7 +8625,9 @@ pub mod types {
             {
                 self.style = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for style: {e}")
+                    });
                 self
             }
         }
@@ -7921,7 +8677,9 @@ pub mod types {
             {
                 self.limit = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for limit: {e}")
+                    });
                 self
             }
             pub fn page<T>(mut self, value: T) -> Self
@@ -7931,7 +8689,9 @@ pub mod types {
             {
                 self.page = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for page: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for page: {e}")
+                    });
                 self
             }
             pub fn total<T>(mut self, value: T) -> Self
@@ -7941,7 +8701,9 @@ pub mod types {
             {
                 self.total = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for total: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for total: {e}")
+                    });
                 self
             }
             pub fn total_pages<T>(mut self, value: T) -> Self
@@ -7951,7 +8713,9 @@ pub mod types {
             {
                 self.total_pages = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for total_pages: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_pages: {e}")
+                    });
                 self
             }
         }
@@ -8009,7 +8773,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
         }
@@ -8034,7 +8800,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Project {
-            aspect_ratio: ::std::result::Result<super::AspectRatio, ::std::string::String>,
+            aspect_ratio: ::std::result::Result<
+                super::AspectRatio,
+                ::std::string::String,
+            >,
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -8092,7 +8861,9 @@ pub mod types {
             {
                 self.aspect_ratio = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for aspect_ratio: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -8102,7 +8873,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -8112,7 +8885,9 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn frame_count<T>(mut self, value: T) -> Self
@@ -8122,7 +8897,9 @@ pub mod types {
             {
                 self.frame_count = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_count: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_count: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8142,7 +8919,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn script<T>(mut self, value: T) -> Self
@@ -8152,7 +8931,9 @@ pub mod types {
             {
                 self.script = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for script: {e}")
+                    });
                 self
             }
             pub fn style<T>(mut self, value: T) -> Self
@@ -8162,7 +8943,9 @@ pub mod types {
             {
                 self.style = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for style: {e}")
+                    });
                 self
             }
             pub fn team_id<T>(mut self, value: T) -> Self
@@ -8172,7 +8955,9 @@ pub mod types {
             {
                 self.team_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for team_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
                 self
             }
             pub fn thumbnail_url<T>(mut self, value: T) -> Self
@@ -8182,7 +8967,9 @@ pub mod types {
             {
                 self.thumbnail_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for thumbnail_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for thumbnail_url: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -8192,7 +8979,9 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
         }
@@ -8235,7 +9024,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ProjectListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Project>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Project>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -8256,7 +9048,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -8266,7 +9060,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -8276,11 +9072,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<ProjectListResponse> for super::ProjectListResponse {
+        impl ::std::convert::TryFrom<ProjectListResponse>
+        for super::ProjectListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: ProjectListResponse,
@@ -8322,7 +9121,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -8332,7 +9133,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -8377,8 +9180,14 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            progress: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
-            project_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            progress: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
             width: ::std::result::Result<i32, ::std::string::String>,
         }
@@ -8408,19 +9217,23 @@ pub mod types {
             {
                 self.codec = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for codec: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for codec: {e}")
+                    });
                 self
             }
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.completed_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for completed_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for completed_at: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -8430,7 +9243,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn error<T>(mut self, value: T) -> Self
@@ -8440,7 +9255,9 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
                 self
             }
             pub fn fps<T>(mut self, value: T) -> Self
@@ -8450,7 +9267,9 @@ pub mod types {
             {
                 self.fps = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for fps: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for fps: {e}")
+                    });
                 self
             }
             pub fn height<T>(mut self, value: T) -> Self
@@ -8460,7 +9279,9 @@ pub mod types {
             {
                 self.height = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for height: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8480,7 +9301,9 @@ pub mod types {
             {
                 self.output_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for output_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for output_url: {e}")
+                    });
                 self
             }
             pub fn progress<T>(mut self, value: T) -> Self
@@ -8490,7 +9313,9 @@ pub mod types {
             {
                 self.progress = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for progress: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for progress: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -8500,7 +9325,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -8510,7 +9337,9 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
                 self
             }
             pub fn width<T>(mut self, value: T) -> Self
@@ -8520,7 +9349,9 @@ pub mod types {
             {
                 self.width = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for width: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
                 self
             }
         }
@@ -8584,7 +9415,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -8594,7 +9427,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -8639,11 +9474,14 @@ pub mod types {
             {
                 self.frame_ids = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_ids: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_ids: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<ReorderFramesRequest> for super::ReorderFramesRequest {
+        impl ::std::convert::TryFrom<ReorderFramesRequest>
+        for super::ReorderFramesRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: ReorderFramesRequest,
@@ -8666,8 +9504,14 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            decision: ::std::result::Result<super::ReviewDecision, ::std::string::String>,
-            frame_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            decision: ::std::result::Result<
+                super::ReviewDecision,
+                ::std::string::String,
+            >,
+            frame_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             note: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -8695,7 +9539,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn decision<T>(mut self, value: T) -> Self
@@ -8705,7 +9551,9 @@ pub mod types {
             {
                 self.decision = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for decision: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for decision: {e}")
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -8715,7 +9563,9 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -8735,7 +9585,9 @@ pub mod types {
             {
                 self.note = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for note: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for note: {e}")
+                    });
                 self
             }
             pub fn reviewer<T>(mut self, value: T) -> Self
@@ -8745,7 +9597,9 @@ pub mod types {
             {
                 self.reviewer = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for reviewer: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for reviewer: {e}")
+                    });
                 self
             }
         }
@@ -8778,7 +9632,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ReviewListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Review>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Review>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -8799,7 +9656,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -8809,7 +9668,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -8819,7 +9680,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -8865,7 +9728,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -8875,7 +9740,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -8900,7 +9767,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct Script {
-            frames: ::std::result::Result<::std::vec::Vec<super::Frame>, ::std::string::String>,
+            frames: ::std::result::Result<
+                ::std::vec::Vec<super::Frame>,
+                ::std::string::String,
+            >,
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Script {
@@ -8919,7 +9789,9 @@ pub mod types {
             {
                 self.frames = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frames: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frames: {e}")
+                    });
                 self
             }
             pub fn text<T>(mut self, value: T) -> Self
@@ -8929,7 +9801,9 @@ pub mod types {
             {
                 self.text = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
                 self
             }
         }
@@ -8973,7 +9847,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -8983,7 +9859,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -9039,7 +9917,9 @@ pub mod types {
             {
                 self.access = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for access: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for access: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -9049,19 +9929,23 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                    >,
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for expires_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
                 self
             }
             pub fn token<T>(mut self, value: T) -> Self
@@ -9071,7 +9955,9 @@ pub mod types {
             {
                 self.token = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for token: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -9081,7 +9967,9 @@ pub mod types {
             {
                 self.url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
                 self
             }
         }
@@ -9131,7 +10019,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -9141,7 +10031,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -9173,7 +10065,10 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             member_count: ::std::result::Result<i32, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
-            owner_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
             updated_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -9199,7 +10094,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -9219,7 +10116,9 @@ pub mod types {
             {
                 self.member_count = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for member_count: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for member_count: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -9229,7 +10128,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn owner_id<T>(mut self, value: T) -> Self
@@ -9239,7 +10140,9 @@ pub mod types {
             {
                 self.owner_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for owner_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -9249,13 +10152,17 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
                 self
             }
         }
         impl ::std::convert::TryFrom<Team> for super::Team {
             type Error = super::error::ConversionError;
-            fn try_from(value: Team) -> ::std::result::Result<Self, super::error::ConversionError> {
+            fn try_from(
+                value: Team,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     created_at: value.created_at?,
                     id: value.id?,
@@ -9280,7 +10187,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TeamListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Team>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Team>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -9301,7 +10211,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -9311,7 +10223,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -9321,7 +10235,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -9376,7 +10292,9 @@ pub mod types {
             {
                 self.email = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
                 self
             }
             pub fn joined_at<T>(mut self, value: T) -> Self
@@ -9386,7 +10304,9 @@ pub mod types {
             {
                 self.joined_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for joined_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for joined_at: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -9396,7 +10316,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn role<T>(mut self, value: T) -> Self
@@ -9406,7 +10328,9 @@ pub mod types {
             {
                 self.role = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
                 self
             }
             pub fn user_id<T>(mut self, value: T) -> Self
@@ -9416,7 +10340,9 @@ pub mod types {
             {
                 self.user_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for user_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
                 self
             }
         }
@@ -9447,7 +10373,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct TeamMemberListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::TeamMember>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::TeamMember>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -9468,7 +10397,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -9478,7 +10409,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -9488,11 +10421,14 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<TeamMemberListResponse> for super::TeamMemberListResponse {
+        impl ::std::convert::TryFrom<TeamMemberListResponse>
+        for super::TeamMemberListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: TeamMemberListResponse,
@@ -9504,7 +10440,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::TeamMemberListResponse> for TeamMemberListResponse {
+        impl ::std::convert::From<super::TeamMemberListResponse>
+        for TeamMemberListResponse {
             fn from(value: super::TeamMemberListResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -9534,7 +10471,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -9544,7 +10483,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -9588,7 +10529,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -9598,7 +10541,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -9648,12 +10593,16 @@ pub mod types {
         impl UpdateAssetRequest {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UpdateAssetRequestName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateAssetRequestName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn project_id<T>(mut self, value: T) -> Self
@@ -9663,7 +10612,9 @@ pub mod types {
             {
                 self.project_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for project_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
                 self
             }
             pub fn tags<T>(mut self, value: T) -> Self
@@ -9673,7 +10624,9 @@ pub mod types {
             {
                 self.tags = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for tags: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
                 self
             }
         }
@@ -9700,8 +10653,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct UpdateAudioTrackRequest {
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             frame_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -9710,8 +10665,14 @@ pub mod types {
                 ::std::option::Option<super::UpdateAudioTrackRequestName>,
                 ::std::string::String,
             >,
-            start_seconds: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
-            volume: ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            start_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            volume: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateAudioTrackRequest {
             fn default() -> Self {
@@ -9730,9 +10691,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
@@ -9742,19 +10707,23 @@ pub mod types {
             {
                 self.frame_id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for frame_id: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for frame_id: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                        ::std::option::Option<super::UpdateAudioTrackRequestName>,
-                    >,
+                    ::std::option::Option<super::UpdateAudioTrackRequestName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn start_seconds<T>(mut self, value: T) -> Self
@@ -9764,7 +10733,9 @@ pub mod types {
             {
                 self.start_seconds = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_seconds: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for start_seconds: {e}")
+                    });
                 self
             }
             pub fn volume<T>(mut self, value: T) -> Self
@@ -9774,11 +10745,14 @@ pub mod types {
             {
                 self.volume = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for volume: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for volume: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<UpdateAudioTrackRequest> for super::UpdateAudioTrackRequest {
+        impl ::std::convert::TryFrom<UpdateAudioTrackRequest>
+        for super::UpdateAudioTrackRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: UpdateAudioTrackRequest,
@@ -9792,7 +10766,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::UpdateAudioTrackRequest> for UpdateAudioTrackRequest {
+        impl ::std::convert::From<super::UpdateAudioTrackRequest>
+        for UpdateAudioTrackRequest {
             fn from(value: super::UpdateAudioTrackRequest) -> Self {
                 Self {
                     duration_seconds: Ok(value.duration_seconds),
@@ -9809,7 +10784,10 @@ pub mod types {
                 ::std::option::Option<super::UpdateCommentRequestBody>,
                 ::std::string::String,
             >,
-            resolved: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
+            resolved: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for UpdateCommentRequest {
             fn default() -> Self {
@@ -9822,12 +10800,16 @@ pub mod types {
         impl UpdateCommentRequest {
             pub fn body<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UpdateCommentRequestBody>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateCommentRequestBody>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.body = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for body: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
                 self
             }
             pub fn resolved<T>(mut self, value: T) -> Self
@@ -9837,11 +10819,14 @@ pub mod types {
             {
                 self.resolved = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for resolved: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for resolved: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<UpdateCommentRequest> for super::UpdateCommentRequest {
+        impl ::std::convert::TryFrom<UpdateCommentRequest>
+        for super::UpdateCommentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: UpdateCommentRequest,
@@ -9866,8 +10851,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            duration_seconds:
-                ::std::result::Result<::std::option::Option<f64>, ::std::string::String>,
+            duration_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             image_prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -9910,7 +10897,9 @@ pub mod types {
             {
                 self.camera_motion = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for camera_motion: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for camera_motion: {e}")
+                    });
                 self
             }
             pub fn duration_seconds<T>(mut self, value: T) -> Self
@@ -9918,9 +10907,13 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duration_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duration_seconds: {e}")
-                });
+                self.duration_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for duration_seconds: {e}"
+                        )
+                    });
                 self
             }
             pub fn image_prompt<T>(mut self, value: T) -> Self
@@ -9930,7 +10923,9 @@ pub mod types {
             {
                 self.image_prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for image_prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_prompt: {e}")
+                    });
                 self
             }
             pub fn script<T>(mut self, value: T) -> Self
@@ -9940,7 +10935,9 @@ pub mod types {
             {
                 self.script = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for script: {e}")
+                    });
                 self
             }
             pub fn shot_type<T>(mut self, value: T) -> Self
@@ -9950,7 +10947,9 @@ pub mod types {
             {
                 self.shot_type = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for shot_type: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for shot_type: {e}")
+                    });
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -9960,7 +10959,9 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for title: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
                 self
             }
             pub fn video_prompt<T>(mut self, value: T) -> Self
@@ -9970,7 +10971,9 @@ pub mod types {
             {
                 self.video_prompt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for video_prompt: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for video_prompt: {e}")
+                    });
                 self
             }
         }
@@ -10045,7 +11048,9 @@ pub mod types {
             {
                 self.aspect_ratio = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for aspect_ratio: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for aspect_ratio: {e}")
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -10055,17 +11060,23 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UpdateProjectRequestName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateProjectRequestName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn script<T>(mut self, value: T) -> Self
@@ -10075,7 +11086,9 @@ pub mod types {
             {
                 self.script = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for script: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for script: {e}")
+                    });
                 self
             }
             pub fn style<T>(mut self, value: T) -> Self
@@ -10085,11 +11098,14 @@ pub mod types {
             {
                 self.style = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for style: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for style: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<UpdateProjectRequest> for super::UpdateProjectRequest {
+        impl ::std::convert::TryFrom<UpdateProjectRequest>
+        for super::UpdateProjectRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: UpdateProjectRequest,
@@ -10133,11 +11149,14 @@ pub mod types {
             {
                 self.role = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
                 self
             }
         }
-        impl ::std::convert::TryFrom<UpdateTeamMemberRequest> for super::UpdateTeamMemberRequest {
+        impl ::std::convert::TryFrom<UpdateTeamMemberRequest>
+        for super::UpdateTeamMemberRequest {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: UpdateTeamMemberRequest,
@@ -10145,11 +11164,10 @@ pub mod types {
                 Ok(Self { role: value.role? })
             }
         }
-        impl ::std::convert::From<super::UpdateTeamMemberRequest> for UpdateTeamMemberRequest {
+        impl ::std::convert::From<super::UpdateTeamMemberRequest>
+        for UpdateTeamMemberRequest {
             fn from(value: super::UpdateTeamMemberRequest) -> Self {
-                Self {
-                    role: Ok(value.role),
-                }
+                Self { role: Ok(value.role) }
             }
         }
         #[derive(Clone, Debug)]
@@ -10169,12 +11187,16 @@ pub mod types {
         impl UpdateTeamRequest {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UpdateTeamRequestName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateTeamRequestName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
         }
@@ -10188,9 +11210,7 @@ pub mod types {
         }
         impl ::std::convert::From<super::UpdateTeamRequest> for UpdateTeamRequest {
             fn from(value: super::UpdateTeamRequest) -> Self {
-                Self {
-                    name: Ok(value.name),
-                }
+                Self { name: Ok(value.name) }
             }
         }
         #[derive(Clone, Debug)]
@@ -10225,7 +11245,9 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -10235,17 +11257,23 @@ pub mod types {
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for language: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UpdateVoiceRequestName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateVoiceRequestName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
         }
@@ -10313,7 +11341,9 @@ pub mod types {
             {
                 self.category = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for category: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for category: {e}")
+                    });
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -10323,7 +11353,9 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -10333,7 +11365,9 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -10353,7 +11387,9 @@ pub mod types {
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for language: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -10363,7 +11399,9 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
                 self
             }
             pub fn preview_url<T>(mut self, value: T) -> Self
@@ -10373,7 +11411,9 @@ pub mod types {
             {
                 self.preview_url = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for preview_url: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview_url: {e}")
+                    });
                 self
             }
         }
@@ -10408,7 +11448,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct VoiceListResponse {
-            data: ::std::result::Result<::std::vec::Vec<super::Voice>, ::std::string::String>,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::Voice>,
+                ::std::string::String,
+            >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -10429,7 +11472,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn pagination<T>(mut self, value: T) -> Self
@@ -10439,7 +11484,9 @@ pub mod types {
             {
                 self.pagination = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for pagination: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -10449,7 +11496,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -10495,7 +11544,9 @@ pub mod types {
             {
                 self.data = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for data: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -10505,7 +11556,9 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for success: {e}"));
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
                 self
             }
         }
@@ -10535,12 +11588,18 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -10569,7 +11628,7 @@ Send an API key in the `X-API-Key` header (`X-API-Key: sk_live_...`), or a user 
 
 ## Scopes
 An API key may be restricted to scopes; `*` grants all. Each operation names the scope it needs
-in `x-studio-scope`; a key without it gets 403 "API key missing required scope: <scope>".
+in `x-studio-scope`; a key without it gets 403 `API key missing required scope: <scope>`.
 `projects` (projects, script generation, sharing), `frames` (frames, versions, comments, reviews,
 generation job polling), `image_generation`, `video_generation`, `audio` (tracks, voice and SFX
 generation), `export` (exports, Remotion renders), `teams`, `assets`, `voices`.
@@ -10611,9 +11670,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -10656,1267 +11713,1266 @@ const _: () = {
     fn assert_client_hooks()
     where
         Client: ClientHooks<crate::ClientState>,
-    {
-    }
+    {}
 };
 impl Client {
     /**List projects
 
-    Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
+Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
 
-    Sends a `GET` request to `/projects`
+Sends a `GET` request to `/projects`
 
-    Arguments:
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    - `search`: Only projects whose name or description contains this text (case-insensitive).
-    - `team_id`: Only projects owned by this team.
-    ```ignore
-    let response = client.list_projects()
-        .limit(limit)
-        .page(page)
-        .search(search)
-        .team_id(team_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+- `search`: Only projects whose name or description contains this text (case-insensitive).
+- `team_id`: Only projects owned by this team.
+```ignore
+let response = client.list_projects()
+    .limit(limit)
+    .page(page)
+    .search(search)
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
     pub fn list_projects(&self) -> builder::ListProjects<'_> {
         builder::ListProjects::new(self)
     }
     /**Create a project
 
-    Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
+Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
 
-    Sends a `POST` request to `/projects`
+Sends a `POST` request to `/projects`
 
-    ```ignore
-    let response = client.create_project()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+```ignore
+let response = client.create_project()
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_project(&self) -> builder::CreateProject<'_> {
         builder::CreateProject::new(self)
     }
     /**Get a project
 
-    Returns one project, including its script and frame count.
+Returns one project, including its script and frame count.
 
-    Sends a `GET` request to `/projects/{project_id}`
+Sends a `GET` request to `/projects/{project_id}`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.get_project()
-        .project_id(project_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.get_project()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
     pub fn get_project(&self) -> builder::GetProject<'_> {
         builder::GetProject::new(self)
     }
     /**Delete a project
 
-    Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
+Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
 
-    Sends a `DELETE` request to `/projects/{project_id}`
+Sends a `DELETE` request to `/projects/{project_id}`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.delete_project()
-        .project_id(project_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.delete_project()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
     pub fn delete_project(&self) -> builder::DeleteProject<'_> {
         builder::DeleteProject::new(self)
     }
     /**Update a project
 
-    Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
+Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
 
-    Sends a `PATCH` request to `/projects/{project_id}`
+Sends a `PATCH` request to `/projects/{project_id}`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.update_project()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.update_project()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_project(&self) -> builder::UpdateProject<'_> {
         builder::UpdateProject::new(self)
     }
     /**Duplicate a project
 
-    Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
+Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
 
-    Sends a `POST` request to `/projects/{project_id}/duplicate`
+Sends a `POST` request to `/projects/{project_id}/duplicate`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.duplicate_project()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.duplicate_project()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn duplicate_project(&self) -> builder::DuplicateProject<'_> {
         builder::DuplicateProject::new(self)
     }
     /**Generate a script with AI
 
-    Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/script/generate`
+Sends a `POST` request to `/projects/{project_id}/script/generate`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_script()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_script()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn generate_script(&self) -> builder::GenerateScript<'_> {
         builder::GenerateScript::new(self)
     }
     /**Get the share link
 
-    Returns the project's current share link, or 404 when the project has none.
+Returns the project's current share link, or 404 when the project has none.
 
-    Sends a `GET` request to `/projects/{project_id}/share`
+Sends a `GET` request to `/projects/{project_id}/share`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.get_share_link()
-        .project_id(project_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.get_share_link()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
     pub fn get_share_link(&self) -> builder::GetShareLink<'_> {
         builder::GetShareLink::new(self)
     }
     /**Create a share link
 
-    Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
+Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
 
-    Sends a `POST` request to `/projects/{project_id}/share`
+Sends a `POST` request to `/projects/{project_id}/share`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_share_link()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_share_link()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_share_link(&self) -> builder::CreateShareLink<'_> {
         builder::CreateShareLink::new(self)
     }
     /**Revoke the share link
 
-    Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
+Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/projects/{project_id}/share`
+Sends a `DELETE` request to `/projects/{project_id}/share`
 
-    Arguments:
-    - `project_id`: Project id.
-    ```ignore
-    let response = client.revoke_share_link()
-        .project_id(project_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+```ignore
+let response = client.revoke_share_link()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
     pub fn revoke_share_link(&self) -> builder::RevokeShareLink<'_> {
         builder::RevokeShareLink::new(self)
     }
     /**List frames
 
-    Returns the project's frames in storyboard order (ascending `position`), one page at a time.
+Returns the project's frames in storyboard order (ascending `position`), one page at a time.
 
-    Sends a `GET` request to `/projects/{project_id}/frames`
+Sends a `GET` request to `/projects/{project_id}/frames`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frames()
-        .project_id(project_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frames()
+    .project_id(project_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_frames(&self) -> builder::ListFrames<'_> {
         builder::ListFrames::new(self)
     }
     /**Create a frame
 
-    Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
+Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
 
-    Sends a `POST` request to `/projects/{project_id}/frames`
+Sends a `POST` request to `/projects/{project_id}/frames`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_frame()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_frame()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_frame(&self) -> builder::CreateFrame<'_> {
         builder::CreateFrame::new(self)
     }
     /**Reorder frames
 
-    Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
+Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
 
-    Sends a `POST` request to `/projects/{project_id}/frames/reorder`
+Sends a `POST` request to `/projects/{project_id}/frames/reorder`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.reorder_frames()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.reorder_frames()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn reorder_frames(&self) -> builder::ReorderFrames<'_> {
         builder::ReorderFrames::new(self)
     }
     /**Get a frame
 
-    Returns one frame with its script, current image and video, and prompts.
+Returns one frame with its script, current image and video, and prompts.
 
-    Sends a `GET` request to `/frames/{frame_id}`
+Sends a `GET` request to `/frames/{frame_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    ```ignore
-    let response = client.get_frame()
-        .frame_id(frame_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+```ignore
+let response = client.get_frame()
+    .frame_id(frame_id)
+    .send()
+    .await;
+```*/
     pub fn get_frame(&self) -> builder::GetFrame<'_> {
         builder::GetFrame::new(self)
     }
     /**Delete a frame
 
-    Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
+Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/frames/{frame_id}`
+Sends a `DELETE` request to `/frames/{frame_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    ```ignore
-    let response = client.delete_frame()
-        .frame_id(frame_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+```ignore
+let response = client.delete_frame()
+    .frame_id(frame_id)
+    .send()
+    .await;
+```*/
     pub fn delete_frame(&self) -> builder::DeleteFrame<'_> {
         builder::DeleteFrame::new(self)
     }
     /**Update a frame
 
-    Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
+Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
 
-    Sends a `PATCH` request to `/frames/{frame_id}`
+Sends a `PATCH` request to `/frames/{frame_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.update_frame()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.update_frame()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_frame(&self) -> builder::UpdateFrame<'_> {
         builder::UpdateFrame::new(self)
     }
     /**List frame versions
 
-    Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
+Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
 
-    Sends a `GET` request to `/frames/{frame_id}/versions`
+Sends a `GET` request to `/frames/{frame_id}/versions`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frame_versions()
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frame_versions()
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_frame_versions(&self) -> builder::ListFrameVersions<'_> {
         builder::ListFrameVersions::new(self)
     }
     /**Get a frame version
 
-    Returns one version of the frame.
+Returns one version of the frame.
 
-    Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
+Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `version_id`: Frame version id.
-    ```ignore
-    let response = client.get_frame_version()
-        .frame_id(frame_id)
-        .version_id(version_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `version_id`: Frame version id.
+```ignore
+let response = client.get_frame_version()
+    .frame_id(frame_id)
+    .version_id(version_id)
+    .send()
+    .await;
+```*/
     pub fn get_frame_version(&self) -> builder::GetFrameVersion<'_> {
         builder::GetFrameVersion::new(self)
     }
     /**Restore a frame version
 
-    Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
+Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
 
-    Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
+Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `version_id`: Frame version id.
-    ```ignore
-    let response = client.restore_frame_version()
-        .frame_id(frame_id)
-        .version_id(version_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `version_id`: Frame version id.
+```ignore
+let response = client.restore_frame_version()
+    .frame_id(frame_id)
+    .version_id(version_id)
+    .send()
+    .await;
+```*/
     pub fn restore_frame_version(&self) -> builder::RestoreFrameVersion<'_> {
         builder::RestoreFrameVersion::new(self)
     }
     /**List frame comments
 
-    Returns the comments on the frame, oldest first, one page at a time.
+Returns the comments on the frame, oldest first, one page at a time.
 
-    Sends a `GET` request to `/frames/{frame_id}/comments`
+Sends a `GET` request to `/frames/{frame_id}/comments`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frame_comments()
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frame_comments()
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_frame_comments(&self) -> builder::ListFrameComments<'_> {
         builder::ListFrameComments::new(self)
     }
     /**Comment on a frame
 
-    Adds a comment to the frame, authored by the calling user. Returns the new Comment.
+Adds a comment to the frame, authored by the calling user. Returns the new Comment.
 
-    Sends a `POST` request to `/frames/{frame_id}/comments`
+Sends a `POST` request to `/frames/{frame_id}/comments`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.create_frame_comment()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.create_frame_comment()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_frame_comment(&self) -> builder::CreateFrameComment<'_> {
         builder::CreateFrameComment::new(self)
     }
     /**Delete a comment
 
-    Deletes the comment. Returns a confirmation message.
+Deletes the comment. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
+Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `comment_id`: Comment id.
-    ```ignore
-    let response = client.delete_frame_comment()
-        .frame_id(frame_id)
-        .comment_id(comment_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `comment_id`: Comment id.
+```ignore
+let response = client.delete_frame_comment()
+    .frame_id(frame_id)
+    .comment_id(comment_id)
+    .send()
+    .await;
+```*/
     pub fn delete_frame_comment(&self) -> builder::DeleteFrameComment<'_> {
         builder::DeleteFrameComment::new(self)
     }
     /**Update a comment
 
-    Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
+Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
 
-    Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
+Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `comment_id`: Comment id.
-    - `body`
-    ```ignore
-    let response = client.update_frame_comment()
-        .frame_id(frame_id)
-        .comment_id(comment_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `comment_id`: Comment id.
+- `body`
+```ignore
+let response = client.update_frame_comment()
+    .frame_id(frame_id)
+    .comment_id(comment_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_frame_comment(&self) -> builder::UpdateFrameComment<'_> {
         builder::UpdateFrameComment::new(self)
     }
     /**List frame reviews
 
-    Returns the review decisions recorded on the frame, newest first, one page at a time.
+Returns the review decisions recorded on the frame, newest first, one page at a time.
 
-    Sends a `GET` request to `/frames/{frame_id}/reviews`
+Sends a `GET` request to `/frames/{frame_id}/reviews`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_frame_reviews()
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_frame_reviews()
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_frame_reviews(&self) -> builder::ListFrameReviews<'_> {
         builder::ListFrameReviews::new(self)
     }
     /**Review a frame
 
-    Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
+Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
 
-    Sends a `POST` request to `/frames/{frame_id}/reviews`
+Sends a `POST` request to `/frames/{frame_id}/reviews`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.create_frame_review()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.create_frame_review()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_frame_review(&self) -> builder::CreateFrameReview<'_> {
         builder::CreateFrameReview::new(self)
     }
     /**List generation jobs
 
-    Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
+Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
 
-    Sends a `GET` request to `/generation-jobs`
+Sends a `GET` request to `/generation-jobs`
 
-    Arguments:
-    - `created_after`: Only jobs created at or after this instant (RFC 3339).
-    - `frame_id`: Only jobs of this frame.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    - `project_id`: Only jobs of this project.
-    - `status`: Only jobs in this status.
-    - `type_`: Only jobs of this type.
-    ```ignore
-    let response = client.list_generation_jobs()
-        .created_after(created_after)
-        .frame_id(frame_id)
-        .limit(limit)
-        .page(page)
-        .project_id(project_id)
-        .status(status)
-        .type_(type_)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `created_after`: Only jobs created at or after this instant (RFC 3339).
+- `frame_id`: Only jobs of this frame.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+- `project_id`: Only jobs of this project.
+- `status`: Only jobs in this status.
+- `type_`: Only jobs of this type.
+```ignore
+let response = client.list_generation_jobs()
+    .created_after(created_after)
+    .frame_id(frame_id)
+    .limit(limit)
+    .page(page)
+    .project_id(project_id)
+    .status(status)
+    .type_(type_)
+    .send()
+    .await;
+```*/
     pub fn list_generation_jobs(&self) -> builder::ListGenerationJobs<'_> {
         builder::ListGenerationJobs::new(self)
     }
     /**Get a generation job
 
-    Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
+Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
 
-    Sends a `GET` request to `/generation-jobs/{job_id}`
+Sends a `GET` request to `/generation-jobs/{job_id}`
 
-    Arguments:
-    - `job_id`: Generation job id.
-    ```ignore
-    let response = client.get_generation_job()
-        .job_id(job_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `job_id`: Generation job id.
+```ignore
+let response = client.get_generation_job()
+    .job_id(job_id)
+    .send()
+    .await;
+```*/
     pub fn get_generation_job(&self) -> builder::GetGenerationJob<'_> {
         builder::GetGenerationJob::new(self)
     }
     /**Generate a frame image
 
-    Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/image/generate`
+Sends a `POST` request to `/frames/{frame_id}/image/generate`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.generate_frame_image()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.generate_frame_image()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn generate_frame_image(&self) -> builder::GenerateFrameImage<'_> {
         builder::GenerateFrameImage::new(self)
     }
     /**Edit a frame image
 
-    Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/image/edit`
+Sends a `POST` request to `/frames/{frame_id}/image/edit`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.edit_frame_image()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.edit_frame_image()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn edit_frame_image(&self) -> builder::EditFrameImage<'_> {
         builder::EditFrameImage::new(self)
     }
     /**Generate images for several frames
 
-    Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/multi-shot`
+Sends a `POST` request to `/projects/{project_id}/multi-shot`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_multi_shot()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_multi_shot()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn generate_multi_shot(&self) -> builder::GenerateMultiShot<'_> {
         builder::GenerateMultiShot::new(self)
     }
     /**Generate a frame video
 
-    Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/video/generate`
+Sends a `POST` request to `/frames/{frame_id}/video/generate`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.generate_frame_video()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.generate_frame_video()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn generate_frame_video(&self) -> builder::GenerateFrameVideo<'_> {
         builder::GenerateFrameVideo::new(self)
     }
     /**Extend a frame video
 
-    Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/video/extend`
+Sends a `POST` request to `/frames/{frame_id}/video/extend`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.extend_frame_video()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.extend_frame_video()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn extend_frame_video(&self) -> builder::ExtendFrameVideo<'_> {
         builder::ExtendFrameVideo::new(self)
     }
     /**Lip-sync a frame video
 
-    Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
+Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
 
-    Arguments:
-    - `frame_id`: Frame id.
-    - `body`
-    ```ignore
-    let response = client.lip_sync_frame_video()
-        .frame_id(frame_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `frame_id`: Frame id.
+- `body`
+```ignore
+let response = client.lip_sync_frame_video()
+    .frame_id(frame_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn lip_sync_frame_video(&self) -> builder::LipSyncFrameVideo<'_> {
         builder::LipSyncFrameVideo::new(self)
     }
     /**List audio tracks
 
-    Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
+Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
 
-    Sends a `GET` request to `/projects/{project_id}/audio-tracks`
+Sends a `GET` request to `/projects/{project_id}/audio-tracks`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `kind`: Only tracks of this kind.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_audio_tracks()
-        .project_id(project_id)
-        .kind(kind)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `kind`: Only tracks of this kind.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_audio_tracks()
+    .project_id(project_id)
+    .kind(kind)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_audio_tracks(&self) -> builder::ListAudioTracks<'_> {
         builder::ListAudioTracks::new(self)
     }
     /**Create an audio track
 
-    Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
+Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
 
-    Sends a `POST` request to `/projects/{project_id}/audio-tracks`
+Sends a `POST` request to `/projects/{project_id}/audio-tracks`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_audio_track()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_audio_track()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_audio_track(&self) -> builder::CreateAudioTrack<'_> {
         builder::CreateAudioTrack::new(self)
     }
     /**Get an audio track
 
-    Returns one audio track.
+Returns one audio track.
 
-    Sends a `GET` request to `/audio-tracks/{track_id}`
+Sends a `GET` request to `/audio-tracks/{track_id}`
 
-    Arguments:
-    - `track_id`: Audio track id.
-    ```ignore
-    let response = client.get_audio_track()
-        .track_id(track_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `track_id`: Audio track id.
+```ignore
+let response = client.get_audio_track()
+    .track_id(track_id)
+    .send()
+    .await;
+```*/
     pub fn get_audio_track(&self) -> builder::GetAudioTrack<'_> {
         builder::GetAudioTrack::new(self)
     }
     /**Delete an audio track
 
-    Removes the track from the project timeline. Returns a confirmation message.
+Removes the track from the project timeline. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/audio-tracks/{track_id}`
+Sends a `DELETE` request to `/audio-tracks/{track_id}`
 
-    Arguments:
-    - `track_id`: Audio track id.
-    ```ignore
-    let response = client.delete_audio_track()
-        .track_id(track_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `track_id`: Audio track id.
+```ignore
+let response = client.delete_audio_track()
+    .track_id(track_id)
+    .send()
+    .await;
+```*/
     pub fn delete_audio_track(&self) -> builder::DeleteAudioTrack<'_> {
         builder::DeleteAudioTrack::new(self)
     }
     /**Update an audio track
 
-    Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
+Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
 
-    Sends a `PATCH` request to `/audio-tracks/{track_id}`
+Sends a `PATCH` request to `/audio-tracks/{track_id}`
 
-    Arguments:
-    - `track_id`: Audio track id.
-    - `body`
-    ```ignore
-    let response = client.update_audio_track()
-        .track_id(track_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `track_id`: Audio track id.
+- `body`
+```ignore
+let response = client.update_audio_track()
+    .track_id(track_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_audio_track(&self) -> builder::UpdateAudioTrack<'_> {
         builder::UpdateAudioTrack::new(self)
     }
     /**Generate a voiceover
 
-    Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
+Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_voiceover()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_voiceover()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn generate_voiceover(&self) -> builder::GenerateVoiceover<'_> {
         builder::GenerateVoiceover::new(self)
     }
     /**Generate a sound effect
 
-    Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/audio/sfx`
+Sends a `POST` request to `/projects/{project_id}/audio/sfx`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.generate_sfx()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.generate_sfx()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn generate_sfx(&self) -> builder::GenerateSfx<'_> {
         builder::GenerateSfx::new(self)
     }
     /**List assets
 
-    Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
+Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
 
-    Sends a `GET` request to `/assets`
+Sends a `GET` request to `/assets`
 
-    Arguments:
-    - `kind`: Only assets of this kind.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    - `project_id`: Only assets of this project.
-    - `search`: Only assets whose name or tags contain this text (case-insensitive).
-    ```ignore
-    let response = client.list_assets()
-        .kind(kind)
-        .limit(limit)
-        .page(page)
-        .project_id(project_id)
-        .search(search)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `kind`: Only assets of this kind.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+- `project_id`: Only assets of this project.
+- `search`: Only assets whose name or tags contain this text (case-insensitive).
+```ignore
+let response = client.list_assets()
+    .kind(kind)
+    .limit(limit)
+    .page(page)
+    .project_id(project_id)
+    .search(search)
+    .send()
+    .await;
+```*/
     pub fn list_assets(&self) -> builder::ListAssets<'_> {
         builder::ListAssets::new(self)
     }
     /**Upload an asset
 
-    Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
+Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
 
-    Sends a `POST` request to `/assets`
+Sends a `POST` request to `/assets`
 
-    Arguments:
-    - `content_type`: Media type of the file; guessed from `filename` when omitted.
-    - `filename`: File name to store the asset under, with extension.
-    - `project_id`: Project to add the asset to; library-wide when omitted.
-    - `tags`: Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
-    - `body`: The file's raw bytes.
-    ```ignore
-    let response = client.upload_asset()
-        .content_type(content_type)
-        .filename(filename)
-        .project_id(project_id)
-        .tags(tags)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `content_type`: Media type of the file; guessed from `filename` when omitted.
+- `filename`: File name to store the asset under, with extension.
+- `project_id`: Project to add the asset to; library-wide when omitted.
+- `tags`: Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
+- `body`: The file's raw bytes.
+```ignore
+let response = client.upload_asset()
+    .content_type(content_type)
+    .filename(filename)
+    .project_id(project_id)
+    .tags(tags)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn upload_asset(&self) -> builder::UploadAsset<'_> {
         builder::UploadAsset::new(self)
     }
     /**Get an asset
 
-    Returns one asset with its download URL.
+Returns one asset with its download URL.
 
-    Sends a `GET` request to `/assets/{asset_id}`
+Sends a `GET` request to `/assets/{asset_id}`
 
-    Arguments:
-    - `asset_id`: Asset id.
-    ```ignore
-    let response = client.get_asset()
-        .asset_id(asset_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `asset_id`: Asset id.
+```ignore
+let response = client.get_asset()
+    .asset_id(asset_id)
+    .send()
+    .await;
+```*/
     pub fn get_asset(&self) -> builder::GetAsset<'_> {
         builder::GetAsset::new(self)
     }
     /**Delete an asset
 
-    Deletes the asset and its stored file. Returns a confirmation message.
+Deletes the asset and its stored file. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/assets/{asset_id}`
+Sends a `DELETE` request to `/assets/{asset_id}`
 
-    Arguments:
-    - `asset_id`: Asset id.
-    ```ignore
-    let response = client.delete_asset()
-        .asset_id(asset_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `asset_id`: Asset id.
+```ignore
+let response = client.delete_asset()
+    .asset_id(asset_id)
+    .send()
+    .await;
+```*/
     pub fn delete_asset(&self) -> builder::DeleteAsset<'_> {
         builder::DeleteAsset::new(self)
     }
     /**Update an asset
 
-    Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
+Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
 
-    Sends a `PATCH` request to `/assets/{asset_id}`
+Sends a `PATCH` request to `/assets/{asset_id}`
 
-    Arguments:
-    - `asset_id`: Asset id.
-    - `body`
-    ```ignore
-    let response = client.update_asset()
-        .asset_id(asset_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `asset_id`: Asset id.
+- `body`
+```ignore
+let response = client.update_asset()
+    .asset_id(asset_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_asset(&self) -> builder::UpdateAsset<'_> {
         builder::UpdateAsset::new(self)
     }
     /**List exports
 
-    Returns the project's exports, newest first, one page at a time.
+Returns the project's exports, newest first, one page at a time.
 
-    Sends a `GET` request to `/projects/{project_id}/exports`
+Sends a `GET` request to `/projects/{project_id}/exports`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_exports()
-        .project_id(project_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_exports()
+    .project_id(project_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_exports(&self) -> builder::ListExports<'_> {
         builder::ListExports::new(self)
     }
     /**Export a project
 
-    Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/exports`
+Sends a `POST` request to `/projects/{project_id}/exports`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_export()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_export()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_export(&self) -> builder::CreateExport<'_> {
         builder::CreateExport::new(self)
     }
     /**Get an export
 
-    Returns one export with its status and progress; once completed, `url` is the download link.
+Returns one export with its status and progress; once completed, `url` is the download link.
 
-    Sends a `GET` request to `/exports/{export_id}`
+Sends a `GET` request to `/exports/{export_id}`
 
-    Arguments:
-    - `export_id`: Export id.
-    ```ignore
-    let response = client.get_export()
-        .export_id(export_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `export_id`: Export id.
+```ignore
+let response = client.get_export()
+    .export_id(export_id)
+    .send()
+    .await;
+```*/
     pub fn get_export(&self) -> builder::GetExport<'_> {
         builder::GetExport::new(self)
     }
     /**Render a project video
 
-    Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
 
-    Sends a `POST` request to `/projects/{project_id}/renders`
+Sends a `POST` request to `/projects/{project_id}/renders`
 
-    Arguments:
-    - `project_id`: Project id.
-    - `body`
-    ```ignore
-    let response = client.create_render()
-        .project_id(project_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `project_id`: Project id.
+- `body`
+```ignore
+let response = client.create_render()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_render(&self) -> builder::CreateRender<'_> {
         builder::CreateRender::new(self)
     }
     /**Get a render
 
-    Returns one render with its status and progress; once completed, `output_url` is the video.
+Returns one render with its status and progress; once completed, `output_url` is the video.
 
-    Sends a `GET` request to `/renders/{render_id}`
+Sends a `GET` request to `/renders/{render_id}`
 
-    Arguments:
-    - `render_id`: Render id.
-    ```ignore
-    let response = client.get_render()
-        .render_id(render_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `render_id`: Render id.
+```ignore
+let response = client.get_render()
+    .render_id(render_id)
+    .send()
+    .await;
+```*/
     pub fn get_render(&self) -> builder::GetRender<'_> {
         builder::GetRender::new(self)
     }
     /**List teams
 
-    Returns the teams the caller belongs to, one page at a time.
+Returns the teams the caller belongs to, one page at a time.
 
-    Sends a `GET` request to `/teams`
+Sends a `GET` request to `/teams`
 
-    Arguments:
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_teams()
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_teams()
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_teams(&self) -> builder::ListTeams<'_> {
         builder::ListTeams::new(self)
     }
     /**Create a team
 
-    Creates a team with the caller as its owner. Returns the new Team.
+Creates a team with the caller as its owner. Returns the new Team.
 
-    Sends a `POST` request to `/teams`
+Sends a `POST` request to `/teams`
 
-    ```ignore
-    let response = client.create_team()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+```ignore
+let response = client.create_team()
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_team(&self) -> builder::CreateTeam<'_> {
         builder::CreateTeam::new(self)
     }
     /**Get a team
 
-    Returns one team.
+Returns one team.
 
-    Sends a `GET` request to `/teams/{team_id}`
+Sends a `GET` request to `/teams/{team_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    ```ignore
-    let response = client.get_team()
-        .team_id(team_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+```ignore
+let response = client.get_team()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
     pub fn get_team(&self) -> builder::GetTeam<'_> {
         builder::GetTeam::new(self)
     }
     /**Delete a team
 
-    Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
+Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
 
-    Sends a `DELETE` request to `/teams/{team_id}`
+Sends a `DELETE` request to `/teams/{team_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    ```ignore
-    let response = client.delete_team()
-        .team_id(team_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+```ignore
+let response = client.delete_team()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
     pub fn delete_team(&self) -> builder::DeleteTeam<'_> {
         builder::DeleteTeam::new(self)
     }
     /**Update a team
 
-    Changes the fields present in the body. Returns the updated Team.
+Changes the fields present in the body. Returns the updated Team.
 
-    Sends a `PATCH` request to `/teams/{team_id}`
+Sends a `PATCH` request to `/teams/{team_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `body`
-    ```ignore
-    let response = client.update_team()
-        .team_id(team_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `body`
+```ignore
+let response = client.update_team()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_team(&self) -> builder::UpdateTeam<'_> {
         builder::UpdateTeam::new(self)
     }
     /**List team members
 
-    Returns the team's members with their roles, one page at a time.
+Returns the team's members with their roles, one page at a time.
 
-    Sends a `GET` request to `/teams/{team_id}/members`
+Sends a `GET` request to `/teams/{team_id}/members`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_team_members()
-        .team_id(team_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_team_members()
+    .team_id(team_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_team_members(&self) -> builder::ListTeamMembers<'_> {
         builder::ListTeamMembers::new(self)
     }
     /**Remove a team member
 
-    Removes the user from the team. Returns a confirmation message.
+Removes the user from the team. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
+Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `user_id`: User id of the team member.
-    ```ignore
-    let response = client.remove_team_member()
-        .team_id(team_id)
-        .user_id(user_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `user_id`: User id of the team member.
+```ignore
+let response = client.remove_team_member()
+    .team_id(team_id)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
     pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
         builder::RemoveTeamMember::new(self)
     }
     /**Change a member's role
 
-    Changes the member's role in the team. Returns the updated TeamMember.
+Changes the member's role in the team. Returns the updated TeamMember.
 
-    Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
+Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `user_id`: User id of the team member.
-    - `body`
-    ```ignore
-    let response = client.update_team_member()
-        .team_id(team_id)
-        .user_id(user_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `user_id`: User id of the team member.
+- `body`
+```ignore
+let response = client.update_team_member()
+    .team_id(team_id)
+    .user_id(user_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_team_member(&self) -> builder::UpdateTeamMember<'_> {
         builder::UpdateTeamMember::new(self)
     }
     /**List team invites
 
-    Returns the team's invites (pending and past), newest first, one page at a time.
+Returns the team's invites (pending and past), newest first, one page at a time.
 
-    Sends a `GET` request to `/teams/{team_id}/invites`
+Sends a `GET` request to `/teams/{team_id}/invites`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_team_invites()
-        .team_id(team_id)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_team_invites()
+    .team_id(team_id)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_team_invites(&self) -> builder::ListTeamInvites<'_> {
         builder::ListTeamInvites::new(self)
     }
     /**Invite someone to a team
 
-    Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
+Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
 
-    Sends a `POST` request to `/teams/{team_id}/invites`
+Sends a `POST` request to `/teams/{team_id}/invites`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `body`
-    ```ignore
-    let response = client.create_team_invite()
-        .team_id(team_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `body`
+```ignore
+let response = client.create_team_invite()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_team_invite(&self) -> builder::CreateTeamInvite<'_> {
         builder::CreateTeamInvite::new(self)
     }
     /**Revoke a team invite
 
-    Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
+Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
+Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
 
-    Arguments:
-    - `team_id`: Team id.
-    - `invite_id`: Invite id.
-    ```ignore
-    let response = client.revoke_team_invite()
-        .team_id(team_id)
-        .invite_id(invite_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `team_id`: Team id.
+- `invite_id`: Invite id.
+```ignore
+let response = client.revoke_team_invite()
+    .team_id(team_id)
+    .invite_id(invite_id)
+    .send()
+    .await;
+```*/
     pub fn revoke_team_invite(&self) -> builder::RevokeTeamInvite<'_> {
         builder::RevokeTeamInvite::new(self)
     }
     /**List voices
 
-    Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
+Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
 
-    Sends a `GET` request to `/voices`
+Sends a `GET` request to `/voices`
 
-    Arguments:
-    - `category`: Only voices of this category.
-    - `language`: Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
-    - `limit`: Items per page, 1 to 100.
-    - `page`: Page to return, starting at 1.
-    ```ignore
-    let response = client.list_voices()
-        .category(category)
-        .language(language)
-        .limit(limit)
-        .page(page)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `category`: Only voices of this category.
+- `language`: Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
+- `limit`: Items per page, 1 to 100.
+- `page`: Page to return, starting at 1.
+```ignore
+let response = client.list_voices()
+    .category(category)
+    .language(language)
+    .limit(limit)
+    .page(page)
+    .send()
+    .await;
+```*/
     pub fn list_voices(&self) -> builder::ListVoices<'_> {
         builder::ListVoices::new(self)
     }
     /**Clone a voice
 
-    Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
+Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
 
-    Sends a `POST` request to `/voices`
+Sends a `POST` request to `/voices`
 
-    ```ignore
-    let response = client.create_voice()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+```ignore
+let response = client.create_voice()
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn create_voice(&self) -> builder::CreateVoice<'_> {
         builder::CreateVoice::new(self)
     }
     /**Get a voice
 
-    Returns one voice with its preview sample.
+Returns one voice with its preview sample.
 
-    Sends a `GET` request to `/voices/{voice_id}`
+Sends a `GET` request to `/voices/{voice_id}`
 
-    Arguments:
-    - `voice_id`: Voice id.
-    ```ignore
-    let response = client.get_voice()
-        .voice_id(voice_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `voice_id`: Voice id.
+```ignore
+let response = client.get_voice()
+    .voice_id(voice_id)
+    .send()
+    .await;
+```*/
     pub fn get_voice(&self) -> builder::GetVoice<'_> {
         builder::GetVoice::new(self)
     }
     /**Delete a voice
 
-    Deletes the voice from the library. Returns a confirmation message.
+Deletes the voice from the library. Returns a confirmation message.
 
-    Sends a `DELETE` request to `/voices/{voice_id}`
+Sends a `DELETE` request to `/voices/{voice_id}`
 
-    Arguments:
-    - `voice_id`: Voice id.
-    ```ignore
-    let response = client.delete_voice()
-        .voice_id(voice_id)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `voice_id`: Voice id.
+```ignore
+let response = client.delete_voice()
+    .voice_id(voice_id)
+    .send()
+    .await;
+```*/
     pub fn delete_voice(&self) -> builder::DeleteVoice<'_> {
         builder::DeleteVoice::new(self)
     }
     /**Update a voice
 
-    Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
+Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
 
-    Sends a `PATCH` request to `/voices/{voice_id}`
+Sends a `PATCH` request to `/voices/{voice_id}`
 
-    Arguments:
-    - `voice_id`: Voice id.
-    - `body`
-    ```ignore
-    let response = client.update_voice()
-        .voice_id(voice_id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+Arguments:
+- `voice_id`: Voice id.
+- `body`
+```ignore
+let response = client.update_voice()
+    .voice_id(voice_id)
+    .body(body)
+    .send()
+    .await;
+```*/
     pub fn update_voice(&self) -> builder::UpdateVoice<'_> {
         builder::UpdateVoice::new(self)
     }
@@ -11927,12 +12983,12 @@ pub mod builder {
     use super::types;
     #[allow(unused_imports)]
     use super::{
-        ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
-        ResponseValue, encode_path,
+        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
+        RequestBuilderExt, ResponseValue,
     };
     /**Builder for [`Client::list_projects`]
 
-    [`Client::list_projects`]: super::Client::list_projects*/
+[`Client::list_projects`]: super::Client::list_projects*/
     #[derive(Debug, Clone)]
     pub struct ListProjects<'a> {
         client: &'a super::Client,
@@ -11955,60 +13011,75 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.search = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for search failed".to_string()
-            });
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
             self
         }
         pub fn team_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/projects`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ProjectListResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                limit,
-                page,
-                search,
-                team_id,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::ProjectListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, limit, page, search, team_id } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let search = search.map_err(Error::InvalidRequest)?;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/projects", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12032,25 +13103,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_project`]
 
-    [`Client::create_project`]: super::Client::create_project*/
+[`Client::create_project`]: super::Client::create_project*/
     #[derive(Debug, Clone)]
     pub struct CreateProject<'a> {
         client: &'a super::Client,
@@ -12066,21 +13153,25 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateProjectRequest>,
-            <V as std::convert::TryInto<types::CreateProjectRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateProjectRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateProjectRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateProjectRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateProjectRequest,
-                ) -> types::builder::CreateProjectRequest,
+                types::builder::CreateProjectRequest,
+            ) -> types::builder::CreateProjectRequest,
         {
             self.body = self.body.map(f);
             self
@@ -12091,14 +13182,19 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::CreateProjectRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateProjectRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/projects", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12119,25 +13215,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_project`]
 
-    [`Client::get_project`]: super::Client::get_project*/
+[`Client::get_project`]: super::Client::get_project*/
     #[derive(Debug, Clone)]
     pub struct GetProject<'a> {
         client: &'a super::Client,
@@ -12154,9 +13266,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/projects/{project_id}`
@@ -12166,15 +13281,16 @@ pub mod builder {
             let Self { client, project_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}", client.baseurl, encode_path(& project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12194,25 +13310,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_project`]
 
-    [`Client::delete_project`]: super::Client::delete_project*/
+[`Client::delete_project`]: super::Client::delete_project*/
     #[derive(Debug, Clone)]
     pub struct DeleteProject<'a> {
         client: &'a super::Client,
@@ -12229,9 +13361,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/projects/{project_id}`
@@ -12241,15 +13376,16 @@ pub mod builder {
             let Self { client, project_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}", client.baseurl, encode_path(& project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12269,25 +13405,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_project`]
 
-    [`Client::update_project`]: super::Client::update_project*/
+[`Client::update_project`]: super::Client::update_project*/
     #[derive(Debug, Clone)]
     pub struct UpdateProject<'a> {
         client: &'a super::Client,
@@ -12306,29 +13458,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateProjectRequest>,
-            <V as std::convert::TryInto<types::UpdateProjectRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateProjectRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `UpdateProjectRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateProjectRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateProjectRequest,
-                ) -> types::builder::UpdateProjectRequest,
+                types::builder::UpdateProjectRequest,
+            ) -> types::builder::UpdateProjectRequest,
         {
             self.body = self.body.map(f);
             self
@@ -12337,25 +13496,24 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateProjectRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateProjectRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}", client.baseurl, encode_path(& project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12376,28 +13534,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::duplicate_project`]
 
-    [`Client::duplicate_project`]: super::Client::duplicate_project*/
+[`Client::duplicate_project`]: super::Client::duplicate_project*/
     #[derive(Debug, Clone)]
     pub struct DuplicateProject<'a> {
         client: &'a super::Client,
@@ -12416,29 +13594,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::DuplicateProjectRequest>,
-            <V as std::convert::TryInto<types::DuplicateProjectRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::DuplicateProjectRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `DuplicateProjectRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `DuplicateProjectRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::DuplicateProjectRequest,
-                ) -> types::builder::DuplicateProjectRequest,
+                types::builder::DuplicateProjectRequest,
+            ) -> types::builder::DuplicateProjectRequest,
         {
             self.body = self.body.map(f);
             self
@@ -12447,27 +13632,26 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::DuplicateProjectRequest::try_from(v).map_err(|e| e.to_string())
+                    types::DuplicateProjectRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/duplicate",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/duplicate", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12488,28 +13672,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::generate_script`]
 
-    [`Client::generate_script`]: super::Client::generate_script*/
+[`Client::generate_script`]: super::Client::generate_script*/
     #[derive(Debug, Clone)]
     pub struct GenerateScript<'a> {
         client: &'a super::Client,
@@ -12528,29 +13732,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateScriptRequest>,
-            <V as std::convert::TryInto<types::GenerateScriptRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateScriptRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `GenerateScriptRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateScriptRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateScriptRequest,
-                ) -> types::builder::GenerateScriptRequest,
+                types::builder::GenerateScriptRequest,
+            ) -> types::builder::GenerateScriptRequest,
         {
             self.body = self.body.map(f);
             self
@@ -12559,25 +13770,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ScriptResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::GenerateScriptRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::GenerateScriptRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/script/generate",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/script/generate", client.baseurl, encode_path(&
+                project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12598,31 +13809,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_share_link`]
 
-    [`Client::get_share_link`]: super::Client::get_share_link*/
+[`Client::get_share_link`]: super::Client::get_share_link*/
     #[derive(Debug, Clone)]
     pub struct GetShareLink<'a> {
         client: &'a super::Client,
@@ -12639,27 +13874,35 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/projects/{project_id}/share`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ShareLinkResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::ShareLinkResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, project_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/share",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/share", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12679,25 +13922,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_share_link`]
 
-    [`Client::create_share_link`]: super::Client::create_share_link*/
+[`Client::create_share_link`]: super::Client::create_share_link*/
     #[derive(Debug, Clone)]
     pub struct CreateShareLink<'a> {
         client: &'a super::Client,
@@ -12716,29 +13975,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateShareLinkRequest>,
-            <V as std::convert::TryInto<types::CreateShareLinkRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateShareLinkRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateShareLinkRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateShareLinkRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateShareLinkRequest,
-                ) -> types::builder::CreateShareLinkRequest,
+                types::builder::CreateShareLinkRequest,
+            ) -> types::builder::CreateShareLinkRequest,
         {
             self.body = self.body.map(f);
             self
@@ -12746,26 +14012,29 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/share`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ShareLinkResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::ShareLinkResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateShareLinkRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateShareLinkRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/share",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/share", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12786,28 +14055,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::revoke_share_link`]
 
-    [`Client::revoke_share_link`]: super::Client::revoke_share_link*/
+[`Client::revoke_share_link`]: super::Client::revoke_share_link*/
     #[derive(Debug, Clone)]
     pub struct RevokeShareLink<'a> {
         client: &'a super::Client,
@@ -12824,9 +14113,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/projects/{project_id}/share`
@@ -12836,15 +14128,17 @@ pub mod builder {
             let Self { client, project_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/share",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/share", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12864,25 +14158,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_frames`]
 
-    [`Client::list_frames`]: super::Client::list_frames*/
+[`Client::list_frames`]: super::Client::list_frames*/
     #[derive(Debug, Clone)]
     pub struct ListFrames<'a> {
         client: &'a super::Client,
@@ -12903,52 +14213,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/projects/{project_id}/frames`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::FrameListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, limit, page } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/frames",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/frames", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -12970,28 +14291,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_frame`]
 
-    [`Client::create_frame`]: super::Client::create_frame*/
+[`Client::create_frame`]: super::Client::create_frame*/
     #[derive(Debug, Clone)]
     pub struct CreateFrame<'a> {
         client: &'a super::Client,
@@ -13010,27 +14351,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateFrameRequest>,
-            <V as std::convert::TryInto<types::CreateFrameRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateFrameRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateFrameRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateFrameRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateFrameRequest,
-                ) -> types::builder::CreateFrameRequest,
+                types::builder::CreateFrameRequest,
+            ) -> types::builder::CreateFrameRequest,
         {
             self.body = self.body.map(f);
             self
@@ -13039,25 +14387,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateFrameRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateFrameRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/frames",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/frames", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13078,28 +14426,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::reorder_frames`]
 
-    [`Client::reorder_frames`]: super::Client::reorder_frames*/
+[`Client::reorder_frames`]: super::Client::reorder_frames*/
     #[derive(Debug, Clone)]
     pub struct ReorderFrames<'a> {
         client: &'a super::Client,
@@ -13118,29 +14486,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ReorderFramesRequest>,
-            <V as std::convert::TryInto<types::ReorderFramesRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::ReorderFramesRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `ReorderFramesRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ReorderFramesRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::ReorderFramesRequest,
-                ) -> types::builder::ReorderFramesRequest,
+                types::builder::ReorderFramesRequest,
+            ) -> types::builder::ReorderFramesRequest,
         {
             self.body = self.body.map(f);
             self
@@ -13148,26 +14523,29 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/frames/reorder`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameArrayResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::FrameArrayResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::ReorderFramesRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::ReorderFramesRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/frames/reorder",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/frames/reorder", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13188,28 +14566,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_frame`]
 
-    [`Client::get_frame`]: super::Client::get_frame*/
+[`Client::get_frame`]: super::Client::get_frame*/
     #[derive(Debug, Clone)]
     pub struct GetFrame<'a> {
         client: &'a super::Client,
@@ -13226,9 +14624,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/frames/{frame_id}`
@@ -13238,15 +14639,16 @@ pub mod builder {
             let Self { client, frame_id } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}", client.baseurl, encode_path(& frame_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13266,25 +14668,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_frame`]
 
-    [`Client::delete_frame`]: super::Client::delete_frame*/
+[`Client::delete_frame`]: super::Client::delete_frame*/
     #[derive(Debug, Clone)]
     pub struct DeleteFrame<'a> {
         client: &'a super::Client,
@@ -13301,9 +14719,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/frames/{frame_id}`
@@ -13313,15 +14734,16 @@ pub mod builder {
             let Self { client, frame_id } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}", client.baseurl, encode_path(& frame_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13341,25 +14763,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_frame`]
 
-    [`Client::update_frame`]: super::Client::update_frame*/
+[`Client::update_frame`]: super::Client::update_frame*/
     #[derive(Debug, Clone)]
     pub struct UpdateFrame<'a> {
         client: &'a super::Client,
@@ -13378,27 +14816,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateFrameRequest>,
-            <V as std::convert::TryInto<types::UpdateFrameRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateFrameRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `UpdateFrameRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `UpdateFrameRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateFrameRequest,
-                ) -> types::builder::UpdateFrameRequest,
+                types::builder::UpdateFrameRequest,
+            ) -> types::builder::UpdateFrameRequest,
         {
             self.body = self.body.map(f);
             self
@@ -13407,25 +14852,24 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateFrameRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateFrameRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}", client.baseurl, encode_path(& frame_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13446,28 +14890,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_frame_versions`]
 
-    [`Client::list_frame_versions`]: super::Client::list_frame_versions*/
+[`Client::list_frame_versions`]: super::Client::list_frame_versions*/
     #[derive(Debug, Clone)]
     pub struct ListFrameVersions<'a> {
         client: &'a super::Client,
@@ -13488,53 +14952,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/frames/{frame_id}/versions`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameVersionListResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::FrameVersionListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, limit, page } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/versions",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/versions", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13556,28 +15030,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_frame_version`]
 
-    [`Client::get_frame_version`]: super::Client::get_frame_version*/
+[`Client::get_frame_version`]: super::Client::get_frame_version*/
     #[derive(Debug, Clone)]
     pub struct GetFrameVersion<'a> {
         client: &'a super::Client,
@@ -13596,43 +15090,48 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn version_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.version_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for version_id failed".to_string()
-            });
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::FrameVersionResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                version_id,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::FrameVersionResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, version_id } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let version_id = version_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/versions/{}",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
-                encode_path(&version_id.to_string()),
+                "{}/frames/{}/versions/{}", client.baseurl, encode_path(& frame_id
+                .to_string()), encode_path(& version_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13652,25 +15151,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::restore_frame_version`]
 
-    [`Client::restore_frame_version`]: super::Client::restore_frame_version*/
+[`Client::restore_frame_version`]: super::Client::restore_frame_version*/
     #[derive(Debug, Clone)]
     pub struct RestoreFrameVersion<'a> {
         client: &'a super::Client,
@@ -13689,42 +15204,45 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn version_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.version_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for version_id failed".to_string()
-            });
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                version_id,
-            } = self;
+            let Self { client, frame_id, version_id } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let version_id = version_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/versions/{}/restore",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
-                encode_path(&version_id.to_string()),
+                "{}/frames/{}/versions/{}/restore", client.baseurl, encode_path(&
+                frame_id.to_string()), encode_path(& version_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13744,25 +15262,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_frame_comments`]
 
-    [`Client::list_frame_comments`]: super::Client::list_frame_comments*/
+[`Client::list_frame_comments`]: super::Client::list_frame_comments*/
     #[derive(Debug, Clone)]
     pub struct ListFrameComments<'a> {
         client: &'a super::Client,
@@ -13783,53 +15317,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/frames/{frame_id}/comments`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::CommentListResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::CommentListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, limit, page } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/comments",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/comments", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13851,28 +15395,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_frame_comment`]
 
-    [`Client::create_frame_comment`]: super::Client::create_frame_comment*/
+[`Client::create_frame_comment`]: super::Client::create_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct CreateFrameComment<'a> {
         client: &'a super::Client,
@@ -13891,29 +15455,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateCommentRequest>,
-            <V as std::convert::TryInto<types::CreateCommentRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateCommentRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateCommentRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateCommentRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateCommentRequest,
-                ) -> types::builder::CreateCommentRequest,
+                types::builder::CreateCommentRequest,
+            ) -> types::builder::CreateCommentRequest,
         {
             self.body = self.body.map(f);
             self
@@ -13922,25 +15493,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateCommentRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateCommentRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/comments",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/comments", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -13961,28 +15532,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_frame_comment`]
 
-    [`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
+[`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct DeleteFrameComment<'a> {
         client: &'a super::Client,
@@ -14001,42 +15592,45 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn comment_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.comment_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for comment_id failed".to_string()
-            });
+            self.comment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for comment_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                comment_id,
-            } = self;
+            let Self { client, frame_id, comment_id } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let comment_id = comment_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/comments/{}",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
-                encode_path(&comment_id.to_string()),
+                "{}/frames/{}/comments/{}", client.baseurl, encode_path(& frame_id
+                .to_string()), encode_path(& comment_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14056,25 +15650,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_frame_comment`]
 
-    [`Client::update_frame_comment`]: super::Client::update_frame_comment*/
+[`Client::update_frame_comment`]: super::Client::update_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct UpdateFrameComment<'a> {
         client: &'a super::Client,
@@ -14095,38 +15705,48 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn comment_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.comment_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for comment_id failed".to_string()
-            });
+            self.comment_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for comment_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateCommentRequest>,
-            <V as std::convert::TryInto<types::UpdateCommentRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateCommentRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `UpdateCommentRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateCommentRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateCommentRequest,
-                ) -> types::builder::UpdateCommentRequest,
+                types::builder::UpdateCommentRequest,
+            ) -> types::builder::UpdateCommentRequest,
         {
             self.body = self.body.map(f);
             self
@@ -14135,28 +15755,26 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                comment_id,
-                body,
-            } = self;
+            let Self { client, frame_id, comment_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let comment_id = comment_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateCommentRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateCommentRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/comments/{}",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
-                encode_path(&comment_id.to_string()),
+                "{}/frames/{}/comments/{}", client.baseurl, encode_path(& frame_id
+                .to_string()), encode_path(& comment_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14177,28 +15795,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_frame_reviews`]
 
-    [`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
+[`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
     #[derive(Debug, Clone)]
     pub struct ListFrameReviews<'a> {
         client: &'a super::Client,
@@ -14219,52 +15857,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/frames/{frame_id}/reviews`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ReviewListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::ReviewListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, limit, page } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/reviews",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/reviews", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14286,28 +15935,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_frame_review`]
 
-    [`Client::create_frame_review`]: super::Client::create_frame_review*/
+[`Client::create_frame_review`]: super::Client::create_frame_review*/
     #[derive(Debug, Clone)]
     pub struct CreateFrameReview<'a> {
         client: &'a super::Client,
@@ -14326,27 +15995,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateReviewRequest>,
-            <V as std::convert::TryInto<types::CreateReviewRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateReviewRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateReviewRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateReviewRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateReviewRequest,
-                ) -> types::builder::CreateReviewRequest,
+                types::builder::CreateReviewRequest,
+            ) -> types::builder::CreateReviewRequest,
         {
             self.body = self.body.map(f);
             self
@@ -14355,25 +16031,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ReviewResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateReviewRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateReviewRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/reviews",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/reviews", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14394,28 +16070,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_generation_jobs`]
 
-    [`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
+[`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
     #[derive(Debug, Clone)]
     pub struct ListGenerationJobs<'a> {
         client: &'a super::Client,
@@ -14457,36 +16153,52 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn status<V>(mut self, value: V) -> Self
@@ -14512,8 +16224,10 @@ pub mod builder {
         ///Sends a `GET` request to `/generation-jobs`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobListResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobListResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self {
                 client,
                 created_after,
@@ -14533,10 +16247,13 @@ pub mod builder {
             let type_ = type_.map_err(Error::InvalidRequest)?;
             let url = format!("{}/generation-jobs", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14545,17 +16262,13 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new(
-                    "created_after",
-                    &created_after,
-                ))
+                .query(
+                    &progenitor_client::QueryParam::new("created_after", &created_after),
+                )
                 .query(&progenitor_client::QueryParam::new("frame_id", &frame_id))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "project_id",
-                    &project_id,
-                ))
+                .query(&progenitor_client::QueryParam::new("project_id", &project_id))
                 .query(&progenitor_client::QueryParam::new("status", &status))
                 .query(&progenitor_client::QueryParam::new("type", &type_))
                 .headers(header_map)
@@ -14569,25 +16282,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_generation_job`]
 
-    [`Client::get_generation_job`]: super::Client::get_generation_job*/
+[`Client::get_generation_job`]: super::Client::get_generation_job*/
     #[derive(Debug, Clone)]
     pub struct GetGenerationJob<'a> {
         client: &'a super::Client,
@@ -14604,28 +16333,35 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.job_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for job_id failed".to_string()
-            });
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/generation-jobs/{job_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, job_id } = self;
             let job_id = job_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/generation-jobs/{}",
-                client.baseurl,
-                encode_path(&job_id.to_string()),
+                "{}/generation-jobs/{}", client.baseurl, encode_path(& job_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14645,25 +16381,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::generate_frame_image`]
 
-    [`Client::generate_frame_image`]: super::Client::generate_frame_image*/
+[`Client::generate_frame_image`]: super::Client::generate_frame_image*/
     #[derive(Debug, Clone)]
     pub struct GenerateFrameImage<'a> {
         client: &'a super::Client,
@@ -14682,29 +16434,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateImageRequest>,
-            <V as std::convert::TryInto<types::GenerateImageRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateImageRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `GenerateImageRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateImageRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateImageRequest,
-                ) -> types::builder::GenerateImageRequest,
+                types::builder::GenerateImageRequest,
+            ) -> types::builder::GenerateImageRequest,
         {
             self.body = self.body.map(f);
             self
@@ -14712,27 +16471,29 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/generate`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::GenerateImageRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::GenerateImageRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/image/generate",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/image/generate", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14753,31 +16514,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::edit_frame_image`]
 
-    [`Client::edit_frame_image`]: super::Client::edit_frame_image*/
+[`Client::edit_frame_image`]: super::Client::edit_frame_image*/
     #[derive(Debug, Clone)]
     pub struct EditFrameImage<'a> {
         client: &'a super::Client,
@@ -14796,27 +16581,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::EditImageRequest>,
-            <V as std::convert::TryInto<types::EditImageRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::EditImageRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `EditImageRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `EditImageRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::EditImageRequest,
-                ) -> types::builder::EditImageRequest,
+                types::builder::EditImageRequest,
+            ) -> types::builder::EditImageRequest,
         {
             self.body = self.body.map(f);
             self
@@ -14824,27 +16616,29 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/edit`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::EditImageRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::EditImageRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/image/edit",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/image/edit", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14865,31 +16659,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::generate_multi_shot`]
 
-    [`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
+[`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
     #[derive(Debug, Clone)]
     pub struct GenerateMultiShot<'a> {
         client: &'a super::Client,
@@ -14908,27 +16726,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::MultiShotRequest>,
-            <V as std::convert::TryInto<types::MultiShotRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::MultiShotRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `MultiShotRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `MultiShotRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::MultiShotRequest,
-                ) -> types::builder::MultiShotRequest,
+                types::builder::MultiShotRequest,
+            ) -> types::builder::MultiShotRequest,
         {
             self.body = self.body.map(f);
             self
@@ -14936,27 +16761,29 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/multi-shot`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobArrayResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobArrayResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::MultiShotRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::MultiShotRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/multi-shot",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/multi-shot", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -14977,31 +16804,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::generate_frame_video`]
 
-    [`Client::generate_frame_video`]: super::Client::generate_frame_video*/
+[`Client::generate_frame_video`]: super::Client::generate_frame_video*/
     #[derive(Debug, Clone)]
     pub struct GenerateFrameVideo<'a> {
         client: &'a super::Client,
@@ -15020,29 +16871,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateVideoRequest>,
-            <V as std::convert::TryInto<types::GenerateVideoRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateVideoRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `GenerateVideoRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateVideoRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateVideoRequest,
-                ) -> types::builder::GenerateVideoRequest,
+                types::builder::GenerateVideoRequest,
+            ) -> types::builder::GenerateVideoRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15050,27 +16908,29 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/generate`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::GenerateVideoRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::GenerateVideoRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/video/generate",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/video/generate", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15091,31 +16951,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::extend_frame_video`]
 
-    [`Client::extend_frame_video`]: super::Client::extend_frame_video*/
+[`Client::extend_frame_video`]: super::Client::extend_frame_video*/
     #[derive(Debug, Clone)]
     pub struct ExtendFrameVideo<'a> {
         client: &'a super::Client,
@@ -15134,27 +17018,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ExtendVideoRequest>,
-            <V as std::convert::TryInto<types::ExtendVideoRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::ExtendVideoRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `ExtendVideoRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `ExtendVideoRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::ExtendVideoRequest,
-                ) -> types::builder::ExtendVideoRequest,
+                types::builder::ExtendVideoRequest,
+            ) -> types::builder::ExtendVideoRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15162,27 +17053,29 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/extend`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::ExtendVideoRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::ExtendVideoRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/video/extend",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/video/extend", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15203,31 +17096,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::lip_sync_frame_video`]
 
-    [`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
+[`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
     #[derive(Debug, Clone)]
     pub struct LipSyncFrameVideo<'a> {
         client: &'a super::Client,
@@ -15246,25 +17163,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.frame_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for frame_id failed".to_string()
-            });
+            self.frame_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for frame_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::LipSyncRequest>,
-            <V as std::convert::TryInto<types::LipSyncRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::LipSyncRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `LipSyncRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `LipSyncRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
-            F: std::ops::FnOnce(types::builder::LipSyncRequest) -> types::builder::LipSyncRequest,
+            F: std::ops::FnOnce(
+                types::builder::LipSyncRequest,
+            ) -> types::builder::LipSyncRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15272,27 +17198,29 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                frame_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::LipSyncRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::LipSyncRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/frames/{}/video/lip-sync",
-                client.baseurl,
-                encode_path(&frame_id.to_string()),
+                "{}/frames/{}/video/lip-sync", client.baseurl, encode_path(& frame_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15313,31 +17241,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_audio_tracks`]
 
-    [`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
+[`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
     #[derive(Debug, Clone)]
     pub struct ListAudioTracks<'a> {
         client: &'a super::Client,
@@ -15360,9 +17312,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn kind<V>(mut self, value: V) -> Self
@@ -15379,46 +17334,52 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/projects/{project_id}/audio-tracks`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackListResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                project_id,
-                kind,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::AudioTrackListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, kind, limit, page } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let kind = kind.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/audio-tracks",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/audio-tracks", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15441,28 +17402,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_audio_track`]
 
-    [`Client::create_audio_track`]: super::Client::create_audio_track*/
+[`Client::create_audio_track`]: super::Client::create_audio_track*/
     #[derive(Debug, Clone)]
     pub struct CreateAudioTrack<'a> {
         client: &'a super::Client,
@@ -15481,29 +17462,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateAudioTrackRequest>,
-            <V as std::convert::TryInto<types::CreateAudioTrackRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateAudioTrackRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `CreateAudioTrackRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateAudioTrackRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateAudioTrackRequest,
-                ) -> types::builder::CreateAudioTrackRequest,
+                types::builder::CreateAudioTrackRequest,
+            ) -> types::builder::CreateAudioTrackRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15511,28 +17499,30 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio-tracks`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::AudioTrackResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::CreateAudioTrackRequest::try_from(v).map_err(|e| e.to_string())
+                    types::CreateAudioTrackRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/audio-tracks",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/audio-tracks", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15553,28 +17543,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_audio_track`]
 
-    [`Client::get_audio_track`]: super::Client::get_audio_track*/
+[`Client::get_audio_track`]: super::Client::get_audio_track*/
     #[derive(Debug, Clone)]
     pub struct GetAudioTrack<'a> {
         client: &'a super::Client,
@@ -15591,27 +17601,35 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.track_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for track_id failed".to_string()
-            });
+            self.track_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for track_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/audio-tracks/{track_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
+        ) -> Result<
+            ResponseValue<types::AudioTrackResponse>,
+            Error<types::ErrorResponse>,
+        > {
             let Self { client, track_id } = self;
             let track_id = track_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/audio-tracks/{}",
-                client.baseurl,
-                encode_path(&track_id.to_string()),
+                "{}/audio-tracks/{}", client.baseurl, encode_path(& track_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15631,25 +17649,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_audio_track`]
 
-    [`Client::delete_audio_track`]: super::Client::delete_audio_track*/
+[`Client::delete_audio_track`]: super::Client::delete_audio_track*/
     #[derive(Debug, Clone)]
     pub struct DeleteAudioTrack<'a> {
         client: &'a super::Client,
@@ -15666,9 +17700,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.track_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for track_id failed".to_string()
-            });
+            self.track_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for track_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/audio-tracks/{track_id}`
@@ -15678,15 +17715,17 @@ pub mod builder {
             let Self { client, track_id } = self;
             let track_id = track_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/audio-tracks/{}",
-                client.baseurl,
-                encode_path(&track_id.to_string()),
+                "{}/audio-tracks/{}", client.baseurl, encode_path(& track_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15706,25 +17745,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_audio_track`]
 
-    [`Client::update_audio_track`]: super::Client::update_audio_track*/
+[`Client::update_audio_track`]: super::Client::update_audio_track*/
     #[derive(Debug, Clone)]
     pub struct UpdateAudioTrack<'a> {
         client: &'a super::Client,
@@ -15743,29 +17798,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.track_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for track_id failed".to_string()
-            });
+            self.track_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for track_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateAudioTrackRequest>,
-            <V as std::convert::TryInto<types::UpdateAudioTrackRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateAudioTrackRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `UpdateAudioTrackRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateAudioTrackRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateAudioTrackRequest,
-                ) -> types::builder::UpdateAudioTrackRequest,
+                types::builder::UpdateAudioTrackRequest,
+            ) -> types::builder::UpdateAudioTrackRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15773,28 +17835,30 @@ pub mod builder {
         ///Sends a `PATCH` request to `/audio-tracks/{track_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AudioTrackResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                track_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::AudioTrackResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, track_id, body } = self;
             let track_id = track_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::UpdateAudioTrackRequest::try_from(v).map_err(|e| e.to_string())
+                    types::UpdateAudioTrackRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/audio-tracks/{}",
-                client.baseurl,
-                encode_path(&track_id.to_string()),
+                "{}/audio-tracks/{}", client.baseurl, encode_path(& track_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15815,28 +17879,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::generate_voiceover`]
 
-    [`Client::generate_voiceover`]: super::Client::generate_voiceover*/
+[`Client::generate_voiceover`]: super::Client::generate_voiceover*/
     #[derive(Debug, Clone)]
     pub struct GenerateVoiceover<'a> {
         client: &'a super::Client,
@@ -15855,29 +17939,36 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateVoiceoverRequest>,
-            <V as std::convert::TryInto<types::GenerateVoiceoverRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateVoiceoverRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `GenerateVoiceoverRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateVoiceoverRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateVoiceoverRequest,
-                ) -> types::builder::GenerateVoiceoverRequest,
+                types::builder::GenerateVoiceoverRequest,
+            ) -> types::builder::GenerateVoiceoverRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15885,29 +17976,30 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::GenerateVoiceoverRequest::try_from(v).map_err(|e| e.to_string())
+                    types::GenerateVoiceoverRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/audio/voiceover",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/audio/voiceover", client.baseurl, encode_path(&
+                project_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -15928,31 +18020,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::generate_sfx`]
 
-    [`Client::generate_sfx`]: super::Client::generate_sfx*/
+[`Client::generate_sfx`]: super::Client::generate_sfx*/
     #[derive(Debug, Clone)]
     pub struct GenerateSfx<'a> {
         client: &'a super::Client,
@@ -15971,27 +18087,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateSfxRequest>,
-            <V as std::convert::TryInto<types::GenerateSfxRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::GenerateSfxRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `GenerateSfxRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `GenerateSfxRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::GenerateSfxRequest,
-                ) -> types::builder::GenerateSfxRequest,
+                types::builder::GenerateSfxRequest,
+            ) -> types::builder::GenerateSfxRequest,
         {
             self.body = self.body.map(f);
             self
@@ -15999,27 +18122,29 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio/sfx`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::GenerationJobResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::GenerationJobResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::GenerateSfxRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::GenerateSfxRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/audio/sfx",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/audio/sfx", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16040,31 +18165,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_assets`]
 
-    [`Client::list_assets`]: super::Client::list_assets*/
+[`Client::list_assets`]: super::Client::list_assets*/
     #[derive(Debug, Clone)]
     pub struct ListAssets<'a> {
         client: &'a super::Client,
@@ -16099,50 +18248,62 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.search = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for search failed".to_string()
-            });
+            self.search = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for search failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/assets`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AssetListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                kind,
-                limit,
-                page,
-                project_id,
-                search,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::AssetListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, kind, limit, page, project_id, search } = self;
             let kind = kind.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
@@ -16150,10 +18311,13 @@ pub mod builder {
             let search = search.map_err(Error::InvalidRequest)?;
             let url = format!("{}/assets", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16165,10 +18329,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("kind", &kind))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new(
-                    "project_id",
-                    &project_id,
-                ))
+                .query(&progenitor_client::QueryParam::new("project_id", &project_id))
                 .query(&progenitor_client::QueryParam::new("search", &search))
                 .headers(header_map)
                 .build()?;
@@ -16181,25 +18342,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::upload_asset`]
 
-    [`Client::upload_asset`]: super::Client::upload_asset*/
+[`Client::upload_asset`]: super::Client::upload_asset*/
     #[derive(Debug)]
     pub struct UploadAsset<'a> {
         client: &'a super::Client,
@@ -16224,9 +18401,13 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.content_type = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for content_type failed".to_string()
-            });
+            self.content_type = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for content_type failed"
+                        .to_string()
+                });
             self
         }
         pub fn filename<V>(mut self, value: V) -> Self
@@ -16235,16 +18416,22 @@ pub mod builder {
         {
             self.filename = value
                 .try_into()
-                .map_err(|_| "conversion to `UploadAssetFilename` for filename failed".to_string());
+                .map_err(|_| {
+                    "conversion to `UploadAssetFilename` for filename failed".to_string()
+                });
             self
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn tags<V>(mut self, value: V) -> Self
@@ -16266,21 +18453,16 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map_err(|_| "conversion to `reqwest::Body` for body failed".to_string());
+                .map_err(|_| {
+                    "conversion to `reqwest::Body` for body failed".to_string()
+                });
             self
         }
         ///Sends a `POST` request to `/assets`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                content_type,
-                filename,
-                project_id,
-                tags,
-                body,
-            } = self;
+            let Self { client, content_type, filename, project_id, tags, body } = self;
             let content_type = content_type.map_err(Error::InvalidRequest)?;
             let filename = filename.map_err(Error::InvalidRequest)?;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -16288,10 +18470,13 @@ pub mod builder {
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/assets", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16302,18 +18487,16 @@ pub mod builder {
                 )
                 .header(
                     ::reqwest::header::CONTENT_TYPE,
-                    ::reqwest::header::HeaderValue::from_static("application/octet-stream"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        "application/octet-stream",
+                    ),
                 )
                 .body(body)
-                .query(&progenitor_client::QueryParam::new(
-                    "content_type",
-                    &content_type,
-                ))
+                .query(
+                    &progenitor_client::QueryParam::new("content_type", &content_type),
+                )
                 .query(&progenitor_client::QueryParam::new("filename", &filename))
-                .query(&progenitor_client::QueryParam::new(
-                    "project_id",
-                    &project_id,
-                ))
+                .query(&progenitor_client::QueryParam::new("project_id", &project_id))
                 .query(&progenitor_client::QueryParam::new("tags", &tags))
                 .headers(header_map)
                 .build()?;
@@ -16326,25 +18509,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_asset`]
 
-    [`Client::get_asset`]: super::Client::get_asset*/
+[`Client::get_asset`]: super::Client::get_asset*/
     #[derive(Debug, Clone)]
     pub struct GetAsset<'a> {
         client: &'a super::Client,
@@ -16361,9 +18560,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.asset_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for asset_id failed".to_string()
-            });
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/assets/{asset_id}`
@@ -16373,15 +18575,16 @@ pub mod builder {
             let Self { client, asset_id } = self;
             let asset_id = asset_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/assets/{}",
-                client.baseurl,
-                encode_path(&asset_id.to_string()),
+                "{}/assets/{}", client.baseurl, encode_path(& asset_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16401,25 +18604,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_asset`]
 
-    [`Client::delete_asset`]: super::Client::delete_asset*/
+[`Client::delete_asset`]: super::Client::delete_asset*/
     #[derive(Debug, Clone)]
     pub struct DeleteAsset<'a> {
         client: &'a super::Client,
@@ -16436,9 +18655,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.asset_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for asset_id failed".to_string()
-            });
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/assets/{asset_id}`
@@ -16448,15 +18670,16 @@ pub mod builder {
             let Self { client, asset_id } = self;
             let asset_id = asset_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/assets/{}",
-                client.baseurl,
-                encode_path(&asset_id.to_string()),
+                "{}/assets/{}", client.baseurl, encode_path(& asset_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16476,25 +18699,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_asset`]
 
-    [`Client::update_asset`]: super::Client::update_asset*/
+[`Client::update_asset`]: super::Client::update_asset*/
     #[derive(Debug, Clone)]
     pub struct UpdateAsset<'a> {
         client: &'a super::Client,
@@ -16513,27 +18752,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.asset_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for asset_id failed".to_string()
-            });
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateAssetRequest>,
-            <V as std::convert::TryInto<types::UpdateAssetRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateAssetRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `UpdateAssetRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `UpdateAssetRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateAssetRequest,
-                ) -> types::builder::UpdateAssetRequest,
+                types::builder::UpdateAssetRequest,
+            ) -> types::builder::UpdateAssetRequest,
         {
             self.body = self.body.map(f);
             self
@@ -16542,25 +18788,24 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                asset_id,
-                body,
-            } = self;
+            let Self { client, asset_id, body } = self;
             let asset_id = asset_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateAssetRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateAssetRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/assets/{}",
-                client.baseurl,
-                encode_path(&asset_id.to_string()),
+                "{}/assets/{}", client.baseurl, encode_path(& asset_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16581,28 +18826,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_exports`]
 
-    [`Client::list_exports`]: super::Client::list_exports*/
+[`Client::list_exports`]: super::Client::list_exports*/
     #[derive(Debug, Clone)]
     pub struct ListExports<'a> {
         client: &'a super::Client,
@@ -16623,52 +18888,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/projects/{project_id}/exports`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ExportListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::ExportListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, project_id, limit, page } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/exports",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/exports", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16690,28 +18966,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_export`]
 
-    [`Client::create_export`]: super::Client::create_export*/
+[`Client::create_export`]: super::Client::create_export*/
     #[derive(Debug, Clone)]
     pub struct CreateExport<'a> {
         client: &'a super::Client,
@@ -16730,27 +19026,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateExportRequest>,
-            <V as std::convert::TryInto<types::CreateExportRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateExportRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateExportRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateExportRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateExportRequest,
-                ) -> types::builder::CreateExportRequest,
+                types::builder::CreateExportRequest,
+            ) -> types::builder::CreateExportRequest,
         {
             self.body = self.body.map(f);
             self
@@ -16759,25 +19062,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateExportRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateExportRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/exports",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/exports", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16798,31 +19101,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_export`]
 
-    [`Client::get_export`]: super::Client::get_export*/
+[`Client::get_export`]: super::Client::get_export*/
     #[derive(Debug, Clone)]
     pub struct GetExport<'a> {
         client: &'a super::Client,
@@ -16839,9 +19166,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.export_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for export_id failed".to_string()
-            });
+            self.export_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for export_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/exports/{export_id}`
@@ -16851,15 +19181,16 @@ pub mod builder {
             let Self { client, export_id } = self;
             let export_id = export_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/exports/{}",
-                client.baseurl,
-                encode_path(&export_id.to_string()),
+                "{}/exports/{}", client.baseurl, encode_path(& export_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16879,25 +19210,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_render`]
 
-    [`Client::create_render`]: super::Client::create_render*/
+[`Client::create_render`]: super::Client::create_render*/
     #[derive(Debug, Clone)]
     pub struct CreateRender<'a> {
         client: &'a super::Client,
@@ -16916,27 +19263,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.project_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for project_id failed".to_string()
-            });
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateRenderRequest>,
-            <V as std::convert::TryInto<types::CreateRenderRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateRenderRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateRenderRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateRenderRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateRenderRequest,
-                ) -> types::builder::CreateRenderRequest,
+                types::builder::CreateRenderRequest,
+            ) -> types::builder::CreateRenderRequest,
         {
             self.body = self.body.map(f);
             self
@@ -16945,25 +19299,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                project_id,
-                body,
-            } = self;
+            let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateRenderRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateRenderRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/projects/{}/renders",
-                client.baseurl,
-                encode_path(&project_id.to_string()),
+                "{}/projects/{}/renders", client.baseurl, encode_path(& project_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -16984,31 +19338,55 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 202u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                402u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                402u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_render`]
 
-    [`Client::get_render`]: super::Client::get_render*/
+[`Client::get_render`]: super::Client::get_render*/
     #[derive(Debug, Clone)]
     pub struct GetRender<'a> {
         client: &'a super::Client,
@@ -17025,9 +19403,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.render_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for render_id failed".to_string()
-            });
+            self.render_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for render_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/renders/{render_id}`
@@ -17037,15 +19418,16 @@ pub mod builder {
             let Self { client, render_id } = self;
             let render_id = render_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/renders/{}",
-                client.baseurl,
-                encode_path(&render_id.to_string()),
+                "{}/renders/{}", client.baseurl, encode_path(& render_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17065,25 +19447,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_teams`]
 
-    [`Client::list_teams`]: super::Client::list_teams*/
+[`Client::list_teams`]: super::Client::list_teams*/
     #[derive(Debug, Clone)]
     pub struct ListTeams<'a> {
         client: &'a super::Client,
@@ -17102,37 +19500,47 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/teams`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::TeamListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::TeamListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, limit, page } = self;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!("{}/teams", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17154,25 +19562,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_team`]
 
-    [`Client::create_team`]: super::Client::create_team*/
+[`Client::create_team`]: super::Client::create_team*/
     #[derive(Debug, Clone)]
     pub struct CreateTeam<'a> {
         client: &'a super::Client,
@@ -17188,19 +19612,23 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateTeamRequest>,
-            <V as std::convert::TryInto<types::CreateTeamRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateTeamRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateTeamRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateTeamRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateTeamRequest,
-                ) -> types::builder::CreateTeamRequest,
+                types::builder::CreateTeamRequest,
+            ) -> types::builder::CreateTeamRequest,
         {
             self.body = self.body.map(f);
             self
@@ -17211,14 +19639,19 @@ pub mod builder {
         ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::CreateTeamRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateTeamRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/teams", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17239,25 +19672,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_team`]
 
-    [`Client::get_team`]: super::Client::get_team*/
+[`Client::get_team`]: super::Client::get_team*/
     #[derive(Debug, Clone)]
     pub struct GetTeam<'a> {
         client: &'a super::Client,
@@ -17274,9 +19723,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/teams/{team_id}`
@@ -17286,15 +19738,16 @@ pub mod builder {
             let Self { client, team_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
+                "{}/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17314,25 +19767,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_team`]
 
-    [`Client::delete_team`]: super::Client::delete_team*/
+[`Client::delete_team`]: super::Client::delete_team*/
     #[derive(Debug, Clone)]
     pub struct DeleteTeam<'a> {
         client: &'a super::Client,
@@ -17349,9 +19818,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/teams/{team_id}`
@@ -17361,15 +19833,16 @@ pub mod builder {
             let Self { client, team_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
+                "{}/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17389,25 +19862,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_team`]
 
-    [`Client::update_team`]: super::Client::update_team*/
+[`Client::update_team`]: super::Client::update_team*/
     #[derive(Debug, Clone)]
     pub struct UpdateTeam<'a> {
         client: &'a super::Client,
@@ -17426,27 +19915,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTeamRequest>,
-            <V as std::convert::TryInto<types::UpdateTeamRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateTeamRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `UpdateTeamRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `UpdateTeamRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateTeamRequest,
-                ) -> types::builder::UpdateTeamRequest,
+                types::builder::UpdateTeamRequest,
+            ) -> types::builder::UpdateTeamRequest,
         {
             self.body = self.body.map(f);
             self
@@ -17455,25 +19951,24 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                team_id,
-                body,
-            } = self;
+            let Self { client, team_id, body } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateTeamRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateTeamRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
+                "{}/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17494,28 +19989,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_team_members`]
 
-    [`Client::list_team_members`]: super::Client::list_team_members*/
+[`Client::list_team_members`]: super::Client::list_team_members*/
     #[derive(Debug, Clone)]
     pub struct ListTeamMembers<'a> {
         client: &'a super::Client,
@@ -17536,53 +20051,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/teams/{team_id}/members`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::TeamMemberListResponse>, Error<types::ErrorResponse>>
-        {
-            let Self {
-                client,
-                team_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::TeamMemberListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, team_id, limit, page } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}/members",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
+                "{}/teams/{}/members", client.baseurl, encode_path(& team_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17604,28 +20129,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::remove_team_member`]
 
-    [`Client::remove_team_member`]: super::Client::remove_team_member*/
+[`Client::remove_team_member`]: super::Client::remove_team_member*/
     #[derive(Debug, Clone)]
     pub struct RemoveTeamMember<'a> {
         client: &'a super::Client,
@@ -17644,42 +20189,45 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.user_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for user_id failed".to_string()
-            });
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                team_id,
-                user_id,
-            } = self;
+            let Self { client, team_id, user_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}/members/{}",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
-                encode_path(&user_id.to_string()),
+                "{}/teams/{}/members/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& user_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17699,25 +20247,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_team_member`]
 
-    [`Client::update_team_member`]: super::Client::update_team_member*/
+[`Client::update_team_member`]: super::Client::update_team_member*/
     #[derive(Debug, Clone)]
     pub struct UpdateTeamMember<'a> {
         client: &'a super::Client,
@@ -17738,38 +20302,48 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.user_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for user_id failed".to_string()
-            });
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTeamMemberRequest>,
-            <V as std::convert::TryInto<types::UpdateTeamMemberRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateTeamMemberRequest,
+            >>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `UpdateTeamMemberRequest` for body failed: {}",
-                    s
-                )
-            });
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateTeamMemberRequest` for body failed: {}", s
+                    )
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateTeamMemberRequest,
-                ) -> types::builder::UpdateTeamMemberRequest,
+                types::builder::UpdateTeamMemberRequest,
+            ) -> types::builder::UpdateTeamMemberRequest,
         {
             self.body = self.body.map(f);
             self
@@ -17777,31 +20351,31 @@ pub mod builder {
         ///Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::TeamMemberResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                team_id,
-                user_id,
-                body,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::TeamMemberResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, team_id, user_id, body } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::UpdateTeamMemberRequest::try_from(v).map_err(|e| e.to_string())
+                    types::UpdateTeamMemberRequest::try_from(v)
+                        .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}/members/{}",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
-                encode_path(&user_id.to_string()),
+                "{}/teams/{}/members/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& user_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17822,28 +20396,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_team_invites`]
 
-    [`Client::list_team_invites`]: super::Client::list_team_invites*/
+[`Client::list_team_invites`]: super::Client::list_team_invites*/
     #[derive(Debug, Clone)]
     pub struct ListTeamInvites<'a> {
         client: &'a super::Client,
@@ -17864,52 +20458,63 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/teams/{team_id}/invites`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::InviteListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                team_id,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::InviteListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, team_id, limit, page } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}/invites",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
+                "{}/teams/{}/invites", client.baseurl, encode_path(& team_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -17931,28 +20536,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_team_invite`]
 
-    [`Client::create_team_invite`]: super::Client::create_team_invite*/
+[`Client::create_team_invite`]: super::Client::create_team_invite*/
     #[derive(Debug, Clone)]
     pub struct CreateTeamInvite<'a> {
         client: &'a super::Client,
@@ -17971,27 +20596,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateInviteRequest>,
-            <V as std::convert::TryInto<types::CreateInviteRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateInviteRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateInviteRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateInviteRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateInviteRequest,
-                ) -> types::builder::CreateInviteRequest,
+                types::builder::CreateInviteRequest,
+            ) -> types::builder::CreateInviteRequest,
         {
             self.body = self.body.map(f);
             self
@@ -18000,25 +20632,25 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::InviteResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                team_id,
-                body,
-            } = self;
+            let Self { client, team_id, body } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::CreateInviteRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateInviteRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}/invites",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
+                "{}/teams/{}/invites", client.baseurl, encode_path(& team_id
+                .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18039,28 +20671,48 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::revoke_team_invite`]
 
-    [`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
+[`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
     #[derive(Debug, Clone)]
     pub struct RevokeTeamInvite<'a> {
         client: &'a super::Client,
@@ -18079,42 +20731,45 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.team_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for team_id failed".to_string()
-            });
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn invite_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.invite_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for invite_id failed".to_string()
-            });
+            self.invite_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for invite_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                team_id,
-                invite_id,
-            } = self;
+            let Self { client, team_id, invite_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
             let invite_id = invite_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/teams/{}/invites/{}",
-                client.baseurl,
-                encode_path(&team_id.to_string()),
-                encode_path(&invite_id.to_string()),
+                "{}/teams/{}/invites/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& invite_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18134,25 +20789,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::list_voices`]
 
-    [`Client::list_voices`]: super::Client::list_voices*/
+[`Client::list_voices`]: super::Client::list_voices*/
     #[derive(Debug, Clone)]
     pub struct ListVoices<'a> {
         client: &'a super::Client,
@@ -18178,57 +20849,71 @@ pub mod builder {
             self.category = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `VoiceCategory` for category failed".to_string());
+                .map_err(|_| {
+                    "conversion to `VoiceCategory` for category failed".to_string()
+                });
             self
         }
         pub fn language<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.language = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for language failed".to_string()
-            });
+            self.language = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for language failed"
+                        .to_string()
+                });
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.limit = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for limit failed".to_string()
-            });
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
             self
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
-            self.page = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: num :: NonZeroU32` for page failed".to_string()
-            });
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/voices`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::VoiceListResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                category,
-                language,
-                limit,
-                page,
-            } = self;
+        ) -> Result<
+            ResponseValue<types::VoiceListResponse>,
+            Error<types::ErrorResponse>,
+        > {
+            let Self { client, category, language, limit, page } = self;
             let category = category.map_err(Error::InvalidRequest)?;
             let language = language.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let url = format!("{}/voices", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18252,25 +20937,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::create_voice`]
 
-    [`Client::create_voice`]: super::Client::create_voice*/
+[`Client::create_voice`]: super::Client::create_voice*/
     #[derive(Debug, Clone)]
     pub struct CreateVoice<'a> {
         client: &'a super::Client,
@@ -18286,19 +20987,23 @@ pub mod builder {
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateVoiceRequest>,
-            <V as std::convert::TryInto<types::CreateVoiceRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::CreateVoiceRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `CreateVoiceRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `CreateVoiceRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::CreateVoiceRequest,
-                ) -> types::builder::CreateVoiceRequest,
+                types::builder::CreateVoiceRequest,
+            ) -> types::builder::CreateVoiceRequest,
         {
             self.body = self.body.map(f);
             self
@@ -18309,14 +21014,19 @@ pub mod builder {
         ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
-                .and_then(|v| types::CreateVoiceRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::CreateVoiceRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/voices", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18337,25 +21047,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::get_voice`]
 
-    [`Client::get_voice`]: super::Client::get_voice*/
+[`Client::get_voice`]: super::Client::get_voice*/
     #[derive(Debug, Clone)]
     pub struct GetVoice<'a> {
         client: &'a super::Client,
@@ -18372,9 +21098,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.voice_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for voice_id failed".to_string()
-            });
+            self.voice_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for voice_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `GET` request to `/voices/{voice_id}`
@@ -18384,15 +21113,16 @@ pub mod builder {
             let Self { client, voice_id } = self;
             let voice_id = voice_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/voices/{}",
-                client.baseurl,
-                encode_path(&voice_id.to_string()),
+                "{}/voices/{}", client.baseurl, encode_path(& voice_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18412,25 +21142,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::delete_voice`]
 
-    [`Client::delete_voice`]: super::Client::delete_voice*/
+[`Client::delete_voice`]: super::Client::delete_voice*/
     #[derive(Debug, Clone)]
     pub struct DeleteVoice<'a> {
         client: &'a super::Client,
@@ -18447,9 +21193,12 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.voice_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for voice_id failed".to_string()
-            });
+            self.voice_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for voice_id failed"
+                        .to_string()
+                });
             self
         }
         ///Sends a `DELETE` request to `/voices/{voice_id}`
@@ -18459,15 +21208,16 @@ pub mod builder {
             let Self { client, voice_id } = self;
             let voice_id = voice_id.map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/voices/{}",
-                client.baseurl,
-                encode_path(&voice_id.to_string()),
+                "{}/voices/{}", client.baseurl, encode_path(& voice_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18487,25 +21237,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
     }
     /**Builder for [`Client::update_voice`]
 
-    [`Client::update_voice`]: super::Client::update_voice*/
+[`Client::update_voice`]: super::Client::update_voice*/
     #[derive(Debug, Clone)]
     pub struct UpdateVoice<'a> {
         client: &'a super::Client,
@@ -18524,27 +21290,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.voice_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for voice_id failed".to_string()
-            });
+            self.voice_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for voice_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateVoiceRequest>,
-            <V as std::convert::TryInto<types::UpdateVoiceRequest>>::Error: std::fmt::Display,
+            <V as std::convert::TryInto<
+                types::UpdateVoiceRequest,
+            >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| format!("conversion to `UpdateVoiceRequest` for body failed: {}", s));
+                .map_err(|s| {
+                    format!("conversion to `UpdateVoiceRequest` for body failed: {}", s)
+                });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                    types::builder::UpdateVoiceRequest,
-                ) -> types::builder::UpdateVoiceRequest,
+                types::builder::UpdateVoiceRequest,
+            ) -> types::builder::UpdateVoiceRequest,
         {
             self.body = self.body.map(f);
             self
@@ -18553,25 +21326,24 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
-            let Self {
-                client,
-                voice_id,
-                body,
-            } = self;
+            let Self { client, voice_id, body } = self;
             let voice_id = voice_id.map_err(Error::InvalidRequest)?;
             let body = body
-                .and_then(|v| types::UpdateVoiceRequest::try_from(v).map_err(|e| e.to_string()))
+                .and_then(|v| {
+                    types::UpdateVoiceRequest::try_from(v).map_err(|e| e.to_string())
+                })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
-                "{}/voices/{}",
-                client.baseurl,
-                encode_path(&voice_id.to_string()),
+                "{}/voices/{}", client.baseurl, encode_path(& voice_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -18592,21 +21364,41 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                403u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                404u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                422u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                429u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -29,8 +29,10 @@ mod config;
     rustdoc::broken_intra_doc_links,
     rustdoc::bare_urls
 )]
+#[rustfmt::skip]
 mod generated;
 mod hooks;
+#[rustfmt::skip]
 pub mod operations;
 
 pub use config::{ClientState, Credential};

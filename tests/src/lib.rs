@@ -93,11 +93,16 @@ impl RecordingServer {
         &self.base_url
     }
 
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
     /// The one request received so far; panics if there were none or several.
     pub fn single_request(&self) -> Recorded {
-        let requests = self.requests.lock().unwrap();
+        let mut requests = self.requests();
         assert_eq!(requests.len(), 1, "expected exactly one request");
-        requests[0].clone()
+        requests.remove(0)
     }
 }
 

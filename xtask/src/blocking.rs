@@ -150,7 +150,7 @@ fn builder_impl(imp: &ItemImpl) -> Result<TokenStream> {
         .items
         .iter()
         .filter_map(|item| match item {
-            ImplItem::Fn(f) => Some(builder_method(&name, f)),
+            ImplItem::Fn(f) => Some(builder_method(name, f)),
             _ => None,
         })
         .collect();
