@@ -1,0 +1,195 @@
+//! What a handler receives (`Call`) and returns (`Reply`).
+
+use crate::auth::User;
+use crate::error::ApiError;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Settings that shape handler behaviour.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// How long generation jobs, exports and renders take.
+    pub job_duration: Duration,
+    /// The chance (0–1) that a job, export or render fails.
+    pub failure_rate: f64,
+}
+
+/// One request, as a handler sees it.
+pub struct Call<'a> {
+    /// Path parameters by name.
+    pub params: HashMap<String, String>,
+    /// Query pairs in order; a name may repeat.
+    pub query: Vec<(String, String)>,
+    /// The raw request body.
+    pub body: &'a [u8],
+    /// Who is calling.
+    pub user: &'a User,
+    /// The wall-clock time of the request.
+    pub now: DateTime<Utc>,
+    /// The server's behaviour settings.
+    pub behaviour: &'a Behaviour,
+}
+
+impl Call<'_> {
+    /// A path parameter (the router guarantees it is present).
+    pub fn param(&self, name: &str) -> &str {
+        self.params
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The last value of a query parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated query parameter.
+    pub fn query_all(&self, name: &str) -> Vec<String> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// A query parameter parsed as an enum of the API (or any JSON string type).
+    pub fn query_enum<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        self.query(name)
+            .map(|value| {
+                serde_json::from_value(Value::String(value.to_string())).map_err(|_| {
+                    ApiError::invalid(name, format!("The selected {name} is invalid."))
+                })
+            })
+            .transpose()
+    }
+
+    /// The JSON body decoded into a request type; 422 with the field at fault otherwise.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.body.is_empty() {
+            return Err(ApiError::invalid(
+                "body",
+                "A JSON request body is required.",
+            ));
+        }
+        serde_json::from_slice(self.body).map_err(|error| {
+            let text = error.to_string();
+            let field = text
+                .split('`')
+                .nth(1)
+                .filter(|_| text.starts_with("missing field") || text.starts_with("unknown"))
+                .unwrap_or("body")
+                .to_string();
+            ApiError::invalid(&field, format!("The request body is invalid: {text}"))
+        })
+    }
+
+    /// Whether the JSON body names `field` at its top level (even as `null` or `[]`).
+    pub fn body_has(&self, field: &str) -> bool {
+        serde_json::from_slice::<serde_json::Map<String, Value>>(self.body)
+            .is_ok_and(|body| body.contains_key(field))
+    }
+
+    /// `page` and `limit`, validated (page ≥ 1, limit 1–100, defaults 1 and 20).
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let number = |name: &str, default: u32, max: u32| -> Result<u32, ApiError> {
+            match self.query(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=max).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            name,
+                            format!("The {name} must be an integer between 1 and {max}."),
+                        )
+                    }),
+            }
+        };
+        Ok(Page {
+            page: number("page", 1, i32::MAX as u32)?,
+            limit: number("limit", 20, 100)?,
+        })
+    }
+}
+
+/// A requested page of a list.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// One-based page number.
+    pub page: u32,
+    /// Items per page.
+    pub limit: u32,
+}
+
+/// A success response: status and JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The JSON body.
+    pub body: Value,
+}
+
+impl Reply {
+    fn envelope(status: StatusCode, data: impl Serialize) -> Reply {
+        Reply {
+            status,
+            body: json!({"success": true, "data": data}),
+        }
+    }
+
+    /// 200 with `{"success": true, "data": data}`.
+    pub fn ok(data: impl Serialize) -> Reply {
+        Self::envelope(StatusCode::OK, data)
+    }
+
+    /// 201 with the created resource.
+    pub fn created(data: impl Serialize) -> Reply {
+        Self::envelope(StatusCode::CREATED, data)
+    }
+
+    /// 202 with the job, export or render that was started.
+    pub fn accepted(data: impl Serialize) -> Reply {
+        Self::envelope(StatusCode::ACCEPTED, data)
+    }
+
+    /// 200 with `{"success": true, "message": message}`.
+    pub fn deleted(message: &str) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            body: json!({"success": true, "message": message}),
+        }
+    }
+
+    /// 200 with one page of `items` and the pagination block.
+    pub fn list<T: Serialize>(items: Vec<T>, page: Page) -> Reply {
+        let total = items.len();
+        let limit = page.limit as usize;
+        let start = (page.page as usize - 1).saturating_mul(limit);
+        let data: Vec<T> = items.into_iter().skip(start).take(limit).collect();
+        Reply {
+            status: StatusCode::OK,
+            body: json!({
+                "success": true,
+                "data": data,
+                "pagination": {
+                    "page": page.page,
+                    "limit": page.limit,
+                    "total": total,
+                    "total_pages": total.div_ceil(limit),
+                },
+            }),
+        }
+    }
+}

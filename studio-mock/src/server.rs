@@ -1,0 +1,310 @@
+//! Routing, the per-request rule pipeline, and the connection loop.
+
+use crate::auth::Credentials;
+use crate::call::{Behaviour, Call};
+use crate::error::ApiError;
+use crate::faults::Fault;
+use crate::handlers;
+use crate::limits::{Limiter, RateLimit, Usage};
+use crate::store::Store;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, get, on};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+use studio_api::operations::{OPERATIONS, Operation};
+use tower::ServiceExt;
+
+/// Everything that changes while the server runs.
+#[derive(Debug, Default)]
+pub struct State {
+    /// The resources.
+    pub store: Store,
+    /// Accepted keys and tokens.
+    pub credentials: Credentials,
+    /// Quota counters.
+    pub limiter: Limiter,
+    /// Scripted faults by operation id, next first.
+    pub faults: HashMap<String, VecDeque<Fault>>,
+    /// Requests received per operation id.
+    pub counts: HashMap<String, usize>,
+}
+
+/// Settings fixed at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Job timing and failure rate.
+    pub behaviour: Behaviour,
+    /// Quotas, or `None` for no rate limiting.
+    pub rate_limit: Option<RateLimit>,
+    /// Print one line per request to stderr.
+    pub log_requests: bool,
+}
+
+/// The state and settings every request handler shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// Mutable state behind one lock: every request sees a consistent store.
+    pub state: Mutex<State>,
+    /// Settings.
+    pub config: Config,
+}
+
+impl Shared {
+    /// Locks the state (a panic elsewhere does not poison it for good).
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Marks a response whose connection must be closed without answering.
+#[derive(Debug, Clone, Copy)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a scripted fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// The router: one route per operation of the table under `/api/v1`, and
+/// `/files/{name}` for generated artifacts and uploads.
+pub fn router(shared: Arc<Shared>) -> Router {
+    let mut api = Router::new();
+    for op in OPERATIONS {
+        let filter = match op.method {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PATCH" => MethodFilter::PATCH,
+            "PUT" => MethodFilter::PUT,
+            _ => MethodFilter::DELETE,
+        };
+        let shared = shared.clone();
+        api = api.route(
+            op.path,
+            on(
+                filter,
+                move |Path(params): Path<HashMap<String, String>>, request: Request| {
+                    dispatch(shared.clone(), op, params, request)
+                },
+            ),
+        );
+    }
+    let files = shared.clone();
+    Router::new()
+        .nest("/api/v1", api)
+        .route(
+            "/files/{name}",
+            get(move |Path(name): Path<String>| async move { serve_file(&files, &name) }),
+        )
+        .fallback(|| async { error_response(&ApiError::not_found("Route"), None) })
+}
+
+async fn dispatch(
+    shared: Arc<Shared>,
+    op: &'static Operation,
+    params: HashMap<String, String>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 256 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let fault = {
+        let mut state = shared.lock();
+        *state.counts.entry(op.id.to_string()).or_default() += 1;
+        state.faults.get_mut(op.id).and_then(VecDeque::pop_front)
+    };
+    let response = match fault {
+        Some(Fault::DropConnection) => {
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let reason = status.canonical_reason().unwrap_or("Scripted fault");
+            let mut response = error_response(&ApiError::new(status, reason), None);
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, seconds.into());
+            }
+            response
+        }
+        Some(Fault::NonJson { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let page = format!("<html><body><h1>{status}</h1><p>upstream error</p></body></html>");
+            (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            handle(&shared, op, params, &parts.uri, &parts.headers, &body)
+        }
+        None => handle(&shared, op, params, &parts.uri, &parts.headers, &body),
+    };
+    if shared.config.log_requests {
+        eprintln!(
+            "{} {} {} -> {} ({} ms)",
+            parts.method,
+            parts.uri,
+            op.id,
+            response.status().as_u16(),
+            started.elapsed().as_millis()
+        );
+    }
+    response
+}
+
+/// Authentication, quota, authorization, then the operation itself.
+fn handle(
+    shared: &Shared,
+    op: &'static Operation,
+    params: HashMap<String, String>,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let mut guard = shared.lock();
+    let state = &mut *guard;
+    let principal = match state.credentials.authenticate(headers) {
+        Ok(principal) => principal,
+        Err(error) => return error_response(&error, None),
+    };
+    let usage = match shared.config.rate_limit {
+        None => None,
+        Some(limit) => {
+            let quota = match principal {
+                crate::auth::Principal::ApiKey { .. } => limit.api_key_quota,
+                crate::auth::Principal::Bearer { .. } => limit.bearer_quota,
+            };
+            match state
+                .limiter
+                .admit(&principal.bucket(), quota, limit.window)
+            {
+                Ok(usage) => Some(usage),
+                Err((error, usage)) => {
+                    let mut response = error_response(&error, Some(usage));
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, usage.retry_after.max(1).into());
+                    return response;
+                }
+            }
+        }
+    };
+    if let Err(error) = principal.authorize(op) {
+        return error_response(&error, usage);
+    }
+    let query = match Query::<Vec<(String, String)>>::try_from_uri(uri) {
+        Ok(Query(query)) => query,
+        Err(_) => {
+            return error_response(
+                &ApiError::invalid("query", "The query string is malformed."),
+                usage,
+            );
+        }
+    };
+    handlers::advance(&mut state.store, Instant::now(), chrono::Utc::now());
+    let call = Call {
+        params,
+        query,
+        body,
+        user: principal.user(),
+        now: chrono::Utc::now(),
+        behaviour: &shared.config.behaviour,
+    };
+    match handlers::handle(op, &mut state.store, &call) {
+        Ok(reply) => with_usage(
+            (reply.status, axum::Json(reply.body)).into_response(),
+            usage,
+        ),
+        Err(error) => error_response(&error, usage),
+    }
+}
+
+fn error_response(error: &ApiError, usage: Option<Usage>) -> Response {
+    with_usage(
+        (error.status, axum::Json(error.body())).into_response(),
+        usage,
+    )
+}
+
+fn with_usage(mut response: Response, usage: Option<Usage>) -> Response {
+    if let Some(usage) = usage {
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-limit", usage.limit.into());
+        headers.insert("x-ratelimit-remaining", usage.remaining.into());
+        headers.insert("x-ratelimit-reset", usage.reset_epoch.into());
+    }
+    response
+}
+
+fn serve_file(shared: &Shared, name: &str) -> Response {
+    let state = shared.lock();
+    match state.store.files.get(name) {
+        Some(file) => {
+            let content_type = HeaderValue::from_str(&file.content_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            ([(header::CONTENT_TYPE, content_type)], file.bytes.clone()).into_response()
+        }
+        None => error_response(&ApiError::not_found("File"), None),
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves.
+///
+/// Connections are served by hyper directly (not `axum::serve`) so that a
+/// scripted [`Fault::DropConnection`] can close a connection without a reply.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            () = &mut shutdown => return,
+        };
+        let router = router.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(
+                move |request: hyper::Request<hyper::body::Incoming>| {
+                    let router = router.clone();
+                    async move {
+                        let response = router
+                            .oneshot(request.map(Body::new))
+                            .await
+                            .unwrap_or_else(|never| match never {});
+                        if response.extensions().get::<DropConnection>().is_some() {
+                            return Err(DropConnection);
+                        }
+                        Ok(response)
+                    }
+                },
+            );
+            let builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            let _ = builder
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
