@@ -158,7 +158,7 @@ impl MockBuilder {
                 }));
             })?;
         let mut server = MockServer {
-            address,
+            base_url: format!("http://{address}/api/v1"),
             shared,
             api_key: String::new(),
             bearer_token: String::new(),
@@ -197,7 +197,7 @@ impl MockBuilder {
 /// A running local Studio server. Dropping it stops the server.
 #[derive(Debug)]
 pub struct MockServer {
-    address: SocketAddr,
+    base_url: String,
     shared: Arc<Shared>,
     api_key: String,
     bearer_token: String,
@@ -216,8 +216,8 @@ impl MockServer {
     }
 
     /// The base URL to give a client, e.g. `http://127.0.0.1:4010/api/v1`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}/api/v1", self.address)
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// An API key with every scope (`*`), minted at start.
