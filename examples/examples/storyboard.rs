@@ -1,0 +1,230 @@
+//! The whole storyboard flow with the async client: a project, its AI script,
+//! an image for every frame, a video for the first frame, a voiceover and an
+//! MP4 export.
+//!
+//! ```sh
+//! cargo run --example storyboard                        # against a local studio-mock
+//! STUDIO_API_KEY=sk_live_... cargo run --example storyboard   # against the real service
+//! ```
+
+use std::time::Duration;
+use studio_api::types::{self, JobStatus};
+use studio_api::{Client, Error};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let target = studio_examples::target()?;
+    let client = Client::with_credential(&target.base_url, target.credential.clone());
+
+    let project = client
+        .create_project()
+        .body_map(|b| {
+            b.name("The Lighthouse Keeper")
+                .aspect_ratio(types::AspectRatio::X169)
+                .style(Some("moody watercolor".to_string()))
+        })
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!("Created project {} ({})", project.name, project.id);
+
+    let script = client
+        .generate_script()
+        .project_id(&project.id)
+        .body_map(|b| {
+            b.prompt("An old lighthouse keeper guides a lost ship home through a storm")
+                .frame_count(Some(4.try_into().expect("4 is not zero")))
+        })
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!("Script written: {} frames", script.frames.len());
+
+    let mut image_jobs = Vec::new();
+    for frame in &script.frames {
+        let job = client
+            .generate_frame_image()
+            .frame_id(&frame.id)
+            .body_map(|b| b)
+            .send()
+            .await?;
+        image_jobs.push(job.into_inner().data);
+    }
+    println!("Generating {} images...", image_jobs.len());
+    for job in &image_jobs {
+        wait_for_job(&client, &job.id, "image").await?;
+    }
+
+    let first = &script.frames[0];
+    let video_job = client
+        .generate_frame_video()
+        .frame_id(&first.id)
+        .body_map(|b| b.duration_seconds(Some(4.0)))
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!("Generating a video for frame 1...");
+    let video = wait_for_job(&client, &video_job.id, "video").await?;
+
+    let voices = client.list_voices().send().await?.into_inner().data;
+    let voice = voices.first().ok_or("the voice library is empty")?;
+    let voice_job = client
+        .generate_voiceover()
+        .project_id(&project.id)
+        .body_map(|b| {
+            b.text(first.script.as_str())
+                .voice_id(&voice.id)
+                .frame_id(Some(first.id.clone()))
+        })
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!("Recording a voiceover with {}...", voice.name);
+    let voiceover = wait_for_job(&client, &voice_job.id, "voiceover").await?;
+
+    let export = client
+        .create_export()
+        .project_id(&project.id)
+        .body_map(|b| b.format(types::ExportFormat::Mp4).include_audio(Some(true)))
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!("Exporting an MP4...");
+    let export = wait_for_export(&client, &export.id).await?;
+
+    let frames = client
+        .list_frames()
+        .project_id(&project.id)
+        .limit(100u32)
+        .send()
+        .await?
+        .into_inner()
+        .data;
+    println!();
+    println!("Project: {} ({})", project.name, project.id);
+    for frame in &frames {
+        let image = frame.image_url.as_deref().unwrap_or("(no image)");
+        println!("  frame {}: {}", frame.position, image);
+    }
+    let result = |job: &types::GenerationJob| job.result.clone().unwrap_or_else(empty_result);
+    println!(
+        "Video:     {}",
+        result(&video).video_url.unwrap_or_default()
+    );
+    println!(
+        "Voiceover: {}",
+        result(&voiceover).audio_url.unwrap_or_default()
+    );
+    println!("Export:    {}", export.url.unwrap_or_default());
+    if target.local.is_some() {
+        println!(
+            "(These URLs are served by the local server, which stops when this example exits.)"
+        );
+    }
+    Ok(())
+}
+
+fn empty_result() -> types::JobResult {
+    types::JobResult {
+        asset_id: None,
+        audio_url: None,
+        image_url: None,
+        version_id: None,
+        video_url: None,
+    }
+}
+
+/// The state of a piece of asynchronous work, as the examples poll it.
+struct Poll<T> {
+    value: T,
+    status: JobStatus,
+    progress: i32,
+    error: Option<String>,
+}
+
+/// Polls until the work finishes, printing each change of status or progress.
+async fn wait<T, F, Fut>(label: &str, mut fetch: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll<T>>>,
+{
+    let mut last = None;
+    loop {
+        let poll = fetch().await?;
+        if last != Some((poll.status, poll.progress)) {
+            println!("  {label}: {} {}%", poll.status, poll.progress);
+            last = Some((poll.status, poll.progress));
+        }
+        match poll.status {
+            JobStatus::Completed => return Ok(poll.value),
+            JobStatus::Failed | JobStatus::Canceled => {
+                return Err(format!(
+                    "{label} {}: {}",
+                    poll.status,
+                    poll.error.unwrap_or_default()
+                )
+                .into());
+            }
+            JobStatus::Queued | JobStatus::Processing => {
+                tokio::time::sleep(Duration::from_millis(400)).await
+            }
+        }
+    }
+}
+
+async fn wait_for_job(client: &Client, id: &str, what: &str) -> Result<types::GenerationJob> {
+    wait(&format!("{what} {id}"), || async {
+        let job = client
+            .get_generation_job()
+            .job_id(id)
+            .send()
+            .await
+            .map_err(describe)?
+            .into_inner()
+            .data;
+        Ok(Poll {
+            status: job.status,
+            progress: job.progress.unwrap_or_default(),
+            error: job.error.clone(),
+            value: job,
+        })
+    })
+    .await
+}
+
+async fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
+    wait(&format!("export {id}"), || async {
+        let export = client
+            .get_export()
+            .export_id(id)
+            .send()
+            .await
+            .map_err(describe)?
+            .into_inner()
+            .data;
+        Ok(Poll {
+            status: export.status,
+            progress: export.progress.unwrap_or_default(),
+            error: export.error.clone(),
+            value: export,
+        })
+    })
+    .await
+}
+
+/// Keeps the server's message in the error the example prints.
+fn describe(error: Error<types::ErrorResponse>) -> Box<dyn std::error::Error> {
+    match error {
+        Error::ErrorResponse(response) => {
+            format!("{}: {}", response.status(), response.message).into()
+        }
+        other => other.into(),
+    }
+}
