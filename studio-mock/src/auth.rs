@@ -105,7 +105,9 @@ impl Credentials {
         token
     }
 
-    /// Identifies the caller from `X-API-Key` or `Authorization: Bearer` (401 otherwise).
+    /// Identifies the caller from `X-API-Key` and `Authorization: Bearer`.
+    /// Every credential sent must be valid (401 otherwise); when both are
+    /// sent, the bearer token's user acts.
     pub fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
         let unauthorized = || {
             ApiError::new(
@@ -113,22 +115,31 @@ impl Credentials {
                 "Missing or invalid API key / token.",
             )
         };
-        if let Some(key) = headers.get("x-api-key") {
-            let key = key.to_str().map_err(|_| unauthorized())?;
-            let scopes = self.keys.get(key).ok_or_else(unauthorized)?;
-            return Ok(Principal::ApiKey {
-                key: key.to_string(),
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .map(|v| v.to_str().map_err(|_| unauthorized()))
+        };
+        let key = match text("x-api-key").transpose()? {
+            None => None,
+            Some(key) => Some(self.keys.get_key_value(key).ok_or_else(unauthorized)?),
+        };
+        let user = match text("authorization").transpose()? {
+            None => None,
+            Some(value) => {
+                let token = value.strip_prefix("Bearer ").ok_or_else(unauthorized)?;
+                Some(self.tokens.get(token).ok_or_else(unauthorized)?)
+            }
+        };
+        match (key, user) {
+            (_, Some(user)) => Ok(Principal::Bearer { user: user.clone() }),
+            (Some((key, scopes)), None) => Ok(Principal::ApiKey {
+                key: key.clone(),
                 scopes: scopes.clone(),
                 user: User::owner(),
-            });
+            }),
+            (None, None) => Err(unauthorized()),
         }
-        let token = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorized)?;
-        let user = self.tokens.get(token).ok_or_else(unauthorized)?;
-        Ok(Principal::Bearer { user: user.clone() })
     }
 }
 

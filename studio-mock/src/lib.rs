@@ -33,6 +33,7 @@ mod lifecycle;
 mod limits;
 mod server;
 mod store;
+mod validate;
 
 pub use faults::Fault;
 pub use limits::RateLimit;
@@ -123,6 +124,7 @@ impl MockBuilder {
                 rate_limit: self.rate_limit,
                 log_requests: self.log_requests,
             },
+            validator: validate::RequestValidator::from_spec(),
         })
     }
 

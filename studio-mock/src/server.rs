@@ -53,6 +53,8 @@ pub struct Shared {
     pub state: Mutex<State>,
     /// Settings.
     pub config: Config,
+    /// Checks request input against the spec.
+    pub validator: crate::validate::RequestValidator,
 }
 
 impl Shared {
@@ -218,6 +220,9 @@ fn handle(
             );
         }
     };
+    if let Err(error) = shared.validator.check(op.id, &query, body) {
+        return error_response(&error, usage);
+    }
     handlers::advance(&mut state.store, Instant::now(), chrono::Utc::now());
     let call = Call {
         params,

@@ -77,12 +77,17 @@ pub fn upload(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     }
     let content_type = call
         .query("content_type")
+        .filter(|t| !t.trim().is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| guess_content_type(&filename).to_string());
     let project_id = call.query("project_id").map(str::to_string);
     check_project(store, project_id.as_ref())?;
     let id = store.id("ast");
-    let extension = filename.rsplit_once('.').map(|(_, e)| e).unwrap_or("bin");
+    let extension = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or("bin");
     let file_name = format!("{id}.{extension}");
     store.files.insert(
         file_name.clone(),

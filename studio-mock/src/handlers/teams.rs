@@ -4,6 +4,7 @@ use super::set;
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::Store;
+use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use studio_api::types::{self, InviteStatus, TeamRole};
 
@@ -122,8 +123,8 @@ pub fn update_member(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
 pub fn remove_member(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let key = member_key(store, call)?;
     if store.members[&key].role == TeamRole::Owner {
-        return Err(ApiError::invalid(
-            "user_id",
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
             "The team owner cannot be removed.",
         ));
     }
@@ -215,8 +216,8 @@ pub fn revoke_invite(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
         .filter(|i| i.team_id == team)
         .ok_or_else(|| ApiError::not_found("Invite"))?;
     if invite.status != InviteStatus::Pending {
-        return Err(ApiError::invalid(
-            "invite_id",
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
             format!(
                 "Only pending invites can be revoked; this one is {}.",
                 invite.status

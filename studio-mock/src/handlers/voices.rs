@@ -5,6 +5,7 @@ use crate::artifacts;
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::Store;
+use axum::http::StatusCode;
 use chrono::Utc;
 use studio_api::types::{self, VoiceCategory};
 
@@ -87,8 +88,8 @@ fn voice<'a>(
         .get(call.param("voice_id"))
         .ok_or_else(|| ApiError::not_found("Voice"))?;
     if changing && voice.category == VoiceCategory::Premade {
-        return Err(ApiError::invalid(
-            "voice_id",
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
             "Premade voices cannot be changed or deleted.",
         ));
     }
