@@ -1,0 +1,161 @@
+//! Scripted faults: what the client sees for each, that they apply to the
+//! next calls of one operation only, and that requests are counted.
+
+mod common;
+
+use common::{assert_error, client, header, project};
+use std::time::{Duration, Instant};
+use studio_api::Error;
+use studio_mock::Fault;
+
+#[tokio::test]
+async fn a_status_fault_answers_once_with_retry_after_then_the_call_succeeds() {
+    let server = common::start();
+    let c = client(&server);
+    let prj = project(&c, "Flaky").await;
+    server.fail_next(
+        "get_project",
+        1,
+        Fault::Status {
+            status: 503,
+            retry_after: Some(7),
+        },
+    );
+
+    // 503 is not a status the spec declares, so the client hands back the
+    // raw response, status and headers intact.
+    let error = c
+        .get_project()
+        .project_id(&prj.id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    let Error::UnexpectedResponse(response) = error else {
+        panic!("expected an undeclared response, got {error:?}");
+    };
+    assert_eq!(header(response.headers(), "retry-after"), "7");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["success"], false);
+    assert_eq!(body["message"], "Service Unavailable");
+
+    let fetched = c.get_project().project_id(&prj.id).send().await.unwrap();
+    assert_eq!(fetched.data.id, prj.id);
+    assert_eq!(server.request_count("get_project"), 2);
+}
+
+#[tokio::test]
+async fn a_declared_status_fault_decodes_as_an_error_response() {
+    let server = common::start();
+    let c = client(&server);
+    server.fail_next(
+        "list_projects",
+        2,
+        Fault::Status {
+            status: 429,
+            retry_after: None,
+        },
+    );
+    for _ in 0..2 {
+        let error = c.list_projects().send().await.unwrap_err();
+        let response = assert_error(error, 429, "Too Many Requests");
+        assert!(response.headers().get("retry-after").is_none());
+    }
+    c.list_projects().send().await.unwrap();
+    assert_eq!(server.request_count("list_projects"), 3);
+}
+
+#[tokio::test]
+async fn a_non_json_fault_keeps_its_status_visible() {
+    let server = common::start();
+    let c = client(&server);
+    server.fail_next("list_voices", 1, Fault::NonJson { status: 502 });
+    let error = c.list_voices().send().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    let Error::UnexpectedResponse(response) = error else {
+        panic!("expected an undeclared response, got {error:?}");
+    };
+    assert_eq!(header(response.headers(), "content-type"), "text/html");
+    let text = response.text().await.unwrap();
+    assert!(text.starts_with("<html>"), "{text}");
+    c.list_voices().send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_a_communication_error_with_no_effect() {
+    let server = common::start();
+    let c = client(&server);
+    let prj = project(&c, "Dropped").await;
+    server.fail_next("create_frame", 1, Fault::DropConnection);
+    let create = || {
+        c.create_frame()
+            .project_id(&prj.id)
+            .body_map(|b| b.script("Maybe"))
+            .send()
+    };
+    let error = create().await.unwrap_err();
+    assert!(
+        matches!(error, Error::CommunicationError(_)),
+        "expected a communication error, got {error:?}"
+    );
+    // The dropped request created nothing; the next one does.
+    assert_eq!(common::get_project(&c, &prj.id).await.frame_count, 0);
+    let created = create().await.unwrap();
+    assert_eq!(created.data.position, 1);
+    assert_eq!(server.request_count("create_frame"), 2);
+}
+
+#[tokio::test]
+async fn a_delay_fault_answers_normally_but_late() {
+    let server = common::start();
+    let c = client(&server);
+    let delay = Duration::from_millis(300);
+    server.fail_next("list_projects", 1, Fault::Delay(delay));
+    let started = Instant::now();
+    let response = c.list_projects().send().await.unwrap();
+    assert!(started.elapsed() >= delay, "took {:?}", started.elapsed());
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn faults_queue_in_order_for_one_operation_only() {
+    let server = common::start();
+    let c = client(&server);
+    server.fail_next(
+        "list_teams",
+        1,
+        Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+    );
+    server.fail_next("list_teams", 1, Fault::NonJson { status: 502 });
+
+    // Other operations are unaffected.
+    c.list_projects().send().await.unwrap();
+    c.list_voices().send().await.unwrap();
+
+    let statuses = [
+        c.list_teams().send().await.unwrap_err().status(),
+        c.list_teams().send().await.unwrap_err().status(),
+    ];
+    let statuses = statuses.map(|s| s.map(|s| s.as_u16()));
+    assert_eq!(statuses, [Some(500), Some(502)]);
+    c.list_teams().send().await.unwrap();
+
+    assert_eq!(server.request_count("list_teams"), 3);
+    assert_eq!(server.request_count("list_projects"), 1);
+    assert_eq!(server.request_count("list_voices"), 1);
+    assert_eq!(server.request_count("delete_team"), 0);
+}
+
+#[tokio::test]
+async fn request_count_includes_refused_requests() {
+    let server = common::start();
+    let stranger = common::anonymous_client(&server);
+    for _ in 0..3 {
+        stranger.list_projects().send().await.unwrap_err();
+    }
+    assert_eq!(server.request_count("list_projects"), 3);
+    assert_eq!(server.request_count("create_project"), 0);
+}
