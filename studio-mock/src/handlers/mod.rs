@@ -122,3 +122,45 @@ fn set_opt<T>(target: &mut Option<T>, value: Option<T>) {
         *target = value;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::User;
+    use crate::call::Behaviour;
+    use studio_api::operations::OPERATIONS;
+
+    /// Every operation of the table reaches a handler of its own: on an
+    /// empty store each answers with an API status, never the fallback.
+    #[test]
+    fn every_operation_has_a_handler() {
+        let user = User::owner();
+        let behaviour = Behaviour {
+            job_duration: std::time::Duration::from_millis(10),
+            failure_rate: 0.0,
+        };
+        for op in OPERATIONS {
+            let mut store = Store::default();
+            let call = Call {
+                params: params(op.path),
+                query: Vec::new(),
+                body: b"{}",
+                user: &user,
+                now: chrono::Utc::now(),
+                behaviour: &behaviour,
+            };
+            if let Err(error) = handle(op, &mut store, &call) {
+                assert_ne!(error.status, StatusCode::NOT_IMPLEMENTED, "{}", op.id);
+            }
+        }
+    }
+
+    /// Every `{name}` of a path template, bound to an id that does not exist.
+    fn params(path: &str) -> std::collections::HashMap<String, String> {
+        path.split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}'))
+            .map(|(name, _)| (name.to_string(), "missing".to_string()))
+            .collect()
+    }
+}
