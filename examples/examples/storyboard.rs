@@ -8,15 +8,15 @@
 //! ```
 
 use std::time::Duration;
+use studio_api::Client;
 use studio_api::types::{self, JobStatus};
-use studio_api::{Client, Error};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let target = studio_examples::target()?;
-    let client = Client::with_credential(&target.base_url, target.credential.clone());
+    let client = Client::with_credential(&target.base_url, target.credential.clone())?;
 
     let project = client
         .create_project()
@@ -185,8 +185,7 @@ async fn wait_for_job(client: &Client, id: &str, what: &str) -> Result<types::Ge
             .get_generation_job()
             .job_id(id)
             .send()
-            .await
-            .map_err(describe)?
+            .await?
             .into_inner()
             .data;
         Ok(Poll {
@@ -205,8 +204,7 @@ async fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
             .get_export()
             .export_id(id)
             .send()
-            .await
-            .map_err(describe)?
+            .await?
             .into_inner()
             .data;
         Ok(Poll {
@@ -217,14 +215,4 @@ async fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
         })
     })
     .await
-}
-
-/// Keeps the server's message in the error the example prints.
-fn describe(error: Error<types::ErrorResponse>) -> Box<dyn std::error::Error> {
-    match error {
-        Error::ErrorResponse(response) => {
-            format!("{}: {}", response.status(), response.message).into()
-        }
-        other => other.into(),
-    }
 }

@@ -8,7 +8,6 @@
 //! ```
 
 use std::time::Duration;
-use studio_api::Error;
 use studio_api::types::{self, JobStatus};
 use studio_api_blocking::Client;
 
@@ -173,8 +172,7 @@ fn wait_for_job(client: &Client, id: &str, what: &str) -> Result<types::Generati
         let job = client
             .get_generation_job()
             .job_id(id)
-            .send()
-            .map_err(describe)?
+            .send()?
             .into_inner()
             .data;
         Ok(Poll {
@@ -188,13 +186,7 @@ fn wait_for_job(client: &Client, id: &str, what: &str) -> Result<types::Generati
 
 fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
     wait(&format!("export {id}"), || {
-        let export = client
-            .get_export()
-            .export_id(id)
-            .send()
-            .map_err(describe)?
-            .into_inner()
-            .data;
+        let export = client.get_export().export_id(id).send()?.into_inner().data;
         Ok(Poll {
             status: export.status,
             progress: export.progress.unwrap_or_default(),
@@ -202,14 +194,4 @@ fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
             value: export,
         })
     })
-}
-
-/// Keeps the server's message in the error the example prints.
-fn describe(error: Error<types::ErrorResponse>) -> Box<dyn std::error::Error> {
-    match error {
-        Error::ErrorResponse(response) => {
-            format!("{}: {}", response.status(), response.message).into()
-        }
-        other => other.into(),
-    }
 }

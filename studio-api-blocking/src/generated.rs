@@ -1255,11 +1255,8 @@ pub mod builder {
         ///Sends a `GET` request to `/projects`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ProjectListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ProjectListResponse>, crate::Error> {
+            self.client.block_on("list_projects", self.inner.send())
         }
     }
     /**Builder for [`Client::create_project`]
@@ -1303,8 +1300,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            self.client.block_on("create_project", self.inner.send())
         }
     }
     /**Builder for [`Client::get_project`]
@@ -1334,8 +1331,8 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            self.client.block_on("get_project", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_project`]
@@ -1363,10 +1360,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/projects/{project_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_project", self.inner.send())
         }
     }
     /**Builder for [`Client::update_project`]
@@ -1419,8 +1414,8 @@ pub mod builder {
         ///Sends a `PATCH` request to `/projects/{project_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            self.client.block_on("update_project", self.inner.send())
         }
     }
     /**Builder for [`Client::duplicate_project`]
@@ -1473,8 +1468,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/duplicate`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            self.client.block_on("duplicate_project", self.inner.send())
         }
     }
     /**Builder for [`Client::generate_script`]
@@ -1525,10 +1520,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/projects/{project_id}/script/generate`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::ScriptResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::ScriptResponse>, crate::Error> {
+            self.client.block_on("generate_script", self.inner.send())
         }
     }
     /**Builder for [`Client::get_share_link`]
@@ -1558,11 +1551,8 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/share`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ShareLinkResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ShareLinkResponse>, crate::Error> {
+            self.client.block_on("get_share_link", self.inner.send())
         }
     }
     /**Builder for [`Client::create_share_link`]
@@ -1615,11 +1605,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/share`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ShareLinkResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ShareLinkResponse>, crate::Error> {
+            self.client.block_on("create_share_link", self.inner.send())
         }
     }
     /**Builder for [`Client::revoke_share_link`]
@@ -1647,10 +1634,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/projects/{project_id}/share`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("revoke_share_link", self.inner.send())
         }
     }
     /**Builder for [`Client::list_frames`]
@@ -1698,11 +1683,8 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/frames`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::FrameListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::FrameListResponse>, crate::Error> {
+            self.client.block_on("list_frames", self.inner.send())
         }
     }
     /**Builder for [`Client::create_frame`]
@@ -1753,10 +1735,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/projects/{project_id}/frames`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            self.client.block_on("create_frame", self.inner.send())
         }
     }
     /**Builder for [`Client::reorder_frames`]
@@ -1809,11 +1789,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/frames/reorder`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::FrameArrayResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::FrameArrayResponse>, crate::Error> {
+            self.client.block_on("reorder_frames", self.inner.send())
         }
     }
     /**Builder for [`Client::get_frame`]
@@ -1841,10 +1818,8 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/frames/{frame_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            self.client.block_on("get_frame", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_frame`]
@@ -1872,10 +1847,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/frames/{frame_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_frame", self.inner.send())
         }
     }
     /**Builder for [`Client::update_frame`]
@@ -1926,10 +1899,8 @@ pub mod builder {
             }
         }
         ///Sends a `PATCH` request to `/frames/{frame_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            self.client.block_on("update_frame", self.inner.send())
         }
     }
     /**Builder for [`Client::list_frame_versions`]
@@ -1977,11 +1948,8 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/versions`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::FrameVersionListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::FrameVersionListResponse>, crate::Error> {
+            self.client.block_on("list_frame_versions", self.inner.send())
         }
     }
     /**Builder for [`Client::get_frame_version`]
@@ -2020,11 +1988,8 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::FrameVersionResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::FrameVersionResponse>, crate::Error> {
+            self.client.block_on("get_frame_version", self.inner.send())
         }
     }
     /**Builder for [`Client::restore_frame_version`]
@@ -2061,10 +2026,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            self.client.block_on("restore_frame_version", self.inner.send())
         }
     }
     /**Builder for [`Client::list_frame_comments`]
@@ -2112,11 +2075,8 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/comments`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::CommentListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::CommentListResponse>, crate::Error> {
+            self.client.block_on("list_frame_comments", self.inner.send())
         }
     }
     /**Builder for [`Client::create_frame_comment`]
@@ -2169,8 +2129,8 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/comments`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::CommentResponse>, crate::Error> {
+            self.client.block_on("create_frame_comment", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_frame_comment`]
@@ -2207,10 +2167,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_frame_comment", self.inner.send())
         }
     }
     /**Builder for [`Client::update_frame_comment`]
@@ -2272,8 +2230,8 @@ pub mod builder {
         ///Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
         pub fn send(
             self,
-        ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::CommentResponse>, crate::Error> {
+            self.client.block_on("update_frame_comment", self.inner.send())
         }
     }
     /**Builder for [`Client::list_frame_reviews`]
@@ -2321,11 +2279,8 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/reviews`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ReviewListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ReviewListResponse>, crate::Error> {
+            self.client.block_on("list_frame_reviews", self.inner.send())
         }
     }
     /**Builder for [`Client::create_frame_review`]
@@ -2376,10 +2331,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/frames/{frame_id}/reviews`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::ReviewResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::ReviewResponse>, crate::Error> {
+            self.client.block_on("create_frame_review", self.inner.send())
         }
     }
     /**Builder for [`Client::list_generation_jobs`]
@@ -2463,11 +2416,8 @@ pub mod builder {
         ///Sends a `GET` request to `/generation-jobs`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobListResponse>, crate::Error> {
+            self.client.block_on("list_generation_jobs", self.inner.send())
         }
     }
     /**Builder for [`Client::get_generation_job`]
@@ -2497,11 +2447,8 @@ pub mod builder {
         ///Sends a `GET` request to `/generation-jobs/{job_id}`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("get_generation_job", self.inner.send())
         }
     }
     /**Builder for [`Client::generate_frame_image`]
@@ -2554,11 +2501,8 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/generate`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("generate_frame_image", self.inner.send())
         }
     }
     /**Builder for [`Client::edit_frame_image`]
@@ -2611,11 +2555,8 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/edit`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("edit_frame_image", self.inner.send())
         }
     }
     /**Builder for [`Client::generate_multi_shot`]
@@ -2668,11 +2609,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/multi-shot`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobArrayResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobArrayResponse>, crate::Error> {
+            self.client.block_on("generate_multi_shot", self.inner.send())
         }
     }
     /**Builder for [`Client::generate_frame_video`]
@@ -2725,11 +2663,8 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/generate`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("generate_frame_video", self.inner.send())
         }
     }
     /**Builder for [`Client::extend_frame_video`]
@@ -2782,11 +2717,8 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/extend`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("extend_frame_video", self.inner.send())
         }
     }
     /**Builder for [`Client::lip_sync_frame_video`]
@@ -2839,11 +2771,8 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("lip_sync_frame_video", self.inner.send())
         }
     }
     /**Builder for [`Client::list_audio_tracks`]
@@ -2900,11 +2829,8 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/audio-tracks`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AudioTrackListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::AudioTrackListResponse>, crate::Error> {
+            self.client.block_on("list_audio_tracks", self.inner.send())
         }
     }
     /**Builder for [`Client::create_audio_track`]
@@ -2957,11 +2883,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio-tracks`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AudioTrackResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
+            self.client.block_on("create_audio_track", self.inner.send())
         }
     }
     /**Builder for [`Client::get_audio_track`]
@@ -2991,11 +2914,8 @@ pub mod builder {
         ///Sends a `GET` request to `/audio-tracks/{track_id}`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AudioTrackResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
+            self.client.block_on("get_audio_track", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_audio_track`]
@@ -3023,10 +2943,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/audio-tracks/{track_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_audio_track", self.inner.send())
         }
     }
     /**Builder for [`Client::update_audio_track`]
@@ -3079,11 +2997,8 @@ pub mod builder {
         ///Sends a `PATCH` request to `/audio-tracks/{track_id}`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AudioTrackResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
+            self.client.block_on("update_audio_track", self.inner.send())
         }
     }
     /**Builder for [`Client::generate_voiceover`]
@@ -3136,11 +3051,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("generate_voiceover", self.inner.send())
         }
     }
     /**Builder for [`Client::generate_sfx`]
@@ -3193,11 +3105,8 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio/sfx`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::GenerationJobResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            self.client.block_on("generate_sfx", self.inner.send())
         }
     }
     /**Builder for [`Client::list_assets`]
@@ -3263,11 +3172,8 @@ pub mod builder {
         ///Sends a `GET` request to `/assets`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::AssetListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::AssetListResponse>, crate::Error> {
+            self.client.block_on("list_assets", self.inner.send())
         }
     }
     /**Builder for [`Client::upload_asset`]
@@ -3331,10 +3237,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/assets`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
+            self.client.block_on("upload_asset", self.inner.send())
         }
     }
     /**Builder for [`Client::get_asset`]
@@ -3362,10 +3266,8 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/assets/{asset_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
+            self.client.block_on("get_asset", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_asset`]
@@ -3393,10 +3295,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/assets/{asset_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_asset", self.inner.send())
         }
     }
     /**Builder for [`Client::update_asset`]
@@ -3447,10 +3347,8 @@ pub mod builder {
             }
         }
         ///Sends a `PATCH` request to `/assets/{asset_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
+            self.client.block_on("update_asset", self.inner.send())
         }
     }
     /**Builder for [`Client::list_exports`]
@@ -3498,11 +3396,8 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/exports`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::ExportListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::ExportListResponse>, crate::Error> {
+            self.client.block_on("list_exports", self.inner.send())
         }
     }
     /**Builder for [`Client::create_export`]
@@ -3553,10 +3448,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/projects/{project_id}/exports`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::ExportResponse>, crate::Error> {
+            self.client.block_on("create_export", self.inner.send())
         }
     }
     /**Builder for [`Client::get_export`]
@@ -3584,10 +3477,8 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/exports/{export_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::ExportResponse>, crate::Error> {
+            self.client.block_on("get_export", self.inner.send())
         }
     }
     /**Builder for [`Client::create_render`]
@@ -3638,10 +3529,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/projects/{project_id}/renders`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::RenderResponse>, crate::Error> {
+            self.client.block_on("create_render", self.inner.send())
         }
     }
     /**Builder for [`Client::get_render`]
@@ -3669,10 +3558,8 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/renders/{render_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::RenderResponse>, crate::Error> {
+            self.client.block_on("get_render", self.inner.send())
         }
     }
     /**Builder for [`Client::list_teams`]
@@ -3711,11 +3598,8 @@ pub mod builder {
         ///Sends a `GET` request to `/teams`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::TeamListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::TeamListResponse>, crate::Error> {
+            self.client.block_on("list_teams", self.inner.send())
         }
     }
     /**Builder for [`Client::create_team`]
@@ -3757,10 +3641,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/teams`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
+            self.client.block_on("create_team", self.inner.send())
         }
     }
     /**Builder for [`Client::get_team`]
@@ -3788,10 +3670,8 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/teams/{team_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
+            self.client.block_on("get_team", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_team`]
@@ -3819,10 +3699,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/teams/{team_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_team", self.inner.send())
         }
     }
     /**Builder for [`Client::update_team`]
@@ -3873,10 +3751,8 @@ pub mod builder {
             }
         }
         ///Sends a `PATCH` request to `/teams/{team_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
+            self.client.block_on("update_team", self.inner.send())
         }
     }
     /**Builder for [`Client::list_team_members`]
@@ -3924,11 +3800,8 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}/members`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::TeamMemberListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::TeamMemberListResponse>, crate::Error> {
+            self.client.block_on("list_team_members", self.inner.send())
         }
     }
     /**Builder for [`Client::remove_team_member`]
@@ -3965,10 +3838,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("remove_team_member", self.inner.send())
         }
     }
     /**Builder for [`Client::update_team_member`]
@@ -4030,11 +3901,8 @@ pub mod builder {
         ///Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::TeamMemberResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::TeamMemberResponse>, crate::Error> {
+            self.client.block_on("update_team_member", self.inner.send())
         }
     }
     /**Builder for [`Client::list_team_invites`]
@@ -4082,11 +3950,8 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}/invites`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::InviteListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::InviteListResponse>, crate::Error> {
+            self.client.block_on("list_team_invites", self.inner.send())
         }
     }
     /**Builder for [`Client::create_team_invite`]
@@ -4137,10 +4002,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/teams/{team_id}/invites`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::InviteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::InviteResponse>, crate::Error> {
+            self.client.block_on("create_team_invite", self.inner.send())
         }
     }
     /**Builder for [`Client::revoke_team_invite`]
@@ -4177,10 +4040,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("revoke_team_invite", self.inner.send())
         }
     }
     /**Builder for [`Client::list_voices`]
@@ -4237,11 +4098,8 @@ pub mod builder {
         ///Sends a `GET` request to `/voices`
         pub fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::VoiceListResponse>,
-            Error<types::ErrorResponse>,
-        > {
-            self.client.block_on(self.inner.send())
+        ) -> Result<ResponseValue<types::VoiceListResponse>, crate::Error> {
+            self.client.block_on("list_voices", self.inner.send())
         }
     }
     /**Builder for [`Client::create_voice`]
@@ -4283,10 +4141,8 @@ pub mod builder {
             }
         }
         ///Sends a `POST` request to `/voices`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
+            self.client.block_on("create_voice", self.inner.send())
         }
     }
     /**Builder for [`Client::get_voice`]
@@ -4314,10 +4170,8 @@ pub mod builder {
             }
         }
         ///Sends a `GET` request to `/voices/{voice_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
+            self.client.block_on("get_voice", self.inner.send())
         }
     }
     /**Builder for [`Client::delete_voice`]
@@ -4345,10 +4199,8 @@ pub mod builder {
             }
         }
         ///Sends a `DELETE` request to `/voices/{voice_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            self.client.block_on("delete_voice", self.inner.send())
         }
     }
     /**Builder for [`Client::update_voice`]
@@ -4399,10 +4251,8 @@ pub mod builder {
             }
         }
         ///Sends a `PATCH` request to `/voices/{voice_id}`
-        pub fn send(
-            self,
-        ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
-            self.client.block_on(self.inner.send())
+        pub fn send(self) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
+            self.client.block_on("update_voice", self.inner.send())
         }
     }
 }

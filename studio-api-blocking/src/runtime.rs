@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use studio_api::{Credential, Error};
+use studio_api::{ClientBuilder, Credential, Error};
 
 /// The message returned when a blocking call is made on a Tokio runtime thread.
 const INSIDE_RUNTIME: &str = "studio_api_blocking::Client was called from inside a Tokio runtime, \
@@ -23,22 +23,40 @@ impl Client {
     /// Wraps an async client, starting the runtime that will drive it.
     ///
     /// Fails only if the operating system refuses the runtime's thread.
-    pub fn from_async(inner: studio_api::Client) -> std::io::Result<Self> {
+    pub fn from_async(inner: studio_api::Client) -> Result<Self, Error> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("studio-api-blocking")
             .enable_all()
-            .build()?;
+            .build()
+            .map_err(|e| {
+                Error::configuration(
+                    "Client::from_async",
+                    format!("cannot start the runtime: {e}"),
+                )
+            })?;
         Ok(Client {
             inner,
             runtime: Arc::new(OwnedRuntime(Some(runtime))),
         })
     }
 
+    /// A client built from `builder` (see [`ClientBuilder`]); all its
+    /// checks run before anything is sent.
+    pub fn new(builder: ClientBuilder) -> Result<Self, Error> {
+        Self::from_async(builder.build()?)
+    }
+
+    /// A client configured from `STUDIO_API_KEY` or `STUDIO_BEARER_TOKEN`
+    /// and `STUDIO_BASE_URL` (default `https://mstudio.ai/api/v1`).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::new(ClientBuilder::from_env())
+    }
+
     /// A client for `base_url` (e.g. `https://mstudio.ai/api/v1`) that sends
     /// `credential` with every request.
-    pub fn with_credential(base_url: &str, credential: Credential) -> std::io::Result<Self> {
-        Self::from_async(studio_api::Client::with_credential(base_url, credential))
+    pub fn with_credential(base_url: &str, credential: Credential) -> Result<Self, Error> {
+        Self::from_async(studio_api::Client::with_credential(base_url, credential)?)
     }
 
     /// The async client underneath, for code that mixes both styles.
@@ -50,13 +68,13 @@ impl Client {
     ///
     /// On a thread that is already running a Tokio runtime this returns an
     /// error instead of panicking.
-    #[allow(clippy::result_large_err)] // the generated `send()` returns this error type as is
-    pub(crate) fn block_on<T, E>(
+    pub(crate) fn block_on<T>(
         &self,
-        future: impl Future<Output = Result<T, Error<E>>>,
-    ) -> Result<T, Error<E>> {
+        operation: &'static str,
+        future: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::Custom(INSIDE_RUNTIME.into()));
+            return Err(Error::configuration(operation, INSIDE_RUNTIME));
         }
         match &self.runtime.0 {
             Some(runtime) => runtime.block_on(future),

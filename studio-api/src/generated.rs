@@ -13062,6 +13062,11 @@ pub mod builder {
         ///Sends a `GET` request to `/projects`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ProjectListResponse>, crate::Error> {
+            crate::error::capture("list_projects", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::ProjectListResponse>,
             Error<types::ErrorResponse>,
@@ -13179,6 +13184,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            crate::error::capture("create_project", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
@@ -13277,6 +13287,11 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            crate::error::capture("get_project", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -13371,6 +13386,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/projects/{project_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_project", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id } = self;
@@ -13494,6 +13514,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/projects/{project_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            crate::error::capture("update_project", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id, body } = self;
@@ -13630,6 +13655,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/projects/{project_id}/duplicate`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
+            crate::error::capture("duplicate_project", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id, body } = self;
@@ -13769,6 +13799,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/script/generate`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ScriptResponse>, crate::Error> {
+            crate::error::capture("generate_script", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::ScriptResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -13884,6 +13919,11 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/projects/{project_id}/share`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ShareLinkResponse>, crate::Error> {
+            crate::error::capture("get_share_link", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::ShareLinkResponse>,
@@ -14012,6 +14052,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/share`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ShareLinkResponse>, crate::Error> {
+            crate::error::capture("create_share_link", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::ShareLinkResponse>,
             Error<types::ErrorResponse>,
@@ -14123,6 +14168,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/projects/{project_id}/share`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("revoke_share_link", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id } = self;
@@ -14249,6 +14299,11 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/projects/{project_id}/frames`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameListResponse>, crate::Error> {
+            crate::error::capture("list_frames", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::FrameListResponse>,
@@ -14385,6 +14440,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/projects/{project_id}/frames`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            crate::error::capture("create_frame", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id, body } = self;
@@ -14523,6 +14583,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/frames/reorder`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::FrameArrayResponse>, crate::Error> {
+            crate::error::capture("reorder_frames", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::FrameArrayResponse>,
             Error<types::ErrorResponse>,
@@ -14635,6 +14700,11 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            crate::error::capture("get_frame", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
@@ -14729,6 +14799,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/frames/{frame_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_frame", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id } = self;
@@ -14850,6 +14925,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/frames/{frame_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            crate::error::capture("update_frame", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id, body } = self;
@@ -14989,6 +15069,11 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/versions`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::FrameVersionListResponse>, crate::Error> {
+            crate::error::capture("list_frame_versions", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::FrameVersionListResponse>,
             Error<types::ErrorResponse>,
@@ -15113,6 +15198,11 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::FrameVersionResponse>, crate::Error> {
+            crate::error::capture("get_frame_version", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::FrameVersionResponse>,
             Error<types::ErrorResponse>,
@@ -15226,6 +15316,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
+            crate::error::capture("restore_frame_version", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id, version_id } = self;
@@ -15353,6 +15448,11 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/frames/{frame_id}/comments`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CommentListResponse>, crate::Error> {
+            crate::error::capture("list_frame_comments", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::CommentListResponse>,
@@ -15492,6 +15592,11 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/comments`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::CommentResponse>, crate::Error> {
+            crate::error::capture("create_frame_comment", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id, body } = self;
             let frame_id = frame_id.map_err(Error::InvalidRequest)?;
@@ -15614,6 +15719,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_frame_comment", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id, comment_id } = self;
@@ -15753,6 +15863,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CommentResponse>, crate::Error> {
+            crate::error::capture("update_frame_comment", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::CommentResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id, comment_id, body } = self;
@@ -15894,6 +16009,11 @@ pub mod builder {
         ///Sends a `GET` request to `/frames/{frame_id}/reviews`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ReviewListResponse>, crate::Error> {
+            crate::error::capture("list_frame_reviews", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::ReviewListResponse>,
             Error<types::ErrorResponse>,
@@ -16029,6 +16149,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/frames/{frame_id}/reviews`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ReviewResponse>, crate::Error> {
+            crate::error::capture("create_frame_review", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ReviewResponse>, Error<types::ErrorResponse>> {
             let Self { client, frame_id, body } = self;
@@ -16224,6 +16349,11 @@ pub mod builder {
         ///Sends a `GET` request to `/generation-jobs`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::GenerationJobListResponse>, crate::Error> {
+            crate::error::capture("list_generation_jobs", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::GenerationJobListResponse>,
             Error<types::ErrorResponse>,
@@ -16343,6 +16473,11 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/generation-jobs/{job_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("get_generation_job", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
@@ -16470,6 +16605,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/frames/{frame_id}/image/generate`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("generate_frame_image", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
@@ -16616,6 +16756,11 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/image/edit`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("edit_frame_image", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
             Error<types::ErrorResponse>,
@@ -16760,6 +16905,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/projects/{project_id}/multi-shot`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobArrayResponse>, crate::Error> {
+            crate::error::capture("generate_multi_shot", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationJobArrayResponse>,
@@ -16908,6 +17058,11 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/generate`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("generate_frame_video", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
             Error<types::ErrorResponse>,
@@ -17053,6 +17208,11 @@ pub mod builder {
         ///Sends a `POST` request to `/frames/{frame_id}/video/extend`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("extend_frame_video", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
             Error<types::ErrorResponse>,
@@ -17197,6 +17357,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("lip_sync_frame_video", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
@@ -17359,6 +17524,11 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/audio-tracks`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::AudioTrackListResponse>, crate::Error> {
+            crate::error::capture("list_audio_tracks", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::AudioTrackListResponse>,
             Error<types::ErrorResponse>,
@@ -17499,6 +17669,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/audio-tracks`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
+            crate::error::capture("create_audio_track", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::AudioTrackResponse>,
             Error<types::ErrorResponse>,
@@ -17612,6 +17787,11 @@ pub mod builder {
         ///Sends a `GET` request to `/audio-tracks/{track_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
+            crate::error::capture("get_audio_track", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::AudioTrackResponse>,
             Error<types::ErrorResponse>,
@@ -17710,6 +17890,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/audio-tracks/{track_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_audio_track", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, track_id } = self;
@@ -17834,6 +18019,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/audio-tracks/{track_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
+            crate::error::capture("update_audio_track", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::AudioTrackResponse>,
@@ -17975,6 +18165,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("generate_voiceover", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
@@ -18121,6 +18316,11 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/projects/{project_id}/audio/sfx`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
+            crate::error::capture("generate_sfx", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::GenerationJobResponse>,
@@ -18299,6 +18499,11 @@ pub mod builder {
         ///Sends a `GET` request to `/assets`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::AssetListResponse>, crate::Error> {
+            crate::error::capture("list_assets", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::AssetListResponse>,
             Error<types::ErrorResponse>,
@@ -18461,6 +18666,11 @@ pub mod builder {
         ///Sends a `POST` request to `/assets`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
+            crate::error::capture("upload_asset", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
             let Self { client, content_type, filename, project_id, tags, body } = self;
             let content_type = content_type.map_err(Error::InvalidRequest)?;
@@ -18571,6 +18781,11 @@ pub mod builder {
         ///Sends a `GET` request to `/assets/{asset_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
+            crate::error::capture("get_asset", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
             let Self { client, asset_id } = self;
             let asset_id = asset_id.map_err(Error::InvalidRequest)?;
@@ -18665,6 +18880,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/assets/{asset_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_asset", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, asset_id } = self;
@@ -18786,6 +19006,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/assets/{asset_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
+            crate::error::capture("update_asset", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ErrorResponse>> {
             let Self { client, asset_id, body } = self;
@@ -18925,6 +19150,11 @@ pub mod builder {
         ///Sends a `GET` request to `/projects/{project_id}/exports`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ExportListResponse>, crate::Error> {
+            crate::error::capture("list_exports", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::ExportListResponse>,
             Error<types::ErrorResponse>,
@@ -19061,6 +19291,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/exports`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::ExportResponse>, crate::Error> {
+            crate::error::capture("create_export", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -19176,6 +19411,11 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/exports/{export_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ExportResponse>, crate::Error> {
+            crate::error::capture("get_export", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::ExportResponse>, Error<types::ErrorResponse>> {
             let Self { client, export_id } = self;
@@ -19298,6 +19538,11 @@ pub mod builder {
         ///Sends a `POST` request to `/projects/{project_id}/renders`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::RenderResponse>, crate::Error> {
+            crate::error::capture("create_render", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
             let Self { client, project_id, body } = self;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
@@ -19414,6 +19659,11 @@ pub mod builder {
         ///Sends a `GET` request to `/renders/{render_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::RenderResponse>, crate::Error> {
+            crate::error::capture("get_render", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::RenderResponse>, Error<types::ErrorResponse>> {
             let Self { client, render_id } = self;
             let render_id = render_id.map_err(Error::InvalidRequest)?;
@@ -19524,6 +19774,11 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/teams`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamListResponse>, crate::Error> {
+            crate::error::capture("list_teams", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::TeamListResponse>,
@@ -19636,6 +19891,11 @@ pub mod builder {
         ///Sends a `POST` request to `/teams`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
+            crate::error::capture("create_team", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
@@ -19734,6 +19994,11 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
+            crate::error::capture("get_team", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
             let Self { client, team_id } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
@@ -19828,6 +20093,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/teams/{team_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_team", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, team_id } = self;
@@ -19949,6 +20219,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/teams/{team_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
+            crate::error::capture("update_team", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ErrorResponse>> {
             let Self { client, team_id, body } = self;
@@ -20088,6 +20363,11 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}/members`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::TeamMemberListResponse>, crate::Error> {
+            crate::error::capture("list_team_members", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::TeamMemberListResponse>,
             Error<types::ErrorResponse>,
@@ -20211,6 +20491,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("remove_team_member", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, team_id, user_id } = self;
@@ -20350,6 +20635,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamMemberResponse>, crate::Error> {
+            crate::error::capture("update_team_member", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<
             ResponseValue<types::TeamMemberResponse>,
@@ -20495,6 +20785,11 @@ pub mod builder {
         ///Sends a `GET` request to `/teams/{team_id}/invites`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::InviteListResponse>, crate::Error> {
+            crate::error::capture("list_team_invites", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::InviteListResponse>,
             Error<types::ErrorResponse>,
@@ -20631,6 +20926,11 @@ pub mod builder {
         ///Sends a `POST` request to `/teams/{team_id}/invites`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::InviteResponse>, crate::Error> {
+            crate::error::capture("create_team_invite", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::InviteResponse>, Error<types::ErrorResponse>> {
             let Self { client, team_id, body } = self;
             let team_id = team_id.map_err(Error::InvalidRequest)?;
@@ -20753,6 +21053,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("revoke_team_invite", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, team_id, invite_id } = self;
@@ -20896,6 +21201,11 @@ pub mod builder {
         ///Sends a `GET` request to `/voices`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::VoiceListResponse>, crate::Error> {
+            crate::error::capture("list_voices", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<
             ResponseValue<types::VoiceListResponse>,
             Error<types::ErrorResponse>,
@@ -21011,6 +21321,11 @@ pub mod builder {
         ///Sends a `POST` request to `/voices`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
+            crate::error::capture("create_voice", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
             let Self { client, body } = self;
             let body = body
@@ -21109,6 +21424,11 @@ pub mod builder {
         ///Sends a `GET` request to `/voices/{voice_id}`
         pub async fn send(
             self,
+        ) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
+            crate::error::capture("get_voice", self.send_raw()).await
+        }
+        async fn send_raw(
+            self,
         ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
             let Self { client, voice_id } = self;
             let voice_id = voice_id.map_err(Error::InvalidRequest)?;
@@ -21203,6 +21523,11 @@ pub mod builder {
         }
         ///Sends a `DELETE` request to `/voices/{voice_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
+            crate::error::capture("delete_voice", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, Error<types::ErrorResponse>> {
             let Self { client, voice_id } = self;
@@ -21324,6 +21649,11 @@ pub mod builder {
         }
         ///Sends a `PATCH` request to `/voices/{voice_id}`
         pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
+            crate::error::capture("update_voice", self.send_raw()).await
+        }
+        async fn send_raw(
             self,
         ) -> Result<ResponseValue<types::VoiceResponse>, Error<types::ErrorResponse>> {
             let Self { client, voice_id, body } = self;

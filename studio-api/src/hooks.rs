@@ -2,25 +2,27 @@
 
 use crate::{Client, ClientState};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
-use reqwest::header::{HeaderName, HeaderValue};
 
 impl ClientHooks<ClientState> for Client {
-    /// Adds the credential's header to the request.
+    /// Adds the credential's header (marked sensitive) and the User-Agent.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        if let Some(credential) = self.inner().credential() {
-            let (name, value) = credential.header();
-            let mut value = HeaderValue::from_str(&value).map_err(|_| {
-                Error::InvalidRequest("the credential is not a valid header value".into())
-            })?;
-            value.set_sensitive(true);
-            request
-                .headers_mut()
-                .insert(HeaderName::from_static(name), value);
-        }
+        self.inner().decorate(request.headers_mut());
         Ok(())
+    }
+
+    /// Sends the request and notes the response's status and headers for
+    /// the error mapping.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        crate::error::record_response(&response);
+        Ok(response)
     }
 }

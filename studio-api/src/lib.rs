@@ -3,25 +3,31 @@
 //! exports, teams and voices.
 //!
 //! Every operation of `openapi/studio.yaml` is a method on [`Client`] that
-//! returns a builder: set its parameters, then `send().await`.
+//! returns a builder: set its parameters, then `send().await`. Every failure
+//! is an [`Error`] whose [`kind`](Error::kind) says what went wrong.
 //!
 //! ```no_run
-//! use studio_api::{Client, Credential};
+//! use studio_api::{Client, ErrorKind};
 //!
-//! # async fn run() -> Result<(), studio_api::Error<studio_api::types::ErrorResponse>> {
-//! let client = Client::with_credential(
-//!     "https://mstudio.ai/api/v1",
-//!     Credential::api_key("sk_live_your_key_here"),
-//! );
-//! let projects = client.list_projects().limit(10u32).send().await?;
-//! for project in &projects.data {
-//!     println!("{} {}", project.id, project.name);
+//! # async fn run() -> Result<(), studio_api::Error> {
+//! let client = Client::from_env()?; // STUDIO_API_KEY or STUDIO_BEARER_TOKEN
+//! match client.list_projects().limit(10u32).send().await {
+//!     Ok(projects) => {
+//!         for project in &projects.data {
+//!             println!("{} {}", project.id, project.name);
+//!         }
+//!     }
+//!     Err(error) if matches!(error.kind(), ErrorKind::MissingScope { .. }) => {
+//!         eprintln!("this key cannot list projects: {error}");
+//!     }
+//!     Err(error) => return Err(error),
 //! }
 //! # Ok(())
 //! # }
 //! ```
 
 mod config;
+mod error;
 #[allow(
     clippy::all,
     clippy::pedantic,
@@ -35,13 +41,28 @@ mod hooks;
 #[rustfmt::skip]
 pub mod operations;
 
-pub use config::{ClientState, Credential};
+pub use config::{ClientBuilder, ClientState, Credential, DEFAULT_BASE_URL};
+pub use error::{Error, ErrorKind};
 pub use generated::*;
 
 impl Client {
-    /// A client for `base_url` (e.g. `https://mstudio.ai/api/v1`) that sends
-    /// `credential` with every request.
-    pub fn with_credential(base_url: &str, credential: Credential) -> Self {
-        Client::new(base_url, ClientState::new(credential))
+    /// Settings for a client; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client configured from `STUDIO_API_KEY` or `STUDIO_BEARER_TOKEN`
+    /// and `STUDIO_BASE_URL` (default `https://mstudio.ai/api/v1`).
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// A client for `base_url` that sends `credential` with every request,
+    /// after the same checks as [`ClientBuilder::build`].
+    pub fn with_credential(base_url: &str, credential: Credential) -> Result<Self, Error> {
+        ClientBuilder::new()
+            .base_url(base_url)
+            .credential(credential)
+            .build()
     }
 }

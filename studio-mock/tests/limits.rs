@@ -48,14 +48,15 @@ async fn exhaust(caller: &Client, quota: u64, window_secs: u64) {
         );
     }
     let error = caller.list_projects().send().await.unwrap_err();
-    let response = assert_error(error, 429, TOO_MANY);
-    let retry_after = number(response.headers(), "retry-after");
+    let error = assert_error(error, 429, TOO_MANY);
+    let headers = error.headers().expect("a response");
+    let retry_after = number(headers, "retry-after");
     assert!(
         (1..=window_secs).contains(&retry_after),
         "Retry-After {retry_after} is at most the window"
     );
-    assert_eq!(number(response.headers(), "x-ratelimit-remaining"), 0);
-    assert_eq!(number(response.headers(), "x-ratelimit-limit"), quota);
+    assert_eq!(number(headers, "x-ratelimit-remaining"), 0);
+    assert_eq!(number(headers, "x-ratelimit-limit"), quota);
 }
 
 #[tokio::test]
@@ -86,7 +87,8 @@ async fn a_bearer_user_gets_429_past_its_quota_across_tokens() {
     let second = studio_api::Client::with_credential(
         server.base_url(),
         studio_api::Credential::bearer(server.mint_bearer_token()),
-    );
+    )
+    .unwrap();
     let error = second.list_projects().send().await.unwrap_err();
     assert_error(error, 429, TOO_MANY);
 
@@ -105,8 +107,8 @@ async fn error_responses_count_and_carry_the_headers() {
         .send()
         .await
         .unwrap_err();
-    let response = assert_error(error, 404, "Project not found");
-    assert_eq!(number(response.headers(), "x-ratelimit-remaining"), 2);
+    let error = assert_error(error, 404, "Project not found");
+    assert_eq!(number(error.headers().unwrap(), "x-ratelimit-remaining"), 2);
     let response = key.list_projects().send().await.unwrap();
     assert_eq!(number(response.headers(), "x-ratelimit-remaining"), 1);
 }
@@ -120,9 +122,9 @@ async fn the_quota_refills_when_the_window_ends() {
     let key = client(&server);
     key.list_projects().send().await.unwrap();
     let error = key.list_projects().send().await.unwrap_err();
-    let response = assert_error(error, 429, TOO_MANY);
+    let error = assert_error(error, 429, TOO_MANY);
     // Whole seconds, rounded up, never 0.
-    assert_eq!(header(response.headers(), "retry-after"), "1");
+    assert_eq!(header(error.headers().unwrap(), "retry-after"), "1");
     tokio::time::sleep(Duration::from_millis(550)).await;
     let response = key.list_projects().send().await.unwrap();
     assert_eq!(number(response.headers(), "x-ratelimit-remaining"), 0);
@@ -158,6 +160,6 @@ async fn without_rate_limiting_there_are_no_quota_headers_and_no_429() {
         .send()
         .await
         .unwrap_err();
-    let response = assert_error(error, 404, "Project not found");
-    assert!(response.headers().get("x-ratelimit-limit").is_none());
+    let error = assert_error(error, 404, "Project not found");
+    assert!(error.headers().unwrap().get("x-ratelimit-limit").is_none());
 }

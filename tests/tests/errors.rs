@@ -1,9 +1,10 @@
-//! Error statuses decode into the shared `ErrorResponse` schema with the
-//! server's message, in both clients; the blocking client refuses to run
-//! inside a Tokio runtime instead of panicking.
+//! Error statuses decode into `studio_api::Error` with their kind, status
+//! and the server's message, in both clients; bodies that are not JSON keep
+//! their status; the blocking client refuses to run inside a Tokio runtime
+//! instead of panicking.
 
 use serde_json::json;
-use studio_api::{Credential, Error, types};
+use studio_api::{Credential, Error, ErrorKind};
 use studio_tests::RecordingServer;
 
 fn not_found() -> RecordingServer {
@@ -13,20 +14,23 @@ fn not_found() -> RecordingServer {
     )
 }
 
-fn assert_not_found(error: Error<types::ErrorResponse>) {
-    let Error::ErrorResponse(response) = error else {
-        panic!("expected a documented error response, got {error:?}");
-    };
-    assert_eq!(response.status(), 404);
-    assert!(!response.success);
-    assert_eq!(response.message, "Project not found");
+fn assert_not_found(error: Error) {
+    assert_eq!(error.kind(), &ErrorKind::NotFound);
+    assert_eq!(error.operation(), "get_project");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(error.message(), "Project not found");
+    assert_eq!(
+        error.to_string(),
+        "get_project failed with 404 Not Found: Project not found"
+    );
 }
 
 #[tokio::test]
 async fn async_client_decodes_a_404() {
     let server = not_found();
     let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"));
+        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+            .unwrap();
     let error = client
         .get_project()
         .project_id("prj_missing")
@@ -63,19 +67,21 @@ async fn a_422_carries_field_messages() {
             "errors": {"name": ["The name field is required."]}
         }),
     );
-    let client = studio_api::Client::with_credential(server.base_url(), Credential::bearer("tok"));
+    let client =
+        studio_api::Client::with_credential(server.base_url(), Credential::bearer("tok")).unwrap();
     let error = client
         .create_team()
         .body_map(|b| b.name("Night crew"))
         .send()
         .await
         .unwrap_err();
-    let Error::ErrorResponse(response) = error else {
-        panic!("expected a documented error response, got {error:?}");
-    };
-    assert_eq!(response.status(), 422);
-    assert_eq!(response.message, "The given data was invalid.");
-    assert_eq!(response.errors["name"], ["The name field is required."]);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
+    assert_eq!(error.message(), "The given data was invalid.");
+    assert_eq!(
+        error.field_errors()["name"],
+        ["The name field is required."]
+    );
+    assert!(matches!(error.kind(), ErrorKind::Validation { .. }));
 }
 
 #[tokio::test]
@@ -87,10 +93,12 @@ async fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
     )
     .unwrap();
     let error = client.get_project().project_id("prj_1").send().unwrap_err();
-    let Error::Custom(message) = error else {
-        panic!("expected a custom error, got {error:?}");
-    };
-    assert!(message.contains("inside a Tokio runtime"), "{message}");
+    assert_eq!(error.kind(), &ErrorKind::Configuration);
+    assert_eq!(error.operation(), "get_project");
+    assert!(
+        error.message().contains("inside a Tokio runtime"),
+        "{error}"
+    );
     assert!(server.requests().is_empty(), "nothing is sent");
     // Dropping the last clone here, on a runtime thread, must not panic either.
     drop(client);
@@ -101,7 +109,8 @@ fn credentials_never_appear_in_debug_output() {
     let client = studio_api::Client::with_credential(
         "https://mstudio.ai/api/v1",
         Credential::api_key("sk_live_super_secret"),
-    );
+    )
+    .unwrap();
     let debug = format!("{client:?}");
     assert!(!debug.contains("sk_live_super_secret"), "{debug}");
     assert!(debug.contains("ApiKey(**redacted**)"), "{debug}");

@@ -79,6 +79,9 @@ fn builder(imp: &syn::ItemImpl) -> Builder {
     let mut builder = Builder::default();
     for item in &imp.items {
         let ImplItem::Fn(f) = item else { continue };
+        if !matches!(f.vis, syn::Visibility::Public(_)) {
+            continue;
+        }
         match f.sig.ident.to_string().as_str() {
             "new" => builder.new_body = f.block.to_token_stream().to_string(),
             "send" => builder.send_is_async = f.sig.asyncness.is_some(),

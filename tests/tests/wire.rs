@@ -47,7 +47,8 @@ macro_rules! round_trip {
                 let $client = studio_api::Client::with_credential(
                     server.base_url(),
                     studio_api::Credential::api_key(API_KEY),
-                );
+                )
+                .unwrap();
                 let $response = $call.send().await.expect("the call succeeds").into_inner();
                 let $request = server.single_request();
                 assert_auth(&$request, true);

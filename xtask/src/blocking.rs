@@ -9,6 +9,7 @@
 use anyhow::{Context, Result};
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::collections::HashMap;
 use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemMod, ItemStruct, Pat, ReturnType};
 
 /// Builds the blocking mirror of the async client file.
@@ -35,7 +36,8 @@ pub fn generate(async_file: &syn::File) -> Result<syn::File> {
             _ => None,
         })
         .context("the async client has no `builder` module")?;
-    let builders = builders(builder_mod)?;
+    let operations = crate::typed_errors::builder_operations(async_file);
+    let builders = builders(builder_mod, &operations)?;
 
     let tokens = quote! {
         use crate::Client;
@@ -107,7 +109,7 @@ fn client_method(f: &ImplItemFn, builder: &syn::Ident) -> TokenStream {
     }
 }
 
-fn builders(module: &ItemMod) -> Result<Vec<TokenStream>> {
+fn builders(module: &ItemMod, operations: &HashMap<String, String>) -> Result<Vec<TokenStream>> {
     let (_, items) = module
         .content
         .as_ref()
@@ -116,7 +118,7 @@ fn builders(module: &ItemMod) -> Result<Vec<TokenStream>> {
     for item in items {
         match item {
             Item::Struct(s) => out.push(builder_struct(s)),
-            Item::Impl(imp) if imp.trait_.is_none() => out.push(builder_impl(imp)?),
+            Item::Impl(imp) if imp.trait_.is_none() => out.push(builder_impl(imp, operations)?),
             _ => {}
         }
     }
@@ -138,19 +140,24 @@ fn builder_struct(s: &ItemStruct) -> TokenStream {
     }
 }
 
-fn builder_impl(imp: &ItemImpl) -> Result<TokenStream> {
+fn builder_impl(imp: &ItemImpl, operations: &HashMap<String, String>) -> Result<TokenStream> {
     let self_ty = &imp.self_ty;
     let name = match &**self_ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| &s.ident),
         _ => None,
     }
     .context("a builder impl without a named type")?;
+    let operation_id = operations
+        .get(&name.to_string())
+        .with_context(|| format!("no Client method returns builder {name}"))?;
     let generics = &imp.generics;
     let methods: Vec<TokenStream> = imp
         .items
         .iter()
         .filter_map(|item| match item {
-            ImplItem::Fn(f) => Some(builder_method(name, f)),
+            ImplItem::Fn(f) if matches!(f.vis, syn::Visibility::Public(_)) => {
+                Some(builder_method(name, operation_id, f))
+            }
             _ => None,
         })
         .collect();
@@ -161,7 +168,7 @@ fn builder_impl(imp: &ItemImpl) -> Result<TokenStream> {
     })
 }
 
-fn builder_method(builder: &syn::Ident, f: &ImplItemFn) -> TokenStream {
+fn builder_method(builder: &syn::Ident, operation_id: &str, f: &ImplItemFn) -> TokenStream {
     let docs = f.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let mut sig = f.sig.clone();
     let name = &sig.ident;
@@ -177,7 +184,7 @@ fn builder_method(builder: &syn::Ident, f: &ImplItemFn) -> TokenStream {
         return quote! {
             #(#docs)*
             pub #sig {
-                self.client.block_on(self.inner.#name())
+                self.client.block_on(#operation_id, self.inner.#name())
             }
         };
     }

@@ -10,6 +10,7 @@ pub mod client;
 pub mod operations;
 pub mod rules;
 pub mod spec;
+pub mod typed_errors;
 
 use std::path::{Path, PathBuf};
 
@@ -59,7 +60,8 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     if !violations.is_empty() {
         return Err(CodegenError::Rules(violations));
     }
-    let async_client = client::generate(&spec)?;
+    let mut async_client = client::generate(&spec)?;
+    typed_errors::apply(&mut async_client)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);
     Ok(vec![

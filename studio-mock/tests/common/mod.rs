@@ -6,11 +6,11 @@
 
 use std::future::Future;
 use std::time::{Duration, Instant};
-use studio_api::{Client, ClientState, Credential, Error, ResponseValue, types};
+use studio_api::{Client, ClientState, Credential, Error, types};
 use studio_mock::{MockBuilder, MockServer};
 
 /// The error every generated `send()` returns.
-pub type ApiError = Error<types::ErrorResponse>;
+pub type ApiError = Error;
 
 /// How long jobs take in tests: long enough to be seen queued and
 /// processing, short enough to keep the suite fast.
@@ -31,7 +31,7 @@ pub fn start() -> MockServer {
 
 /// A client sending the API key `key`.
 pub fn key_client(server: &MockServer, key: &str) -> Client {
-    Client::with_credential(server.base_url(), Credential::api_key(key))
+    Client::with_credential(server.base_url(), Credential::api_key(key)).expect("a valid client")
 }
 
 /// A client with the server's `*` API key.
@@ -42,11 +42,12 @@ pub fn client(server: &MockServer) -> Client {
 /// A client with the server's bearer token.
 pub fn bearer_client(server: &MockServer) -> Client {
     Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
+        .expect("a valid client")
 }
 
 /// A client that sends no credential at all.
 pub fn anonymous_client(server: &MockServer) -> Client {
-    Client::new(server.base_url(), ClientState::default())
+    Client::new(server.base_url(), ClientState::anonymous())
 }
 
 /// A new project named `name`.
@@ -118,35 +119,25 @@ pub async fn all_frames(client: &Client, project_id: &str) -> Vec<types::Frame> 
     frames
 }
 
-/// The documented error response inside `error`; panics on anything else.
-pub fn error_response(error: ApiError) -> ResponseValue<types::ErrorResponse> {
-    match error {
-        Error::ErrorResponse(response) => response,
-        other => panic!("expected a documented error response, got {other:?}"),
-    }
-}
-
-/// Asserts that `error` is a documented error with `status` and `message`,
-/// and returns it for further checks.
+/// Asserts that `error` came from a response with `status` and the
+/// server's `message`, and returns it for further checks.
 #[track_caller]
-pub fn assert_error(
-    error: ApiError,
-    status: u16,
-    message: &str,
-) -> ResponseValue<types::ErrorResponse> {
-    let response = error_response(error);
-    assert_eq!(response.status().as_u16(), status, "status of {response:?}");
-    assert!(!response.success);
-    assert_eq!(response.message, message);
-    response
+pub fn assert_error(error: ApiError, status: u16, message: &str) -> ApiError {
+    assert_eq!(
+        error.status().map(|s| s.as_u16()),
+        Some(status),
+        "status of {error:?}"
+    );
+    assert_eq!(error.message(), message);
+    error
 }
 
 /// Asserts a 422 whose message is `message` and whose `errors` name only
 /// `field`, with that message.
 #[track_caller]
 pub fn assert_invalid(error: ApiError, field: &str, message: &str) {
-    let response = assert_error(error, 422, message);
-    let errors: Vec<_> = response.errors.iter().collect();
+    let error = assert_error(error, 422, message);
+    let errors: Vec<_> = error.field_errors().iter().collect();
     assert_eq!(
         errors,
         [(&field.to_string(), &vec![message.to_string()])],
@@ -158,12 +149,15 @@ pub fn assert_invalid(error: ApiError, field: &str, message: &str) {
 /// wording (for constraints the spec states, such as ranges and formats).
 #[track_caller]
 pub fn assert_invalid_field(error: ApiError, field: &str) {
-    let response = error_response(error);
-    assert_eq!(response.status().as_u16(), 422, "status of {response:?}");
-    assert!(!response.message.is_empty());
-    let fields: Vec<_> = response.errors.keys().collect();
-    assert_eq!(fields, [field], "fields at fault in {response:?}");
-    assert!(!response.errors[field].is_empty());
+    assert_eq!(
+        error.status().map(|s| s.as_u16()),
+        Some(422),
+        "status of {error:?}"
+    );
+    assert!(!error.message().is_empty());
+    let fields: Vec<_> = error.field_errors().keys().collect();
+    assert_eq!(fields, [field], "fields at fault in {error:?}");
+    assert!(!error.field_errors()[field].is_empty());
 }
 
 /// A response header as text (panics when it is missing or not text).

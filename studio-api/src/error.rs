@@ -1,0 +1,393 @@
+//! The one error type users match on.
+//!
+//! Every failure of a call — an error status, a broken connection, a body
+//! that does not decode, bad input caught before sending — becomes an
+//! [`Error`] that names the operation, keeps the HTTP status and request id
+//! when there was a response, and sorts the failure into an [`ErrorKind`].
+
+use crate::types::ErrorResponse;
+use progenitor_client::{Error as RawError, ResponseValue};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+
+/// How many bytes of an undecodable body an error keeps.
+const SNIPPET_BYTES: usize = 512;
+
+/// What went wrong, with the details each kind has.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 401: the credential is missing, unknown or revoked.
+    Unauthorized,
+    /// 402: the operation is billed and there is no subscription or balance.
+    PaymentRequired,
+    /// 403: the API key lacks `scope`.
+    MissingScope {
+        /// The scope the operation needs, e.g. `video_generation`.
+        scope: String,
+    },
+    /// 403: the operation needs a bearer token, not an API key.
+    NotAvailableViaApiKey,
+    /// 403 for any other reason.
+    Forbidden,
+    /// 404: the resource does not exist.
+    NotFound,
+    /// 422: the input was rejected; field name → messages.
+    Validation {
+        /// Messages per field, when the server gave them.
+        errors: BTreeMap<String, Vec<String>>,
+    },
+    /// 429: over the quota.
+    RateLimited {
+        /// How long the server asked to wait, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// A 5xx status.
+    Server,
+    /// Another unexpected status.
+    UnexpectedStatus,
+    /// The request or the response took longer than the timeout.
+    Timeout,
+    /// The connection failed or broke.
+    Connection,
+    /// The response body could not be decoded.
+    UndecodableResponse {
+        /// The start of the body, lossily decoded.
+        snippet: String,
+    },
+    /// The input was invalid before anything was sent (a builder value).
+    InvalidInput,
+    /// The client was misconfigured or misused; nothing was sent.
+    Configuration,
+}
+
+/// A failed call: its kind, the operation, and what the response said.
+#[derive(Debug, Clone)]
+pub struct Error(Box<Details>);
+
+/// The contents of an [`Error`], boxed to keep `Result`s small.
+#[derive(Debug, Clone)]
+struct Details {
+    kind: ErrorKind,
+    operation: &'static str,
+    message: String,
+    status: Option<StatusCode>,
+    request_id: Option<String>,
+    headers: Option<HeaderMap>,
+}
+
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// The operation id (e.g. `create_frame`), or where the error arose
+    /// for configuration errors (e.g. `ClientBuilder::build`).
+    pub fn operation(&self) -> &'static str {
+        self.0.operation
+    }
+
+    /// The server's message, or a description of the failure.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.0.status
+    }
+
+    /// The `x-request-id` of the response, when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// The response headers, when there was a response (rate-limit
+    /// headers included).
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.0.headers.as_ref()
+    }
+
+    /// Field messages of a validation error (empty for other kinds).
+    pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
+        static EMPTY: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        match &self.0.kind {
+            ErrorKind::Validation { errors } => errors,
+            _ => &EMPTY,
+        }
+    }
+
+    /// A misuse found before any request was sent (also used by wrappers
+    /// such as the blocking client).
+    pub fn configuration(operation: &'static str, message: impl Into<String>) -> Self {
+        Error(Box::new(Details::configuration(operation, message.into())))
+    }
+}
+
+impl Details {
+    fn configuration(operation: &'static str, message: String) -> Self {
+        Details {
+            kind: ErrorKind::Configuration,
+            operation,
+            message,
+            status: None,
+            request_id: None,
+            headers: None,
+        }
+    }
+
+    /// An error decided by a response status, with the server's message.
+    fn from_status(
+        operation: &'static str,
+        status: StatusCode,
+        message: String,
+        errors: BTreeMap<String, Vec<String>>,
+        headers: HeaderMap,
+    ) -> Self {
+        let kind = match status.as_u16() {
+            401 => ErrorKind::Unauthorized,
+            402 => ErrorKind::PaymentRequired,
+            403 => match message.strip_prefix("API key missing required scope: ") {
+                Some(scope) => ErrorKind::MissingScope {
+                    scope: scope.trim().to_string(),
+                },
+                None if message.contains("not available via API key") => {
+                    ErrorKind::NotAvailableViaApiKey
+                }
+                None => ErrorKind::Forbidden,
+            },
+            404 => ErrorKind::NotFound,
+            422 => ErrorKind::Validation { errors },
+            429 => ErrorKind::RateLimited {
+                retry_after: retry_after(&headers),
+            },
+            500..=599 => ErrorKind::Server,
+            _ => ErrorKind::UnexpectedStatus,
+        };
+        Details {
+            kind,
+            operation,
+            message,
+            status: Some(status),
+            request_id: request_id(&headers),
+            headers: Some(headers),
+        }
+    }
+
+    /// An error about a response body, keeping a bounded snippet of it.
+    fn from_body(
+        operation: &'static str,
+        meta: Option<ResponseMeta>,
+        body: &[u8],
+        detail: String,
+    ) -> Self {
+        let snippet = snippet(body);
+        match meta {
+            Some(meta) if !meta.status.is_success() => {
+                let message = if snippet.is_empty() {
+                    format!("{} with an empty body", meta.status)
+                } else {
+                    format!("{}: {snippet}", meta.status)
+                };
+                Self::from_status(
+                    operation,
+                    meta.status,
+                    message,
+                    BTreeMap::new(),
+                    meta.headers,
+                )
+            }
+            meta => Details {
+                kind: ErrorKind::UndecodableResponse { snippet },
+                operation,
+                message: format!("the response body could not be decoded: {detail}"),
+                status: meta.as_ref().map(|m| m.status),
+                request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
+                headers: meta.map(|m| m.headers),
+            },
+        }
+    }
+
+    async fn from_raw(
+        operation: &'static str,
+        error: RawError<ErrorResponse>,
+        meta: Option<ResponseMeta>,
+    ) -> Self {
+        match error {
+            RawError::ErrorResponse(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = response.into_inner();
+                Self::from_status(
+                    operation,
+                    status,
+                    body.message,
+                    body.errors.into_iter().collect(),
+                    headers,
+                )
+            }
+            RawError::UnexpectedResponse(response) => {
+                let meta = ResponseMeta::of(&response);
+                let body = response.bytes().await.unwrap_or_default();
+                match serde_json::from_slice::<ErrorResponse>(&body) {
+                    Ok(decoded) if !meta.status.is_success() => Self::from_status(
+                        operation,
+                        meta.status,
+                        decoded.message,
+                        decoded.errors.into_iter().collect(),
+                        meta.headers,
+                    ),
+                    _ => Self::from_body(operation, Some(meta), &body, "unexpected status".into()),
+                }
+            }
+            RawError::InvalidResponsePayload(body, error) => {
+                Self::from_body(operation, meta, &body, error.to_string())
+            }
+            RawError::CommunicationError(error)
+            | RawError::ResponseBodyError(error)
+            | RawError::InvalidUpgrade(error) => {
+                let kind = if error.is_timeout() {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Connection
+                };
+                Details {
+                    kind,
+                    operation,
+                    message: error_chain(&error),
+                    status: meta.as_ref().map(|m| m.status),
+                    request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
+                    headers: meta.map(|m| m.headers),
+                }
+            }
+            RawError::InvalidRequest(message) => Details {
+                kind: ErrorKind::InvalidInput,
+                operation,
+                message,
+                status: None,
+                request_id: None,
+                headers: None,
+            },
+            RawError::Custom(message) => Self::configuration(operation, message),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let details = &self.0;
+        write!(f, "{} failed", details.operation)?;
+        match (&details.kind, details.status) {
+            (_, Some(status)) => write!(f, " with {status}")?,
+            (ErrorKind::Timeout, None) => f.write_str(": timed out")?,
+            (ErrorKind::Connection, None) => f.write_str(": connection error")?,
+            (ErrorKind::InvalidInput, None) => f.write_str(": invalid input")?,
+            (ErrorKind::Configuration, None) => f.write_str(": configuration error")?,
+            _ => {}
+        }
+        write!(f, ": {}", details.message)?;
+        for (field, messages) in self.field_errors() {
+            write!(f, "\n  {field}: {}", messages.join("; "))?;
+        }
+        if let Some(id) = &details.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What the last response of a call said, recorded before its body is read.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseMeta {
+    status: StatusCode,
+    headers: HeaderMap,
+}
+
+impl ResponseMeta {
+    fn of(response: &reqwest::Response) -> Self {
+        ResponseMeta {
+            status: response.status(),
+            headers: response.headers().clone(),
+        }
+    }
+}
+
+tokio::task_local! {
+    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
+}
+
+/// Notes the status and headers of a response for the call in progress,
+/// so they survive a body that fails to decode.
+pub(crate) fn record_response(response: &reqwest::Response) {
+    let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(ResponseMeta::of(response)));
+}
+
+/// Runs a generated request and maps its failure to [`Error`].
+pub(crate) async fn capture<T>(
+    operation: &'static str,
+    send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
+) -> Result<ResponseValue<T>, Error> {
+    let (result, meta) = LAST_RESPONSE
+        .scope(RefCell::new(None), async {
+            let result = send.await;
+            (result, LAST_RESPONSE.with(|slot| slot.borrow_mut().take()))
+        })
+        .await;
+    match result {
+        Ok(value) => Ok(value),
+        Err(error) => Err(Error(Box::new(
+            Details::from_raw(operation, error, meta).await,
+        ))),
+    }
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or_default())
+}
+
+fn snippet(body: &[u8]) -> String {
+    let end = body.len().min(SNIPPET_BYTES);
+    let mut text = String::from_utf8_lossy(&body[..end]).trim().to_string();
+    if body.len() > SNIPPET_BYTES {
+        text.push('…');
+    }
+    text
+}
+
+/// An error's message with its causes, which name what actually failed.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
