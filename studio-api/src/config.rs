@@ -2,9 +2,13 @@
 //! request is sent.
 
 use crate::error::Error;
+use crate::pacing::Pacer;
+use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The production base URL.
@@ -46,6 +50,13 @@ impl Credential {
         match self {
             Credential::ApiKey(secret) | Credential::Bearer(secret) => secret.expose_secret(),
         }
+    }
+
+    /// Feeds the kind and secret to `hasher`, to tell credentials apart
+    /// without keeping another copy of the secret.
+    pub(crate) fn fingerprint(&self, hasher: &mut impl Hasher) {
+        matches!(self, Credential::ApiKey(_)).hash(hasher);
+        self.secret().hash(hasher);
     }
 
     /// Rejects an empty secret or one with whitespace or control characters.
@@ -95,18 +106,33 @@ impl fmt::Debug for Credential {
 pub struct ClientState {
     credential: Option<Credential>,
     user_agent: HeaderValue,
+    retry: RetryPolicy,
+    pacer: Option<Arc<Pacer>>,
 }
 
 impl ClientState {
-    /// State that authenticates every request with `credential`.
+    /// State that authenticates every request with `credential`, with the
+    /// default retries and pacing on.
     pub fn new(credential: Credential) -> Self {
         ClientState {
+            pacer: Some(Pacer::for_credential(&credential)),
             credential: Some(credential),
             user_agent: HeaderValue::from_static(concat!(
                 "studio-api-rust/",
                 env!("CARGO_PKG_VERSION")
             )),
+            retry: RetryPolicy::default(),
         }
+    }
+
+    /// The retry policy.
+    pub(crate) fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The quota bucket requests wait on, unless pacing is off.
+    pub(crate) fn pacer(&self) -> Option<&Pacer> {
+        self.pacer.as_deref()
     }
 
     /// The credential requests are sent with, if any.
@@ -119,6 +145,7 @@ impl ClientState {
     pub fn anonymous() -> Self {
         ClientState {
             credential: None,
+            pacer: None,
             ..Self::new(Credential::api_key(""))
         }
     }
@@ -164,6 +191,8 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     http_client: Option<reqwest::Client>,
     allow_insecure_http: bool,
+    retry: RetryPolicy,
+    pacing: bool,
 }
 
 impl Default for ClientBuilder {
@@ -176,6 +205,8 @@ impl Default for ClientBuilder {
             user_agent_suffix: None,
             http_client: None,
             allow_insecure_http: false,
+            retry: RetryPolicy::default(),
+            pacing: true,
         }
     }
 }
@@ -256,6 +287,43 @@ impl ClientBuilder {
         self
     }
 
+    /// How many times a failed request may be sent again (default 2).
+    /// Only refused requests (429), connections that failed before sending
+    /// and, for operations that are not billed, 502/503/504 are retried.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// The first backoff step (default 500 ms), doubling per retry up to
+    /// `max_delay` (default 8 s), with full jitter.
+    pub fn backoff(mut self, base_delay: Duration, max_delay: Duration) -> Self {
+        self.retry.base_delay = base_delay;
+        self.retry.max_delay = max_delay;
+        self
+    }
+
+    /// The longest `Retry-After` waited out (default 60 s); a 429 asking
+    /// for longer is returned to the caller instead.
+    pub fn retry_after_cap(mut self, cap: Duration) -> Self {
+        self.retry.retry_after_cap = cap;
+        self
+    }
+
+    /// Runs `callback` before each retry (besides the `tracing` event).
+    pub fn on_retry(mut self, callback: impl Fn(&RetryEvent) + Send + Sync + 'static) -> Self {
+        self.retry.on_retry = Some(Arc::new(callback) as OnRetry);
+        self
+    }
+
+    /// Waits for quota before sending (default on): 60 requests a minute
+    /// for an API key, 120 for a bearer token, shared by every client with
+    /// the same credential.
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacing = on;
+        self
+    }
+
     /// Checks every setting and builds the client; nothing is sent.
     pub fn build(self) -> Result<crate::Client, Error> {
         let credential = self.credential.ok_or_else(|| {
@@ -267,6 +335,10 @@ impl ClientBuilder {
         credential.check()?;
         let base_url = check_base_url(&self.base_url, self.allow_insecure_http)?;
         let mut state = ClientState::new(credential);
+        state.retry = self.retry;
+        if !self.pacing {
+            state.pacer = None;
+        }
         if let Some(suffix) = &self.user_agent_suffix {
             let agent = format!("{} {suffix}", state.user_agent.to_str().unwrap_or_default());
             state.user_agent = HeaderValue::from_str(&agent).map_err(|_| {

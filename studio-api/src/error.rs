@@ -79,6 +79,8 @@ struct Details {
     status: Option<StatusCode>,
     request_id: Option<String>,
     headers: Option<HeaderMap>,
+    /// The request may have reached the server (see [`Error::outcome_unknown`]).
+    maybe_processed: bool,
 }
 
 impl Error {
@@ -114,6 +116,15 @@ impl Error {
         self.0.headers.as_ref()
     }
 
+    /// Whether the server may have carried out the request even though the
+    /// call failed: a timeout or broken connection after the request was
+    /// sent, or a 5xx, on an operation that changes something. Such a
+    /// request is never sent again by the client; check before repeating it
+    /// (for generation, `list_generation_jobs` with `created_after`).
+    pub fn outcome_unknown(&self) -> bool {
+        self.0.maybe_processed
+    }
+
     /// Field messages of a validation error (empty for other kinds).
     pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
         static EMPTY: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -139,6 +150,7 @@ impl Details {
             status: None,
             request_id: None,
             headers: None,
+            maybe_processed: false,
         }
     }
 
@@ -177,6 +189,7 @@ impl Details {
             status: Some(status),
             request_id: request_id(&headers),
             headers: Some(headers),
+            maybe_processed: status.is_server_error(),
         }
     }
 
@@ -210,6 +223,7 @@ impl Details {
                 status: meta.as_ref().map(|m| m.status),
                 request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
                 headers: meta.map(|m| m.headers),
+                maybe_processed: false,
             },
         }
     }
@@ -264,6 +278,7 @@ impl Details {
                     status: meta.as_ref().map(|m| m.status),
                     request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
                     headers: meta.map(|m| m.headers),
+                    maybe_processed: !error.is_connect(),
                 }
             }
             RawError::InvalidRequest(message) => Details {
@@ -273,6 +288,7 @@ impl Details {
                 status: None,
                 request_id: None,
                 headers: None,
+                maybe_processed: false,
             },
             RawError::Custom(message) => Self::configuration(operation, message),
         }
@@ -297,6 +313,9 @@ impl fmt::Display for Error {
         }
         if let Some(id) = &details.request_id {
             write!(f, " (request id {id})")?;
+        }
+        if details.maybe_processed {
+            f.write_str(" (the outcome is unknown: the server may have carried it out, so it was not sent again)")?;
         }
         Ok(())
     }

@@ -38,12 +38,15 @@ mod error;
 #[rustfmt::skip]
 mod generated;
 mod hooks;
+mod pacing;
+mod retry;
 #[rustfmt::skip]
 pub mod operations;
 
 pub use config::{ClientBuilder, ClientState, Credential, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
 pub use generated::*;
+pub use retry::RetryEvent;
 
 impl Client {
     /// Settings for a client; see [`ClientBuilder`].

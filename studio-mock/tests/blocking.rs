@@ -8,7 +8,7 @@ use studio_api_blocking::{Client, Credential, types};
 use studio_mock::{MockServer, Scope};
 
 fn key_client(server: &MockServer, key: &str) -> Client {
-    Client::with_credential(server.base_url(), Credential::api_key(key)).unwrap()
+    Client::new(common::plain(server, Credential::api_key(key))).unwrap()
 }
 
 #[test]
@@ -47,9 +47,11 @@ fn the_blocking_client_meets_the_same_rules() {
         .send()
         .unwrap_err();
     assert_error(error, 403, "endpoint not available via API key");
-    let bearer =
-        Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
-            .unwrap();
+    let bearer = Client::new(common::plain(
+        &server,
+        Credential::bearer(server.bearer_token()),
+    ))
+    .unwrap();
     bearer.delete_team().team_id(&team.data.id).send().unwrap();
 }
 

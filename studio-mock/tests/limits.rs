@@ -84,10 +84,11 @@ async fn a_bearer_user_gets_429_past_its_quota_across_tokens() {
     exhaust(&bearer, 5, 2).await;
 
     // The quota is the user's, so a second token of the same user is refused too.
-    let second = studio_api::Client::with_credential(
-        server.base_url(),
+    let second = common::plain(
+        &server,
         studio_api::Credential::bearer(server.mint_bearer_token()),
     )
+    .build()
     .unwrap();
     let error = second.list_projects().send().await.unwrap_err();
     assert_error(error, 429, TOO_MANY);

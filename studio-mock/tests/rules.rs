@@ -19,7 +19,8 @@ async fn a_missing_or_unknown_credential_gets_401() {
     let strangers = [
         anonymous_client(&server),
         key_client(&server, "sk_test_not_a_key_of_this_server"),
-        studio_api::Client::with_credential(server.base_url(), Credential::bearer("tok_unknown"))
+        common::plain(&server, Credential::bearer("tok_unknown"))
+            .build()
             .unwrap(),
     ];
     for stranger in &strangers {

@@ -29,9 +29,21 @@ pub fn start() -> MockServer {
     builder().start().expect("the mock server starts")
 }
 
+/// Client settings that show the server's answers as they are: no
+/// retries and no pacing, since these tests check the server's rules.
+pub fn plain(server: &MockServer, credential: Credential) -> studio_api::ClientBuilder {
+    Client::builder()
+        .base_url(server.base_url())
+        .credential(credential)
+        .max_retries(0)
+        .pacing(false)
+}
+
 /// A client sending the API key `key`.
 pub fn key_client(server: &MockServer, key: &str) -> Client {
-    Client::with_credential(server.base_url(), Credential::api_key(key)).expect("a valid client")
+    plain(server, Credential::api_key(key))
+        .build()
+        .expect("a valid client")
 }
 
 /// A client with the server's `*` API key.
@@ -41,7 +53,8 @@ pub fn client(server: &MockServer) -> Client {
 
 /// A client with the server's bearer token.
 pub fn bearer_client(server: &MockServer) -> Client {
-    Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
+    plain(server, Credential::bearer(server.bearer_token()))
+        .build()
         .expect("a valid client")
 }
 

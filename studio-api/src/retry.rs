@@ -1,0 +1,113 @@
+//! When to send a request again, and how long to wait first.
+//!
+//! Only failures that left nothing behind on the server are retried: a 429
+//! (the request was refused), a connection that could not be made, and —
+//! for operations that are not billed — a 502, 503 or 504. A billed
+//! operation whose outcome is unknown is never sent twice.
+
+use reqwest::StatusCode;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One retry about to happen, as given to an `on_retry` callback.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryEvent {
+    /// The operation id.
+    pub operation: &'static str,
+    /// Which retry this is (1 for the first).
+    pub attempt: u32,
+    /// How long the client waits before sending again.
+    pub delay: Duration,
+    /// Why: a status (`429 Too Many Requests`) or `connection refused`.
+    pub reason: String,
+}
+
+/// A callback run before every retry.
+pub type OnRetry = Arc<dyn Fn(&RetryEvent) + Send + Sync>;
+
+/// How many times to retry and how long to wait.
+#[derive(Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (default 2).
+    pub max_retries: u32,
+    /// The first backoff step (default 500 ms); each later one doubles.
+    pub base_delay: Duration,
+    /// The largest backoff step (default 8 s).
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured (default 60 s); a longer one is
+    /// not waited out and the 429 is returned.
+    pub retry_after_cap: Duration,
+    /// Called before each retry.
+    pub on_retry: Option<OnRetry>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            retry_after_cap: Duration::from_secs(60),
+            on_retry: None,
+        }
+    }
+}
+
+impl fmt::Debug for RetryPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetryPolicy")
+            .field("max_retries", &self.max_retries)
+            .field("base_delay", &self.base_delay)
+            .field("max_delay", &self.max_delay)
+            .field("retry_after_cap", &self.retry_after_cap)
+            .field("on_retry", &self.on_retry.as_ref().map(|_| "callback"))
+            .finish()
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1-based) of an attempt that
+    /// ended in `outcome`, or `None` to return the outcome as it is.
+    pub(crate) fn decide(
+        &self,
+        retry: u32,
+        outcome: &reqwest::Result<reqwest::Response>,
+        paid: bool,
+    ) -> Option<(Duration, String)> {
+        if retry > self.max_retries {
+            return None;
+        }
+        match outcome {
+            Ok(response) => {
+                let status = response.status();
+                let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                    || (!paid && matches!(status.as_u16(), 502..=504));
+                if !retryable {
+                    return None;
+                }
+                let delay = match crate::error::retry_after(response.headers()) {
+                    Some(wait) if wait > self.retry_after_cap => return None,
+                    Some(wait) => wait,
+                    None => self.backoff(retry),
+                };
+                Some((delay, status.to_string()))
+            }
+            Err(error) if error.is_connect() => Some((
+                self.backoff(retry),
+                "connection failed before sending".into(),
+            )),
+            Err(_) => None,
+        }
+    }
+
+    /// Exponential backoff with full jitter: a random wait up to
+    /// `base_delay * 2^(retry-1)`, capped at `max_delay`.
+    fn backoff(&self, retry: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)))
+            .min(self.max_delay);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
