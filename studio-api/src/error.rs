@@ -5,7 +5,7 @@
 //! [`Error`] that names the operation, keeps the HTTP status and request id
 //! when there was a response, and sorts the failure into an [`ErrorKind`].
 
-use crate::types::ErrorResponse;
+use crate::types::{ErrorResponse, JobStatus};
 use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -64,6 +64,30 @@ pub enum ErrorKind {
     InvalidInput,
     /// The client was misconfigured or misused; nothing was sent.
     Configuration,
+    /// A local file or writer could not be written (a download's target).
+    Io,
+    /// A generation job, export or render ended as failed.
+    JobFailed {
+        /// Its id.
+        id: String,
+        /// The server's reason, when it gave one.
+        message: Option<String>,
+    },
+    /// A generation job, export or render was canceled.
+    JobCanceled {
+        /// Its id.
+        id: String,
+    },
+    /// The deadline of a wait passed before the work finished; it may
+    /// still finish. Wait again with a new handle from `id` to resume.
+    DeadlinePassed {
+        /// Its id.
+        id: String,
+        /// The last status seen, if any poll succeeded.
+        last_status: Option<JobStatus>,
+        /// The last progress seen, in percent.
+        last_progress: Option<i32>,
+    },
 }
 
 /// A failed call: its kind, the operation, and what the response said.
@@ -138,6 +162,19 @@ impl Error {
     /// such as the blocking client).
     pub fn configuration(operation: &'static str, message: impl Into<String>) -> Self {
         Error(Box::new(Details::configuration(operation, message.into())))
+    }
+
+    /// A failure of `kind` on this side of the connection, with no response.
+    pub(crate) fn local(operation: &'static str, kind: ErrorKind, message: String) -> Self {
+        let mut details = Details::configuration(operation, message);
+        details.kind = kind;
+        Error(Box::new(details))
+    }
+
+    /// A failed request that the generated client did not make (a
+    /// download), mapped the same way as theirs.
+    pub(crate) async fn from_raw(operation: &'static str, error: RawError<ErrorResponse>) -> Self {
+        Error(Box::new(Details::from_raw(operation, error, None).await))
     }
 }
 
@@ -228,7 +265,20 @@ impl Details {
         }
     }
 
+    /// Maps a failure of the generated client; only an operation that
+    /// changes something can leave its outcome unknown.
     async fn from_raw(
+        operation: &'static str,
+        error: RawError<ErrorResponse>,
+        meta: Option<ResponseMeta>,
+    ) -> Self {
+        let mut details = Self::classify(operation, error, meta).await;
+        details.maybe_processed &=
+            crate::operations::find(operation).is_some_and(|op| op.method != "GET");
+        details
+    }
+
+    async fn classify(
         operation: &'static str,
         error: RawError<ErrorResponse>,
         meta: Option<ResponseMeta>,
@@ -298,6 +348,12 @@ impl Details {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let details = &self.0;
+        if let ErrorKind::JobFailed { id, .. }
+        | ErrorKind::JobCanceled { id }
+        | ErrorKind::DeadlinePassed { id, .. } = &details.kind
+        {
+            return write!(f, "{} {id}: {}", details.operation, details.message);
+        }
         write!(f, "{} failed", details.operation)?;
         match (&details.kind, details.status) {
             (_, Some(status)) => write!(f, " with {status}")?,
@@ -305,6 +361,7 @@ impl fmt::Display for Error {
             (ErrorKind::Connection, None) => f.write_str(": connection error")?,
             (ErrorKind::InvalidInput, None) => f.write_str(": invalid input")?,
             (ErrorKind::Configuration, None) => f.write_str(": configuration error")?,
+            (ErrorKind::Io, None) => f.write_str(": I/O error")?,
             _ => {}
         }
         write!(f, ": {}", details.message)?;

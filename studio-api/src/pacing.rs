@@ -3,10 +3,11 @@
 //! One token bucket per credential, shared by every client built with that
 //! credential (clones, and blocking clients too): it holds the documented
 //! quota (60 a minute for an API key, 120 for a bearer token) and refills
-//! at that rate. The server's `X-RateLimit-Remaining` and `-Reset` headers
-//! correct it — it never assumes more room than the server reports, and
-//! refills to the limit when the server's window resets — and a 429 that
-//! still arrives empties it until `Retry-After` has passed.
+//! at that rate. When the server sends `X-RateLimit-Remaining` and `-Reset`
+//! the bucket follows them instead: it never assumes more room than the
+//! server reports, spends nothing more once that is used up, and refills to
+//! the limit when the server's window resets. A 429 that still arrives
+//! empties it until `Retry-After` has passed.
 
 use crate::Credential;
 use reqwest::StatusCode;
@@ -94,21 +95,27 @@ impl Pacer {
             }
             tokens.blocked_until = None;
         }
-        if tokens.window_resets.is_some_and(|at| at <= now) {
-            tokens.window_resets = None;
-            tokens.available = tokens.available.max(tokens.limit);
-        }
         let elapsed = now.saturating_duration_since(tokens.updated).as_secs_f64();
-        tokens.available = (tokens.available + elapsed * self.per_second).min(tokens.limit);
         tokens.updated = now;
+        match tokens.window_resets {
+            // The server's window is known: only what it said is left may
+            // be spent until the window resets.
+            Some(at) if at > now => {}
+            Some(_) => {
+                tokens.window_resets = None;
+                tokens.available = tokens.available.max(tokens.limit);
+            }
+            None => {
+                tokens.available = (tokens.available + elapsed * self.per_second).min(tokens.limit);
+            }
+        }
         if tokens.available >= 1.0 {
             tokens.available -= 1.0;
             return None;
         }
-        let refill = Duration::from_secs_f64((1.0 - tokens.available) / self.per_second);
         Some(match tokens.window_resets {
-            Some(at) => refill.min(at.saturating_duration_since(now)),
-            None => refill,
+            Some(at) => at.saturating_duration_since(now),
+            None => Duration::from_secs_f64((1.0 - tokens.available) / self.per_second),
         })
     }
 
@@ -133,8 +140,10 @@ impl Pacer {
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default()
                 .as_secs_f64();
-            tokens.window_resets =
-                Some(now + Duration::from_secs_f64((reset - epoch_now).max(0.0)));
+            // A reset already past belongs to a response from an earlier window.
+            if reset > epoch_now {
+                tokens.window_resets = Some(now + Duration::from_secs_f64(reset - epoch_now));
+            }
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             tokens.available = 0.0;

@@ -1,5 +1,8 @@
 //! Test support shared by the cross-crate tests: a local HTTP server that
-//! records every request it receives and answers with a canned response.
+//! records every request it receives and answers with a canned response,
+//! and a raw server that misbehaves on purpose ([`faults`]).
+
+pub mod faults;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
