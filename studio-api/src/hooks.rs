@@ -24,7 +24,10 @@ impl ClientHooks<ClientState> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let state = self.inner();
-        let paid = crate::operations::find(info.operation_id).is_some_and(|op| op.paid);
+        let operation = crate::operations::find(info.operation_id);
+        let paid = operation.is_some_and(|op| op.paid);
+        let submitted = chrono::Utc::now();
+        let url = request.url().clone();
         let mut retry = 0;
         loop {
             let again = request.try_clone();
@@ -42,7 +45,13 @@ impl ClientHooks<ClientState> for Client {
             let (Some((delay, reason)), Some(again)) =
                 (state.retry().decide(retry, &outcome, paid), again)
             else {
-                return outcome;
+                return match operation {
+                    Some(op) if paid && outcome_unknown(&outcome) => self
+                        .find_started_job(op, &url, submitted)
+                        .await
+                        .map_or(outcome, Ok),
+                    _ => outcome,
+                };
             };
             let event = RetryEvent {
                 operation: info.operation_id,
@@ -63,5 +72,48 @@ impl ClientHooks<ClientState> for Client {
             tokio::time::sleep(delay).await;
             request = again;
         }
+    }
+}
+
+/// Whether a request may have been carried out although no success came
+/// back: it broke after being sent, or the server answered 5xx.
+fn outcome_unknown(outcome: &reqwest::Result<reqwest::Response>) -> bool {
+    match outcome {
+        Ok(response) => response.status().is_server_error(),
+        Err(error) => !error.is_connect(),
+    }
+}
+
+impl Client {
+    /// Looks for the generation job a billed submission to `url` started
+    /// despite its failure (see `recovery`), answering with it if found.
+    async fn find_started_job(
+        &self,
+        op: &crate::operations::Operation,
+        url: &reqwest::Url,
+        submitted: chrono::DateTime<chrono::Utc>,
+    ) -> Option<reqwest::Response> {
+        let lookup = crate::recovery::lookup_url(op, self.baseurl(), url, submitted)?;
+        let state = self.inner();
+        if let Some(pacer) = state.pacer() {
+            pacer.acquire().await;
+        }
+        let mut request = reqwest::Request::new(reqwest::Method::GET, lookup);
+        state.decorate(request.headers_mut());
+        let response = self.client().execute(request).await.ok()?;
+        if let Some(pacer) = state.pacer() {
+            pacer.observe(response.status(), response.headers());
+        }
+        if !response.status().is_success() {
+            return None;
+        }
+        let body = response.bytes().await.ok()?;
+        let found = crate::recovery::recovered_response(op, &body)?;
+        tracing::info!(
+            operation = op.id,
+            "the submission's answer was lost; found the job it started"
+        );
+        crate::error::record_response(&found);
+        Some(found)
     }
 }

@@ -38,14 +38,20 @@ mod error;
 #[rustfmt::skip]
 mod generated;
 mod hooks;
+mod jobs;
 mod pacing;
+mod pages;
+mod recovery;
 mod retry;
+mod transfer;
 #[rustfmt::skip]
 pub mod operations;
 
 pub use config::{ClientBuilder, ClientState, Credential, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
 pub use generated::*;
+pub use jobs::{Handle, PollSchedule, Pollable, Work, wait_all};
+pub use pages::Pages;
 pub use retry::RetryEvent;
 
 impl Client {

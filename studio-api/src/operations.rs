@@ -77,6 +77,8 @@ pub struct Operation {
     pub bearer_only: bool,
     /// The status of its success response.
     pub success_status: u16,
+    /// The type of generation job it starts, if it starts one.
+    pub job_type: Option<&'static str>,
 }
 /// Every operation of the API, in spec order.
 pub const OPERATIONS: &[Operation] = &[
@@ -89,6 +91,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_project",
@@ -99,6 +102,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "get_project",
@@ -109,6 +113,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_project",
@@ -119,6 +124,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_project",
@@ -129,6 +135,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "duplicate_project",
@@ -139,6 +146,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "generate_script",
@@ -149,6 +157,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "get_share_link",
@@ -159,6 +168,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_share_link",
@@ -169,6 +179,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "revoke_share_link",
@@ -179,6 +190,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_frames",
@@ -189,6 +201,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_frame",
@@ -199,6 +212,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "reorder_frames",
@@ -209,6 +223,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "get_frame",
@@ -219,6 +234,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_frame",
@@ -229,6 +245,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_frame",
@@ -239,6 +256,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_frame_versions",
@@ -249,6 +267,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "get_frame_version",
@@ -259,6 +278,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "restore_frame_version",
@@ -269,6 +289,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_frame_comments",
@@ -279,6 +300,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_frame_comment",
@@ -289,6 +311,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "update_frame_comment",
@@ -299,6 +322,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_frame_comment",
@@ -309,6 +333,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_frame_reviews",
@@ -319,6 +344,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_frame_review",
@@ -329,6 +355,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "list_generation_jobs",
@@ -339,6 +366,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "get_generation_job",
@@ -349,6 +377,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "generate_frame_image",
@@ -359,6 +388,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("image"),
     },
     Operation {
         id: "edit_frame_image",
@@ -369,6 +399,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("image_edit"),
     },
     Operation {
         id: "generate_multi_shot",
@@ -379,6 +410,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("multi_shot"),
     },
     Operation {
         id: "generate_frame_video",
@@ -389,6 +421,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("video"),
     },
     Operation {
         id: "extend_frame_video",
@@ -399,6 +432,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("video_extend"),
     },
     Operation {
         id: "lip_sync_frame_video",
@@ -409,6 +443,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("lip_sync"),
     },
     Operation {
         id: "list_audio_tracks",
@@ -419,6 +454,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_audio_track",
@@ -429,6 +465,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "get_audio_track",
@@ -439,6 +476,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_audio_track",
@@ -449,6 +487,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_audio_track",
@@ -459,6 +498,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "generate_voiceover",
@@ -469,6 +509,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("voice"),
     },
     Operation {
         id: "generate_sfx",
@@ -479,6 +520,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: Some("sfx"),
     },
     Operation {
         id: "list_assets",
@@ -489,6 +531,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "upload_asset",
@@ -499,6 +542,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "get_asset",
@@ -509,6 +553,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_asset",
@@ -519,6 +564,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_asset",
@@ -529,6 +575,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_exports",
@@ -539,6 +586,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_export",
@@ -549,6 +597,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: None,
     },
     Operation {
         id: "get_export",
@@ -559,6 +608,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_render",
@@ -569,6 +619,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: true,
         bearer_only: false,
         success_status: 202u16,
+        job_type: None,
     },
     Operation {
         id: "get_render",
@@ -579,6 +630,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_teams",
@@ -589,6 +641,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_team",
@@ -599,6 +652,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "get_team",
@@ -609,6 +663,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_team",
@@ -619,6 +674,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_team",
@@ -629,6 +685,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: true,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_team_members",
@@ -639,6 +696,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_team_member",
@@ -649,6 +707,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "remove_team_member",
@@ -659,6 +718,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_team_invites",
@@ -669,6 +729,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_team_invite",
@@ -679,6 +740,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "revoke_team_invite",
@@ -689,6 +751,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "list_voices",
@@ -699,6 +762,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "create_voice",
@@ -709,6 +773,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 201u16,
+        job_type: None,
     },
     Operation {
         id: "get_voice",
@@ -719,6 +784,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "update_voice",
@@ -729,6 +795,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
     Operation {
         id: "delete_voice",
@@ -739,6 +806,7 @@ pub const OPERATIONS: &[Operation] = &[
         paid: false,
         bearer_only: false,
         success_status: 200u16,
+        job_type: None,
     },
 ];
 /// Looks up an operation by its operationId.

@@ -15,8 +15,12 @@ pub enum Fault {
     },
     /// Wait this long, then handle the request normally.
     Delay(Duration),
-    /// Close the connection without answering (after reading the request).
+    /// Close the connection without answering (after reading the request,
+    /// before handling it: nothing happens).
     DropConnection,
+    /// Handle the request, then close the connection without answering:
+    /// the work is done but the caller never hears of it.
+    DropResponse,
     /// Answer with `status` and an HTML body instead of JSON.
     NonJson {
         /// The HTTP status to answer with.

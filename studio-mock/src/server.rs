@@ -152,6 +152,11 @@ async fn dispatch(
             let page = format!("<html><body><h1>{status}</h1><p>upstream error</p></body></html>");
             (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
         }
+        Some(Fault::DropResponse) => {
+            let mut response = handle(&shared, op, params, &parts.uri, &parts.headers, &body);
+            response.extensions_mut().insert(DropConnection);
+            response
+        }
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
             handle(&shared, op, params, &parts.uri, &parts.headers, &body)

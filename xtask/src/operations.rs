@@ -62,6 +62,8 @@ pub fn generate(spec: &OpenAPI) -> syn::File {
             pub bearer_only: bool,
             /// The status of its success response.
             pub success_status: u16,
+            /// The type of generation job it starts, if it starts one.
+            pub job_type: Option<&'static str>,
         }
 
         /// Every operation of the API, in spec order.
@@ -105,6 +107,10 @@ fn entry(op: &SpecOperation<'_>) -> TokenStream {
     let scope = variant(spec::extension_str(operation, "x-studio-scope").unwrap_or_default());
     let paid = spec::extension_flag(operation, "x-studio-paid");
     let bearer_only = spec::extension_flag(operation, "x-studio-bearer-only");
+    let job_type = match spec::extension_str(operation, "x-studio-job-type") {
+        Some(kind) => quote!(Some(#kind)),
+        None => quote!(None),
+    };
     let success_status = operation
         .responses
         .responses
@@ -124,6 +130,7 @@ fn entry(op: &SpecOperation<'_>) -> TokenStream {
             paid: #paid,
             bearer_only: #bearer_only,
             success_status: #success_status,
+            job_type: #job_type,
         }
     }
 }

@@ -1,0 +1,102 @@
+//! A billed generation request whose answer is lost is never sent again:
+//! the client finds the job it started, or says the outcome is unknown.
+
+use studio_api::{Client, Credential, types};
+use studio_mock::{Fault, MockServer};
+
+async fn setup() -> (MockServer, Client, String) {
+    let server = MockServer::builder().no_rate_limit().start().unwrap();
+    let client =
+        Client::with_credential(server.base_url(), Credential::api_key(server.api_key())).unwrap();
+    let project = client
+        .create_project()
+        .body_map(|b| b.name("Lost answers"))
+        .send()
+        .await
+        .unwrap();
+    let frame = client
+        .create_frame()
+        .project_id(&project.data.id)
+        .body_map(|b| b.script("A keeper lights the lamp"))
+        .send()
+        .await
+        .unwrap();
+    (server, client, frame.data.id.clone())
+}
+
+async fn jobs_on(client: &Client, frame: &str) -> Vec<types::GenerationJob> {
+    client
+        .list_generation_jobs()
+        .frame_id(frame)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_recovered_from_the_job_list_not_resent() {
+    let (server, client, frame) = setup().await;
+    let wallet = server.wallet();
+    server.fail_next("generate_frame_image", 1, Fault::DropResponse);
+    let job = client
+        .generate_frame_image()
+        .frame_id(&frame)
+        .body_map(|b| b)
+        .send()
+        .await
+        .expect("the job the lost request started")
+        .into_inner()
+        .data;
+    assert_eq!(job.type_, types::JobType::Image);
+    assert_eq!(job.frame_id.as_deref(), Some(frame.as_str()));
+    assert_eq!(server.request_count("generate_frame_image"), 1, "sent once");
+    let jobs = jobs_on(&client, &frame).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].id, job.id);
+    assert_eq!(server.wallet(), wallet - 1.0, "paid once");
+}
+
+#[tokio::test]
+async fn when_no_job_was_started_the_error_says_the_outcome_is_unknown() {
+    let (server, client, frame) = setup().await;
+    server.fail_next("generate_frame_image", 1, Fault::DropConnection);
+    let error = client
+        .generate_frame_image()
+        .frame_id(&frame)
+        .body_map(|b| b)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.outcome_unknown(), "{error}");
+    assert_eq!(
+        server.request_count("generate_frame_image"),
+        1,
+        "never resent"
+    );
+    assert!(jobs_on(&client, &frame).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_5xx_on_a_billed_call_is_neither_resent_nor_mistaken_for_a_job() {
+    let (server, client, frame) = setup().await;
+    server.fail_next(
+        "generate_frame_video",
+        1,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+    );
+    let error = client
+        .generate_frame_video()
+        .frame_id(&frame)
+        .body_map(|b| b)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert!(error.outcome_unknown());
+    assert_eq!(server.request_count("generate_frame_video"), 1);
+}
