@@ -23,10 +23,13 @@
 #[allow(clippy::all, missing_docs, rustdoc::broken_intra_doc_links)]
 #[rustfmt::skip]
 mod generated;
+mod jobs;
 mod runtime;
 
 pub use generated::builder;
+pub use jobs::{Handle, Progress, wait_all};
 pub use runtime::Client;
 pub use studio_api::{
     ByteStream, ClientState, Credential, Error, ResponseValue, operations, types,
 };
+pub use studio_api::{ErrorKind, PollSchedule, Pollable, Work};

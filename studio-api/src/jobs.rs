@@ -1,0 +1,682 @@
+//! Handles on asynchronous work — generation jobs, exports and renders — to
+//! wait for the result or follow the progress.
+//!
+//! A handle polls `get_generation_job`, `get_export` or `get_render` through
+//! the client it was made from, so polls are paced and retried like any
+//! other call. It keeps only the client, the id and the state it was made
+//! from: waiting does not consume it, and a new handle made from the id
+//! (say in another process, after a [`DeadlinePassed`](ErrorKind::DeadlinePassed))
+//! picks up where an old one left off.
+
+use crate::Client;
+use crate::error::{Error, ErrorKind, retry_after};
+use crate::types::{Export, GenerationJob, JobStatus, Render};
+use futures_util::future::join_all;
+use futures_util::stream::{self, FusedStream, StreamExt};
+use sealed::{Kind, Sealed};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// How long a handle waits between polls: `first`, then `factor` times the
+/// previous wait, never more than `max`.
+///
+/// The default, 1 s doubling to at most 10 s, polls a job made from its
+/// accepted state at 1, 3, 7, 15, 25, 35, 45, 55 and 65 s: a 60-second
+/// job takes 9 polls, and a result is seen at most 10 s after it is ready.
+/// A handle made from an id polls straight away, then on this schedule.
+/// When a response carries `Retry-After` (a 429 does), the next wait is
+/// that long instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use studio_api::PollSchedule;
+///
+/// let default = PollSchedule::default();
+/// assert_eq!(default.first, Duration::from_secs(1));
+/// assert_eq!(default.factor, 2.0);
+/// assert_eq!(default.max, Duration::from_secs(10));
+///
+/// // The same shape, a hundred times faster (for a local test server).
+/// let quick = PollSchedule {
+///     first: Duration::from_millis(10),
+///     max: Duration::from_millis(100),
+///     ..default
+/// };
+/// # let _ = quick;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollSchedule {
+    /// The first wait.
+    pub first: Duration,
+    /// How much each wait grows over the one before; below 1 counts as 1.
+    pub factor: f64,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Default for PollSchedule {
+    fn default() -> Self {
+        PollSchedule {
+            first: Duration::from_secs(1),
+            factor: 2.0,
+            max: Duration::from_secs(10),
+        }
+    }
+}
+
+impl PollSchedule {
+    /// The wait after `step` earlier waits: `first * factor^step`, at most `max`.
+    fn delay(&self, step: u32) -> Duration {
+        let growth = self
+            .factor
+            .max(1.0)
+            .powi(i32::try_from(step).unwrap_or(i32::MAX));
+        let seconds = self.first.as_secs_f64() * growth;
+        Duration::from_secs_f64(seconds.min(self.max.as_secs_f64()))
+    }
+}
+
+/// Private to the crate: outside code can name neither the trait nor the enum.
+mod sealed {
+    use super::{Client, Duration, Error, Future, Work};
+
+    /// Which endpoint a handle polls.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        Job,
+        Export,
+        Render,
+    }
+
+    impl Kind {
+        /// The operation that fetches it, which its errors name.
+        pub fn operation(self) -> &'static str {
+            match self {
+                Kind::Job => "get_generation_job",
+                Kind::Export => "get_export",
+                Kind::Render => "get_render",
+            }
+        }
+
+        /// What it is called in error messages.
+        pub fn noun(self) -> &'static str {
+            match self {
+                Kind::Job => "generation job",
+                Kind::Export => "export",
+                Kind::Render => "render",
+            }
+        }
+    }
+
+    /// What a handle needs from the resources it polls; not for other types.
+    pub trait Sealed: Sized {
+        /// Which endpoint this state came from.
+        fn kind(&self) -> Kind;
+        /// A fresh state of `id` from the `kind` endpoint, with the
+        /// response's `Retry-After`, if any.
+        fn fetch(
+            client: &Client,
+            kind: Kind,
+            id: &str,
+        ) -> impl Future<Output = Result<(Self, Option<Duration>), Error>> + Send;
+        /// The state as a [`Work`].
+        fn into_work(self) -> Work;
+    }
+}
+
+/// A state of a generation job, an export or a render: what a [`Handle`]
+/// polls and returns. Implemented for [`GenerationJob`], [`Export`],
+/// [`Render`] and [`Work`] (any of the three), and for nothing else.
+pub trait Pollable: Sealed + Clone + std::fmt::Debug + Send + Sync + 'static {
+    /// Its id.
+    fn id(&self) -> &str;
+    /// Its status; `completed`, `failed` and `canceled` are final.
+    fn status(&self) -> JobStatus;
+    /// Percent complete, when known.
+    fn progress(&self) -> Option<i32>;
+    /// Why it failed, when it did.
+    fn error(&self) -> Option<&str>;
+}
+
+/// Implements [`Pollable`] for a resource fetched with
+/// `client.$get().$param(id)`, as the [`Work`] variant `$kind`.
+macro_rules! pollable {
+    ($($resource:ident: $kind:ident, $get:ident($param:ident);)*) => {$(
+        impl Sealed for $resource {
+            fn kind(&self) -> Kind {
+                Kind::$kind
+            }
+
+            async fn fetch(
+                client: &Client,
+                _: Kind,
+                id: &str,
+            ) -> Result<(Self, Option<Duration>), Error> {
+                let response = client.$get().$param(id).send().await?;
+                let hint = retry_after(response.headers());
+                Ok((response.into_inner().data, hint))
+            }
+
+            fn into_work(self) -> Work {
+                Work::$kind(self)
+            }
+        }
+
+        impl Pollable for $resource {
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn status(&self) -> JobStatus {
+                self.status
+            }
+            fn progress(&self) -> Option<i32> {
+                self.progress
+            }
+            fn error(&self) -> Option<&str> {
+                self.error.as_deref()
+            }
+        }
+    )*};
+}
+
+pollable! {
+    GenerationJob: Job, get_generation_job(job_id);
+    Export: Export, get_export(export_id);
+    Render: Render, get_render(render_id);
+}
+
+/// A generation job, an export or a render, for waiting on a mix of them
+/// with [`wait_all`] (see [`Handle::into_work`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Work {
+    /// A generation job.
+    Job(GenerationJob),
+    /// An export.
+    Export(Export),
+    /// A render.
+    Render(Render),
+}
+
+/// Evaluates `$body` with `$w` bound to whichever resource `$work` holds.
+macro_rules! each {
+    ($work:expr, $w:ident => $body:expr) => {
+        match $work {
+            Work::Job($w) => $body,
+            Work::Export($w) => $body,
+            Work::Render($w) => $body,
+        }
+    };
+}
+
+impl Sealed for Work {
+    fn kind(&self) -> Kind {
+        each!(self, w => w.kind())
+    }
+
+    async fn fetch(
+        client: &Client,
+        kind: Kind,
+        id: &str,
+    ) -> Result<(Self, Option<Duration>), Error> {
+        fn work<T: Pollable>((state, hint): (T, Option<Duration>)) -> (Work, Option<Duration>) {
+            (state.into_work(), hint)
+        }
+        Ok(match kind {
+            Kind::Job => work(GenerationJob::fetch(client, kind, id).await?),
+            Kind::Export => work(Export::fetch(client, kind, id).await?),
+            Kind::Render => work(Render::fetch(client, kind, id).await?),
+        })
+    }
+
+    fn into_work(self) -> Work {
+        self
+    }
+}
+
+impl Pollable for Work {
+    fn id(&self) -> &str {
+        each!(self, w => w.id())
+    }
+    fn status(&self) -> JobStatus {
+        each!(self, w => w.status())
+    }
+    fn progress(&self) -> Option<i32> {
+        each!(self, w => w.progress())
+    }
+    fn error(&self) -> Option<&str> {
+        each!(self, w => w.error())
+    }
+}
+
+/// A handle on a generation job, an export or a render: wait for it to
+/// finish, or follow its progress.
+///
+/// Made with [`Client::job`], [`Client::export`] and [`Client::render`]
+/// from a state the API returned, or with [`Client::job_by_id`],
+/// [`Client::export_by_id`] and [`Client::render_by_id`] to resume from
+/// an id. Polls follow its [`PollSchedule`].
+///
+/// ```
+/// use std::time::Duration;
+/// use studio_api::{Client, Credential, ErrorKind, PollSchedule};
+/// use studio_mock::MockServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), studio_api::Error> {
+/// let server = MockServer::builder().job_duration(Duration::from_millis(200)).start().unwrap();
+/// let client = Client::with_credential(server.base_url(), Credential::api_key(server.api_key()))?;
+/// # let project = client.create_project().body_map(|b| b.name("Harbour")).send().await?;
+/// # let frame = client.create_frame().project_id(&project.data.id)
+/// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
+/// let job = client
+///     .generate_frame_image()
+///     .frame_id(&frame.data.id)
+///     .body_map(|b| b)
+///     .send()
+///     .await?
+///     .into_inner()
+///     .data;
+///
+/// // The local server's jobs take 0.2 s: poll it every 50 ms.
+/// let quick = PollSchedule { first: Duration::from_millis(50), factor: 1.0, ..Default::default() };
+/// match client.job(&job).poll_schedule(quick).wait().await {
+///     Ok(done) => println!("image at {:?}", done.result.and_then(|r| r.image_url)),
+///     Err(error) if matches!(error.kind(), ErrorKind::JobFailed { .. }) => {
+///         eprintln!("{error}")
+///     }
+///     Err(error) => return Err(error),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Handle<T: Pollable> {
+    client: Client,
+    kind: Kind,
+    id: String,
+    initial: Option<T>,
+    schedule: PollSchedule,
+}
+
+impl<T: Pollable> Handle<T> {
+    fn new(client: &Client, kind: Kind, id: String, initial: Option<T>) -> Self {
+        Handle {
+            client: client.clone(),
+            kind,
+            id,
+            initial,
+            schedule: PollSchedule::default(),
+        }
+    }
+
+    /// A handle starting from `state`, as the API returned it.
+    fn of(client: &Client, state: &T) -> Self {
+        Self::new(
+            client,
+            state.kind(),
+            state.id().to_string(),
+            Some(state.clone()),
+        )
+    }
+
+    /// The id of the job, export or render.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Polls on `schedule` instead of the default (see [`PollSchedule`]).
+    pub fn poll_schedule(mut self, schedule: PollSchedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// The same handle typed as [`Work`], to wait on jobs, exports and
+    /// renders together with [`wait_all`].
+    pub fn into_work(self) -> Handle<Work> {
+        Handle {
+            client: self.client,
+            kind: self.kind,
+            id: self.id,
+            initial: self.initial.map(T::into_work),
+            schedule: self.schedule,
+        }
+    }
+
+    /// Waits until the work is final and returns its completed state.
+    ///
+    /// Fails with [`ErrorKind::JobFailed`] (with the server's reason) or
+    /// [`ErrorKind::JobCanceled`] when it ends otherwise, and with the
+    /// poll's error when a poll fails for a reason other than a 429 (a 429
+    /// is waited out for its `Retry-After`). The handle stays usable: wait
+    /// on it again to resume.
+    pub async fn wait(&self) -> Result<T, Error> {
+        self.poller(None).finish().await
+    }
+
+    /// Like [`wait`](Self::wait), but gives up at `deadline` with
+    /// [`ErrorKind::DeadlinePassed`], carrying the last status and progress
+    /// seen.
+    ///
+    /// The last poll is made at the deadline, so the result is returned if
+    /// the work is final by then; that poll may take until the client's
+    /// timeout. At least one poll is made, even if the deadline has passed.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use studio_api::{Client, Credential, ErrorKind, PollSchedule, types::JobStatus};
+    /// use studio_mock::MockServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), studio_api::Error> {
+    /// let server = MockServer::builder().job_duration(Duration::from_millis(500)).start().unwrap();
+    /// let client = Client::with_credential(server.base_url(), Credential::api_key(server.api_key()))?;
+    /// # let project = client.create_project().body_map(|b| b.name("Harbour")).send().await?;
+    /// # let frame = client.create_frame().project_id(&project.data.id)
+    /// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
+    /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
+    /// #     .body_map(|b| b).send().await?.into_inner().data;
+    /// let quick = PollSchedule { first: Duration::from_millis(50), factor: 1.0, ..Default::default() };
+    /// let soon = Instant::now() + Duration::from_millis(100);
+    /// let error = client.job(&job).poll_schedule(quick).wait_until(soon).await.unwrap_err();
+    /// let ErrorKind::DeadlinePassed { id, last_status, .. } = error.kind() else {
+    ///     panic!("{error}");
+    /// };
+    /// assert_ne!(*last_status, Some(JobStatus::Completed));
+    ///
+    /// // Later, perhaps elsewhere: resume from the id alone.
+    /// let done = client.job_by_id(id).poll_schedule(quick).wait().await?;
+    /// assert_eq!(done.status, JobStatus::Completed);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_until(&self, deadline: Instant) -> Result<T, Error> {
+        self.poller(Some(deadline)).finish().await
+    }
+
+    /// Each change of status or progress, ending after the final state.
+    ///
+    /// The first item is the state the handle was made from (or the first
+    /// poll's, for a handle made from an id); the last is the completed
+    /// state, or the error [`wait`](Self::wait) would return (a failed or
+    /// canceled end, or a failed poll). Draw a progress bar from it:
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use std::time::Duration;
+    /// use studio_api::{Client, Credential, PollSchedule};
+    /// use studio_mock::MockServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), studio_api::Error> {
+    /// let server = MockServer::builder().job_duration(Duration::from_millis(200)).start().unwrap();
+    /// let client = Client::with_credential(server.base_url(), Credential::api_key(server.api_key()))?;
+    /// # let project = client.create_project().body_map(|b| b.name("Harbour")).send().await?;
+    /// # let frame = client.create_frame().project_id(&project.data.id)
+    /// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
+    /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
+    /// #     .body_map(|b| b).send().await?.into_inner().data;
+    /// let quick = PollSchedule { first: Duration::from_millis(20), factor: 1.0, ..Default::default() };
+    /// let mut states = Box::pin(client.job(&job).poll_schedule(quick).progress());
+    /// while let Some(state) = states.next().await {
+    ///     let state = state?;
+    ///     println!("{} {}%", state.status, state.progress.unwrap_or(0));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn progress(&self) -> impl FusedStream<Item = Result<T, Error>> + Send + use<T> {
+        stream::unfold(Some(self.poller(None)), |poller| async move {
+            let mut poller = poller?;
+            let item = poller.step().await;
+            Some((item, (!poller.done).then_some(poller)))
+        })
+        .fuse()
+    }
+
+    fn poller(&self, deadline: Option<Instant>) -> Poller<T> {
+        let (next_delay, steps) = match &self.initial {
+            Some(_) => (self.schedule.delay(0), 1),
+            None => (Duration::ZERO, 0),
+        };
+        Poller {
+            handle: self.clone(),
+            deadline,
+            unreported: self.initial.clone(),
+            last: self.initial.clone(),
+            next_delay,
+            steps,
+            polled: false,
+            done: false,
+        }
+    }
+}
+
+/// Waits on every handle at once and returns their results in the order
+/// given, each as [`Handle::wait`] returns it.
+///
+/// Mix jobs, exports and renders by turning each handle
+/// [`into_work`](Handle::into_work):
+///
+/// ```
+/// use std::time::Duration;
+/// use studio_api::{Client, Credential, PollSchedule, Work, types::ExportFormat, wait_all};
+/// use studio_mock::MockServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), studio_api::Error> {
+/// let server = MockServer::builder().job_duration(Duration::from_millis(200)).start().unwrap();
+/// let client = Client::with_credential(server.base_url(), Credential::api_key(server.api_key()))?;
+/// # let project = client.create_project().body_map(|b| b.name("Harbour")).send().await?.into_inner().data;
+/// # let frame = client.create_frame().project_id(&project.id)
+/// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
+/// # let job = client.generate_frame_image().frame_id(&frame.data.id)
+/// #     .body_map(|b| b).send().await?.into_inner().data;
+/// let export = client
+///     .create_export()
+///     .project_id(&project.id)
+///     .body_map(|b| b.format(ExportFormat::Pdf))
+///     .send()
+///     .await?
+///     .into_inner()
+///     .data;
+///
+/// let quick = PollSchedule { first: Duration::from_millis(50), factor: 1.0, ..Default::default() };
+/// let results = wait_all([
+///     client.job(&job).poll_schedule(quick).into_work(),
+///     client.export(&export).poll_schedule(quick).into_work(),
+/// ])
+/// .await;
+/// assert!(matches!(results[0], Ok(Work::Job(_))));
+/// assert!(matches!(&results[1], Ok(Work::Export(e)) if e.url.is_some()));
+/// # Ok(())
+/// # }
+/// ```
+pub async fn wait_all<T: Pollable>(
+    handles: impl IntoIterator<Item = Handle<T>>,
+) -> Vec<Result<T, Error>> {
+    join_all(
+        handles
+            .into_iter()
+            .map(|handle| async move { handle.wait().await }),
+    )
+    .await
+}
+
+/// One wait on a handle: what has been seen and when to poll next.
+struct Poller<T: Pollable> {
+    handle: Handle<T>,
+    deadline: Option<Instant>,
+    /// The state the handle was made from, until it has been reported.
+    unreported: Option<T>,
+    /// The last state seen.
+    last: Option<T>,
+    /// How long to wait before the next poll.
+    next_delay: Duration,
+    /// How many schedule steps have been used.
+    steps: u32,
+    /// Whether a poll has been sent.
+    polled: bool,
+    /// Whether the final state or an error has been reported.
+    done: bool,
+}
+
+impl<T: Pollable> Poller<T> {
+    /// Runs [`step`](Self::step) until the final state.
+    async fn finish(mut self) -> Result<T, Error> {
+        loop {
+            let state = self.step().await?;
+            if self.done {
+                return Ok(state);
+            }
+        }
+    }
+
+    /// The next change: a state whose status or progress differs from the
+    /// last, the final state, or the error that ends the wait. Not called
+    /// once `done`.
+    async fn step(&mut self) -> Result<T, Error> {
+        if let Some(state) = self.unreported.take() {
+            return self.report(state);
+        }
+        loop {
+            if self.polled && self.deadline.is_some_and(|d| Instant::now() >= d) {
+                self.done = true;
+                return Err(self.deadline_passed());
+            }
+            self.sleep().await;
+            let (state, hint) = match self.poll().await {
+                Ok(polled) => polled,
+                Err(error) => {
+                    self.done = true;
+                    return Err(error);
+                }
+            };
+            self.next_delay = hint.unwrap_or_else(|| self.handle.schedule.delay(self.steps));
+            self.steps = self.steps.saturating_add(1);
+            if let Some(state) = state.filter(|s| self.changed(s)) {
+                return self.report(state);
+            }
+        }
+    }
+
+    /// Sleeps the next delay, or until the deadline if that is sooner.
+    async fn sleep(&self) {
+        let mut delay = self.next_delay;
+        if let Some(deadline) = self.deadline {
+            delay = delay.min(deadline.saturating_duration_since(Instant::now()));
+        }
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Polls once: the new state (`None` for a 429) and the server's
+    /// `Retry-After`.
+    async fn poll(&mut self) -> Result<(Option<T>, Option<Duration>), Error> {
+        self.polled = true;
+        let Handle {
+            client, kind, id, ..
+        } = &self.handle;
+        match T::fetch(client, *kind, id).await {
+            Ok((state, hint)) => Ok((Some(state), hint)),
+            Err(error) => match error.kind() {
+                ErrorKind::RateLimited { retry_after } => Ok((None, *retry_after)),
+                _ => Err(error),
+            },
+        }
+    }
+
+    fn changed(&self, state: &T) -> bool {
+        self.last.as_ref().is_none_or(|last| {
+            (last.status(), last.progress()) != (state.status(), state.progress())
+        })
+    }
+
+    /// Records `state` as the last seen and turns a failed or canceled
+    /// end into its error.
+    fn report(&mut self, state: T) -> Result<T, Error> {
+        self.last = Some(state.clone());
+        let kind = self.handle.kind;
+        let id = state.id().to_string();
+        let (error_kind, message) = match state.status() {
+            JobStatus::Queued | JobStatus::Processing => return Ok(state),
+            JobStatus::Completed => {
+                self.done = true;
+                return Ok(state);
+            }
+            JobStatus::Failed => {
+                let reason = state.error().map(str::to_string);
+                let message = match &reason {
+                    Some(reason) => format!("the {} failed: {reason}", kind.noun()),
+                    None => format!("the {} failed without a reason", kind.noun()),
+                };
+                (
+                    ErrorKind::JobFailed {
+                        id,
+                        message: reason,
+                    },
+                    message,
+                )
+            }
+            JobStatus::Canceled => (
+                ErrorKind::JobCanceled { id },
+                format!("the {} was canceled", kind.noun()),
+            ),
+        };
+        self.done = true;
+        Err(Error::local(kind.operation(), error_kind, message))
+    }
+
+    fn deadline_passed(&self) -> Error {
+        let kind = self.handle.kind;
+        let last_status = self.last.as_ref().map(T::status);
+        let last_progress = self.last.as_ref().and_then(T::progress);
+        let seen = match (last_status, last_progress) {
+            (Some(status), Some(progress)) => format!("was {status} at {progress}%"),
+            (Some(status), None) => format!("was {status}"),
+            _ => "had not been seen".to_string(),
+        };
+        Error::local(
+            kind.operation(),
+            ErrorKind::DeadlinePassed {
+                id: self.handle.id.clone(),
+                last_status,
+                last_progress,
+            },
+            format!("the deadline passed while the {} {seen}", kind.noun()),
+        )
+    }
+}
+
+impl Client {
+    /// A handle on `job` (as a generation operation or
+    /// `get_generation_job` returned it), to wait for it or follow it.
+    pub fn job(&self, job: &GenerationJob) -> Handle<GenerationJob> {
+        Handle::of(self, job)
+    }
+
+    /// A handle on the generation job `id`, e.g. to resume a wait.
+    pub fn job_by_id(&self, id: impl Into<String>) -> Handle<GenerationJob> {
+        Handle::new(self, Kind::Job, id.into(), None)
+    }
+
+    /// A handle on `export` (as `create_export` or `get_export` returned it).
+    pub fn export(&self, export: &Export) -> Handle<Export> {
+        Handle::of(self, export)
+    }
+
+    /// A handle on the export `id`, e.g. to resume a wait.
+    pub fn export_by_id(&self, id: impl Into<String>) -> Handle<Export> {
+        Handle::new(self, Kind::Export, id.into(), None)
+    }
+
+    /// A handle on `render` (as `create_render` or `get_render` returned it).
+    pub fn render(&self, render: &Render) -> Handle<Render> {
+        Handle::of(self, render)
+    }
+
+    /// A handle on the render `id`, e.g. to resume a wait.
+    pub fn render_by_id(&self, id: impl Into<String>) -> Handle<Render> {
+        Handle::new(self, Kind::Render, id.into(), None)
+    }
+}
