@@ -4,7 +4,6 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -43,10 +42,11 @@ pub fn http(status: u16, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
 }
 
 /// A loopback server answering connection *n* with reply *n* of its script
-/// (the last reply repeats), counting the requests it read in full.
+/// (the last reply repeats), recording the request line (upper-cased) of
+/// every request it read in full.
 pub struct FaultServer {
     base_url: String,
-    received: Arc<AtomicUsize>,
+    received: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultServer {
@@ -54,7 +54,7 @@ impl FaultServer {
     pub fn start(script: Vec<Reply>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let base_url = format!("http://{}/api/v1", listener.local_addr().expect("address"));
-        let received = Arc::new(AtomicUsize::new(0));
+        let received = Arc::new(Mutex::new(Vec::new()));
         let counter = received.clone();
         let script = Arc::new(Mutex::new(script));
         std::thread::spawn(move || {
@@ -81,18 +81,29 @@ impl FaultServer {
 
     /// How many requests arrived in full.
     pub fn received(&self) -> usize {
-        self.received.load(Ordering::SeqCst)
+        self.received.lock().unwrap().len()
+    }
+
+    /// How many requests with this method arrived in full.
+    pub fn received_with(&self, method: &str) -> usize {
+        let prefix = format!("{method} ");
+        self.received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|line| line.starts_with(&prefix))
+            .count()
     }
 }
 
-fn serve(mut stream: TcpStream, reply: Reply, received: &AtomicUsize) {
+fn serve(mut stream: TcpStream, reply: Reply, received: &Mutex<Vec<String>>) {
     if matches!(reply, Reply::CloseOnAccept) {
         return;
     }
-    if !read_request(&mut stream) {
+    let Some(request_line) = read_request(&mut stream) else {
         return;
-    }
-    received.fetch_add(1, Ordering::SeqCst);
+    };
+    received.lock().unwrap().push(request_line);
     match reply {
         Reply::Raw(bytes) => {
             let _ = stream.write_all(&bytes);
@@ -107,9 +118,9 @@ fn serve(mut stream: TcpStream, reply: Reply, received: &AtomicUsize) {
     }
 }
 
-/// Reads one request (head and `content-length` body); false if the
-/// connection ended first.
-fn read_request(stream: &mut TcpStream) -> bool {
+/// Reads one request (head and `content-length` body) and returns its
+/// request line; `None` if the connection ended first.
+fn read_request(stream: &mut TcpStream) -> Option<String> {
     let mut data = Vec::new();
     let mut buffer = [0u8; 4096];
     loop {
@@ -121,11 +132,11 @@ fn read_request(stream: &mut TcpStream) -> bool {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
             if data.len() >= end + 4 + length {
-                return true;
+                return head.lines().next().map(str::to_uppercase);
             }
         }
         match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return None,
             Ok(n) => data.extend_from_slice(&buffer[..n]),
         }
     }
