@@ -15,15 +15,48 @@ const SECRET: &str = "sk_live_do_not_print_me";
 fn misuse_is_refused_before_any_request() {
     let server = RecordingServer::json(200, json!({"success": true, "data": []}));
     let cases = [
-        (ClientBuilder::new().base_url(server.base_url()), "no credential"),
-        (ClientBuilder::new().base_url(server.base_url()).api_key(""), "the credential is empty"),
-        (ClientBuilder::new().base_url(server.base_url()).api_key("sk_live_x\n"), "whitespace or control"),
-        (ClientBuilder::new().base_url(server.base_url()).bearer_token("tok en"), "whitespace or control"),
-        (ClientBuilder::new().base_url(server.base_url()).api_key("sk\u{7}x"), "whitespace or control"),
-        (ClientBuilder::new().api_key("sk_live_x").base_url("not a url"), "is not a URL"),
-        (ClientBuilder::new().api_key("sk_live_x").base_url("ftp://mstudio.ai/api/v1"), "expected https"),
         (
-            ClientBuilder::new().api_key("sk_live_x").base_url("http://studio.example.com/api/v1"),
+            ClientBuilder::new().base_url(server.base_url()),
+            "no credential",
+        ),
+        (
+            ClientBuilder::new().base_url(server.base_url()).api_key(""),
+            "the credential is empty",
+        ),
+        (
+            ClientBuilder::new()
+                .base_url(server.base_url())
+                .api_key("sk_live_x\n"),
+            "whitespace or control",
+        ),
+        (
+            ClientBuilder::new()
+                .base_url(server.base_url())
+                .bearer_token("tok en"),
+            "whitespace or control",
+        ),
+        (
+            ClientBuilder::new()
+                .base_url(server.base_url())
+                .api_key("sk\u{7}x"),
+            "whitespace or control",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("not a url"),
+            "is not a URL",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("ftp://mstudio.ai/api/v1"),
+            "expected https",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("http://studio.example.com/api/v1"),
             "clear text",
         ),
     ];
@@ -31,7 +64,10 @@ fn misuse_is_refused_before_any_request() {
         let error = builder.build().unwrap_err();
         assert_eq!(error.kind(), &ErrorKind::Configuration);
         assert_eq!(error.operation(), "ClientBuilder::build");
-        assert!(error.message().contains(expected), "{error} should say {expected:?}");
+        assert!(
+            error.message().contains(expected),
+            "{error} should say {expected:?}"
+        );
         assert!(!error.to_string().contains("sk_live_x"), "{error}");
     }
     assert!(server.requests().is_empty());
@@ -39,8 +75,16 @@ fn misuse_is_refused_before_any_request() {
 
 #[test]
 fn plain_http_is_allowed_for_loopback_or_when_asked() {
-    for url in ["http://127.0.0.1:4010/api/v1", "http://localhost:4010/api/v1", "http://[::1]:4010/api/v1"] {
-        ClientBuilder::new().api_key("sk_live_x").base_url(url).build().unwrap();
+    for url in [
+        "http://127.0.0.1:4010/api/v1",
+        "http://localhost:4010/api/v1",
+        "http://[::1]:4010/api/v1",
+    ] {
+        ClientBuilder::new()
+            .api_key("sk_live_x")
+            .base_url(url)
+            .build()
+            .unwrap();
     }
     ClientBuilder::new()
         .api_key("sk_live_x")
@@ -56,7 +100,11 @@ fn from_env_reads_the_documented_variables() {
     let read = |key: Option<&str>, token: Option<&str>, url: Option<&str>| {
         // SAFETY: no other test in this binary reads or writes these variables.
         unsafe {
-            for (name, value) in [("STUDIO_API_KEY", key), ("STUDIO_BEARER_TOKEN", token), ("STUDIO_BASE_URL", url)] {
+            for (name, value) in [
+                ("STUDIO_API_KEY", key),
+                ("STUDIO_BEARER_TOKEN", token),
+                ("STUDIO_BASE_URL", url),
+            ] {
                 match value {
                     Some(value) => std::env::set_var(name, value),
                     None => std::env::remove_var(name),
@@ -69,11 +117,22 @@ fn from_env_reads_the_documented_variables() {
     assert!(error.message().contains("STUDIO_API_KEY"), "{error}");
     let client = read(Some("sk_live_env"), None, None).unwrap();
     assert_eq!(client.baseurl(), "https://mstudio.ai/api/v1");
-    assert!(matches!(client.inner().credential(), Some(Credential::ApiKey(_))));
+    assert!(matches!(
+        client.inner().credential(),
+        Some(Credential::ApiKey(_))
+    ));
     let client = read(None, Some("tok_env"), Some("http://127.0.0.1:9/api/v1/")).unwrap();
     assert_eq!(client.baseurl(), "http://127.0.0.1:9/api/v1");
-    assert!(matches!(client.inner().credential(), Some(Credential::Bearer(_))));
-    let error = read(Some("sk_live_env"), None, Some("http://remote.example/api/v1")).unwrap_err();
+    assert!(matches!(
+        client.inner().credential(),
+        Some(Credential::Bearer(_))
+    ));
+    let error = read(
+        Some("sk_live_env"),
+        None,
+        Some("http://remote.example/api/v1"),
+    )
+    .unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Configuration);
     read(None, None, None).unwrap_err();
 }
@@ -103,7 +162,11 @@ async fn the_secret_appears_in_no_log_line_error_or_debug_output() {
         .init();
     let server = FaultServer::start(vec![
         Reply::Raw(http(429, &[("retry-after", "0")], "")),
-        Reply::Raw(http(401, &[("content-type", "application/json")], r#"{"success":false,"message":"Missing or invalid API key / token."}"#)),
+        Reply::Raw(http(
+            401,
+            &[("content-type", "application/json")],
+            r#"{"success":false,"message":"Missing or invalid API key / token."}"#,
+        )),
     ]);
     let builder = Client::builder()
         .base_url(server.base_url())
@@ -115,7 +178,13 @@ async fn the_secret_appears_in_no_log_line_error_or_debug_output() {
     assert_eq!(error.kind(), &ErrorKind::Unauthorized);
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("retrying"), "the retry was logged: {logs}");
-    for text in [logs, format!("{error}"), format!("{error:?}"), format!("{client:?}"), format!("{builder:?}")] {
+    for text in [
+        logs,
+        format!("{error}"),
+        format!("{error:?}"),
+        format!("{client:?}"),
+        format!("{builder:?}"),
+    ] {
         assert!(!text.contains(SECRET), "the secret leaked into: {text}");
     }
 }
