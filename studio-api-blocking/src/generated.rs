@@ -1206,8 +1206,8 @@ pub mod builder {
 [`Client::list_projects`]: super::Client::list_projects*/
     #[derive(Debug, Clone)]
     pub struct ListProjects<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListProjects<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListProjects<'a>,
     }
     impl<'a> ListProjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1258,14 +1258,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ProjectListResponse>, crate::Error> {
             self.client.block_on("list_projects", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Project> {
+            crate::Iter::new(self.client, "list_projects", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_project`]
 
 [`Client::create_project`]: super::Client::create_project*/
     #[derive(Debug, Clone)]
     pub struct CreateProject<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateProject<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateProject<'a>,
     }
     impl<'a> CreateProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1309,8 +1316,8 @@ pub mod builder {
 [`Client::get_project`]: super::Client::get_project*/
     #[derive(Debug, Clone)]
     pub struct GetProject<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetProject<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetProject<'a>,
     }
     impl<'a> GetProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1340,8 +1347,8 @@ pub mod builder {
 [`Client::delete_project`]: super::Client::delete_project*/
     #[derive(Debug, Clone)]
     pub struct DeleteProject<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteProject<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteProject<'a>,
     }
     impl<'a> DeleteProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1369,8 +1376,8 @@ pub mod builder {
 [`Client::update_project`]: super::Client::update_project*/
     #[derive(Debug, Clone)]
     pub struct UpdateProject<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateProject<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateProject<'a>,
     }
     impl<'a> UpdateProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1423,8 +1430,8 @@ pub mod builder {
 [`Client::duplicate_project`]: super::Client::duplicate_project*/
     #[derive(Debug, Clone)]
     pub struct DuplicateProject<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DuplicateProject<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DuplicateProject<'a>,
     }
     impl<'a> DuplicateProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1477,8 +1484,8 @@ pub mod builder {
 [`Client::generate_script`]: super::Client::generate_script*/
     #[derive(Debug, Clone)]
     pub struct GenerateScript<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GenerateScript<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GenerateScript<'a>,
     }
     impl<'a> GenerateScript<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1529,8 +1536,8 @@ pub mod builder {
 [`Client::get_share_link`]: super::Client::get_share_link*/
     #[derive(Debug, Clone)]
     pub struct GetShareLink<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetShareLink<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetShareLink<'a>,
     }
     impl<'a> GetShareLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1560,8 +1567,8 @@ pub mod builder {
 [`Client::create_share_link`]: super::Client::create_share_link*/
     #[derive(Debug, Clone)]
     pub struct CreateShareLink<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateShareLink<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateShareLink<'a>,
     }
     impl<'a> CreateShareLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1614,8 +1621,8 @@ pub mod builder {
 [`Client::revoke_share_link`]: super::Client::revoke_share_link*/
     #[derive(Debug, Clone)]
     pub struct RevokeShareLink<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::RevokeShareLink<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::RevokeShareLink<'a>,
     }
     impl<'a> RevokeShareLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1643,8 +1650,8 @@ pub mod builder {
 [`Client::list_frames`]: super::Client::list_frames*/
     #[derive(Debug, Clone)]
     pub struct ListFrames<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListFrames<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListFrames<'a>,
     }
     impl<'a> ListFrames<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1686,14 +1693,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::FrameListResponse>, crate::Error> {
             self.client.block_on("list_frames", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Frame> {
+            crate::Iter::new(self.client, "list_frames", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_frame`]
 
 [`Client::create_frame`]: super::Client::create_frame*/
     #[derive(Debug, Clone)]
     pub struct CreateFrame<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateFrame<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateFrame<'a>,
     }
     impl<'a> CreateFrame<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1744,8 +1758,8 @@ pub mod builder {
 [`Client::reorder_frames`]: super::Client::reorder_frames*/
     #[derive(Debug, Clone)]
     pub struct ReorderFrames<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ReorderFrames<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ReorderFrames<'a>,
     }
     impl<'a> ReorderFrames<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1798,8 +1812,8 @@ pub mod builder {
 [`Client::get_frame`]: super::Client::get_frame*/
     #[derive(Debug, Clone)]
     pub struct GetFrame<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetFrame<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetFrame<'a>,
     }
     impl<'a> GetFrame<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1827,8 +1841,8 @@ pub mod builder {
 [`Client::delete_frame`]: super::Client::delete_frame*/
     #[derive(Debug, Clone)]
     pub struct DeleteFrame<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteFrame<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteFrame<'a>,
     }
     impl<'a> DeleteFrame<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1856,8 +1870,8 @@ pub mod builder {
 [`Client::update_frame`]: super::Client::update_frame*/
     #[derive(Debug, Clone)]
     pub struct UpdateFrame<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateFrame<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateFrame<'a>,
     }
     impl<'a> UpdateFrame<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1908,8 +1922,8 @@ pub mod builder {
 [`Client::list_frame_versions`]: super::Client::list_frame_versions*/
     #[derive(Debug, Clone)]
     pub struct ListFrameVersions<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListFrameVersions<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListFrameVersions<'a>,
     }
     impl<'a> ListFrameVersions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1951,14 +1965,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::FrameVersionListResponse>, crate::Error> {
             self.client.block_on("list_frame_versions", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::FrameVersion> {
+            crate::Iter::new(self.client, "list_frame_versions", self.inner.stream())
+        }
     }
     /**Builder for [`Client::get_frame_version`]
 
 [`Client::get_frame_version`]: super::Client::get_frame_version*/
     #[derive(Debug, Clone)]
     pub struct GetFrameVersion<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetFrameVersion<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetFrameVersion<'a>,
     }
     impl<'a> GetFrameVersion<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -1997,8 +2018,8 @@ pub mod builder {
 [`Client::restore_frame_version`]: super::Client::restore_frame_version*/
     #[derive(Debug, Clone)]
     pub struct RestoreFrameVersion<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::RestoreFrameVersion<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::RestoreFrameVersion<'a>,
     }
     impl<'a> RestoreFrameVersion<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2035,8 +2056,8 @@ pub mod builder {
 [`Client::list_frame_comments`]: super::Client::list_frame_comments*/
     #[derive(Debug, Clone)]
     pub struct ListFrameComments<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListFrameComments<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListFrameComments<'a>,
     }
     impl<'a> ListFrameComments<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2078,14 +2099,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::CommentListResponse>, crate::Error> {
             self.client.block_on("list_frame_comments", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Comment> {
+            crate::Iter::new(self.client, "list_frame_comments", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_frame_comment`]
 
 [`Client::create_frame_comment`]: super::Client::create_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct CreateFrameComment<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateFrameComment<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateFrameComment<'a>,
     }
     impl<'a> CreateFrameComment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2138,8 +2166,8 @@ pub mod builder {
 [`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct DeleteFrameComment<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteFrameComment<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteFrameComment<'a>,
     }
     impl<'a> DeleteFrameComment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2176,8 +2204,8 @@ pub mod builder {
 [`Client::update_frame_comment`]: super::Client::update_frame_comment*/
     #[derive(Debug, Clone)]
     pub struct UpdateFrameComment<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateFrameComment<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateFrameComment<'a>,
     }
     impl<'a> UpdateFrameComment<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2239,8 +2267,8 @@ pub mod builder {
 [`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
     #[derive(Debug, Clone)]
     pub struct ListFrameReviews<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListFrameReviews<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListFrameReviews<'a>,
     }
     impl<'a> ListFrameReviews<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2282,14 +2310,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ReviewListResponse>, crate::Error> {
             self.client.block_on("list_frame_reviews", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Review> {
+            crate::Iter::new(self.client, "list_frame_reviews", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_frame_review`]
 
 [`Client::create_frame_review`]: super::Client::create_frame_review*/
     #[derive(Debug, Clone)]
     pub struct CreateFrameReview<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateFrameReview<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateFrameReview<'a>,
     }
     impl<'a> CreateFrameReview<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2340,8 +2375,8 @@ pub mod builder {
 [`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
     #[derive(Debug, Clone)]
     pub struct ListGenerationJobs<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListGenerationJobs<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListGenerationJobs<'a>,
     }
     impl<'a> ListGenerationJobs<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2419,14 +2454,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::GenerationJobListResponse>, crate::Error> {
             self.client.block_on("list_generation_jobs", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::GenerationJob> {
+            crate::Iter::new(self.client, "list_generation_jobs", self.inner.stream())
+        }
     }
     /**Builder for [`Client::get_generation_job`]
 
 [`Client::get_generation_job`]: super::Client::get_generation_job*/
     #[derive(Debug, Clone)]
     pub struct GetGenerationJob<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetGenerationJob<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetGenerationJob<'a>,
     }
     impl<'a> GetGenerationJob<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2456,8 +2498,8 @@ pub mod builder {
 [`Client::generate_frame_image`]: super::Client::generate_frame_image*/
     #[derive(Debug, Clone)]
     pub struct GenerateFrameImage<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GenerateFrameImage<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GenerateFrameImage<'a>,
     }
     impl<'a> GenerateFrameImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2510,8 +2552,8 @@ pub mod builder {
 [`Client::edit_frame_image`]: super::Client::edit_frame_image*/
     #[derive(Debug, Clone)]
     pub struct EditFrameImage<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::EditFrameImage<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::EditFrameImage<'a>,
     }
     impl<'a> EditFrameImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2564,8 +2606,8 @@ pub mod builder {
 [`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
     #[derive(Debug, Clone)]
     pub struct GenerateMultiShot<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GenerateMultiShot<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GenerateMultiShot<'a>,
     }
     impl<'a> GenerateMultiShot<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2618,8 +2660,8 @@ pub mod builder {
 [`Client::generate_frame_video`]: super::Client::generate_frame_video*/
     #[derive(Debug, Clone)]
     pub struct GenerateFrameVideo<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GenerateFrameVideo<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GenerateFrameVideo<'a>,
     }
     impl<'a> GenerateFrameVideo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2672,8 +2714,8 @@ pub mod builder {
 [`Client::extend_frame_video`]: super::Client::extend_frame_video*/
     #[derive(Debug, Clone)]
     pub struct ExtendFrameVideo<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ExtendFrameVideo<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ExtendFrameVideo<'a>,
     }
     impl<'a> ExtendFrameVideo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2726,8 +2768,8 @@ pub mod builder {
 [`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
     #[derive(Debug, Clone)]
     pub struct LipSyncFrameVideo<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::LipSyncFrameVideo<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::LipSyncFrameVideo<'a>,
     }
     impl<'a> LipSyncFrameVideo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2780,8 +2822,8 @@ pub mod builder {
 [`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
     #[derive(Debug, Clone)]
     pub struct ListAudioTracks<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListAudioTracks<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListAudioTracks<'a>,
     }
     impl<'a> ListAudioTracks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2832,14 +2874,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AudioTrackListResponse>, crate::Error> {
             self.client.block_on("list_audio_tracks", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::AudioTrack> {
+            crate::Iter::new(self.client, "list_audio_tracks", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_audio_track`]
 
 [`Client::create_audio_track`]: super::Client::create_audio_track*/
     #[derive(Debug, Clone)]
     pub struct CreateAudioTrack<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateAudioTrack<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateAudioTrack<'a>,
     }
     impl<'a> CreateAudioTrack<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2892,8 +2941,8 @@ pub mod builder {
 [`Client::get_audio_track`]: super::Client::get_audio_track*/
     #[derive(Debug, Clone)]
     pub struct GetAudioTrack<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetAudioTrack<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetAudioTrack<'a>,
     }
     impl<'a> GetAudioTrack<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2923,8 +2972,8 @@ pub mod builder {
 [`Client::delete_audio_track`]: super::Client::delete_audio_track*/
     #[derive(Debug, Clone)]
     pub struct DeleteAudioTrack<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteAudioTrack<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteAudioTrack<'a>,
     }
     impl<'a> DeleteAudioTrack<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2952,8 +3001,8 @@ pub mod builder {
 [`Client::update_audio_track`]: super::Client::update_audio_track*/
     #[derive(Debug, Clone)]
     pub struct UpdateAudioTrack<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateAudioTrack<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateAudioTrack<'a>,
     }
     impl<'a> UpdateAudioTrack<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3006,8 +3055,8 @@ pub mod builder {
 [`Client::generate_voiceover`]: super::Client::generate_voiceover*/
     #[derive(Debug, Clone)]
     pub struct GenerateVoiceover<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GenerateVoiceover<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GenerateVoiceover<'a>,
     }
     impl<'a> GenerateVoiceover<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3060,8 +3109,8 @@ pub mod builder {
 [`Client::generate_sfx`]: super::Client::generate_sfx*/
     #[derive(Debug, Clone)]
     pub struct GenerateSfx<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GenerateSfx<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GenerateSfx<'a>,
     }
     impl<'a> GenerateSfx<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3114,8 +3163,8 @@ pub mod builder {
 [`Client::list_assets`]: super::Client::list_assets*/
     #[derive(Debug, Clone)]
     pub struct ListAssets<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListAssets<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListAssets<'a>,
     }
     impl<'a> ListAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3175,14 +3224,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::AssetListResponse>, crate::Error> {
             self.client.block_on("list_assets", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Asset> {
+            crate::Iter::new(self.client, "list_assets", self.inner.stream())
+        }
     }
     /**Builder for [`Client::upload_asset`]
 
 [`Client::upload_asset`]: super::Client::upload_asset*/
     #[derive(Debug)]
     pub struct UploadAsset<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UploadAsset<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UploadAsset<'a>,
     }
     impl<'a> UploadAsset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3246,8 +3302,8 @@ pub mod builder {
 [`Client::get_asset`]: super::Client::get_asset*/
     #[derive(Debug, Clone)]
     pub struct GetAsset<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetAsset<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetAsset<'a>,
     }
     impl<'a> GetAsset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3275,8 +3331,8 @@ pub mod builder {
 [`Client::delete_asset`]: super::Client::delete_asset*/
     #[derive(Debug, Clone)]
     pub struct DeleteAsset<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteAsset<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteAsset<'a>,
     }
     impl<'a> DeleteAsset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3304,8 +3360,8 @@ pub mod builder {
 [`Client::update_asset`]: super::Client::update_asset*/
     #[derive(Debug, Clone)]
     pub struct UpdateAsset<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateAsset<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateAsset<'a>,
     }
     impl<'a> UpdateAsset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3356,8 +3412,8 @@ pub mod builder {
 [`Client::list_exports`]: super::Client::list_exports*/
     #[derive(Debug, Clone)]
     pub struct ListExports<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListExports<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListExports<'a>,
     }
     impl<'a> ListExports<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3399,14 +3455,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::ExportListResponse>, crate::Error> {
             self.client.block_on("list_exports", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Export> {
+            crate::Iter::new(self.client, "list_exports", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_export`]
 
 [`Client::create_export`]: super::Client::create_export*/
     #[derive(Debug, Clone)]
     pub struct CreateExport<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateExport<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateExport<'a>,
     }
     impl<'a> CreateExport<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3457,8 +3520,8 @@ pub mod builder {
 [`Client::get_export`]: super::Client::get_export*/
     #[derive(Debug, Clone)]
     pub struct GetExport<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetExport<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetExport<'a>,
     }
     impl<'a> GetExport<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3486,8 +3549,8 @@ pub mod builder {
 [`Client::create_render`]: super::Client::create_render*/
     #[derive(Debug, Clone)]
     pub struct CreateRender<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateRender<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateRender<'a>,
     }
     impl<'a> CreateRender<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3538,8 +3601,8 @@ pub mod builder {
 [`Client::get_render`]: super::Client::get_render*/
     #[derive(Debug, Clone)]
     pub struct GetRender<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetRender<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetRender<'a>,
     }
     impl<'a> GetRender<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3567,8 +3630,8 @@ pub mod builder {
 [`Client::list_teams`]: super::Client::list_teams*/
     #[derive(Debug, Clone)]
     pub struct ListTeams<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListTeams<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListTeams<'a>,
     }
     impl<'a> ListTeams<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3601,14 +3664,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::TeamListResponse>, crate::Error> {
             self.client.block_on("list_teams", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Team> {
+            crate::Iter::new(self.client, "list_teams", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_team`]
 
 [`Client::create_team`]: super::Client::create_team*/
     #[derive(Debug, Clone)]
     pub struct CreateTeam<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateTeam<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateTeam<'a>,
     }
     impl<'a> CreateTeam<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3650,8 +3720,8 @@ pub mod builder {
 [`Client::get_team`]: super::Client::get_team*/
     #[derive(Debug, Clone)]
     pub struct GetTeam<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetTeam<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetTeam<'a>,
     }
     impl<'a> GetTeam<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3679,8 +3749,8 @@ pub mod builder {
 [`Client::delete_team`]: super::Client::delete_team*/
     #[derive(Debug, Clone)]
     pub struct DeleteTeam<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteTeam<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteTeam<'a>,
     }
     impl<'a> DeleteTeam<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3708,8 +3778,8 @@ pub mod builder {
 [`Client::update_team`]: super::Client::update_team*/
     #[derive(Debug, Clone)]
     pub struct UpdateTeam<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateTeam<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateTeam<'a>,
     }
     impl<'a> UpdateTeam<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3760,8 +3830,8 @@ pub mod builder {
 [`Client::list_team_members`]: super::Client::list_team_members*/
     #[derive(Debug, Clone)]
     pub struct ListTeamMembers<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListTeamMembers<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListTeamMembers<'a>,
     }
     impl<'a> ListTeamMembers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3803,14 +3873,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::TeamMemberListResponse>, crate::Error> {
             self.client.block_on("list_team_members", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::TeamMember> {
+            crate::Iter::new(self.client, "list_team_members", self.inner.stream())
+        }
     }
     /**Builder for [`Client::remove_team_member`]
 
 [`Client::remove_team_member`]: super::Client::remove_team_member*/
     #[derive(Debug, Clone)]
     pub struct RemoveTeamMember<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::RemoveTeamMember<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::RemoveTeamMember<'a>,
     }
     impl<'a> RemoveTeamMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3847,8 +3924,8 @@ pub mod builder {
 [`Client::update_team_member`]: super::Client::update_team_member*/
     #[derive(Debug, Clone)]
     pub struct UpdateTeamMember<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateTeamMember<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateTeamMember<'a>,
     }
     impl<'a> UpdateTeamMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3910,8 +3987,8 @@ pub mod builder {
 [`Client::list_team_invites`]: super::Client::list_team_invites*/
     #[derive(Debug, Clone)]
     pub struct ListTeamInvites<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListTeamInvites<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListTeamInvites<'a>,
     }
     impl<'a> ListTeamInvites<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -3953,14 +4030,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::InviteListResponse>, crate::Error> {
             self.client.block_on("list_team_invites", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Invite> {
+            crate::Iter::new(self.client, "list_team_invites", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_team_invite`]
 
 [`Client::create_team_invite`]: super::Client::create_team_invite*/
     #[derive(Debug, Clone)]
     pub struct CreateTeamInvite<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateTeamInvite<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateTeamInvite<'a>,
     }
     impl<'a> CreateTeamInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4011,8 +4095,8 @@ pub mod builder {
 [`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
     #[derive(Debug, Clone)]
     pub struct RevokeTeamInvite<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::RevokeTeamInvite<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::RevokeTeamInvite<'a>,
     }
     impl<'a> RevokeTeamInvite<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4049,8 +4133,8 @@ pub mod builder {
 [`Client::list_voices`]: super::Client::list_voices*/
     #[derive(Debug, Clone)]
     pub struct ListVoices<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::ListVoices<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::ListVoices<'a>,
     }
     impl<'a> ListVoices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4101,14 +4185,21 @@ pub mod builder {
         ) -> Result<ResponseValue<types::VoiceListResponse>, crate::Error> {
             self.client.block_on("list_voices", self.inner.send())
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, types::Voice> {
+            crate::Iter::new(self.client, "list_voices", self.inner.stream())
+        }
     }
     /**Builder for [`Client::create_voice`]
 
 [`Client::create_voice`]: super::Client::create_voice*/
     #[derive(Debug, Clone)]
     pub struct CreateVoice<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::CreateVoice<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::CreateVoice<'a>,
     }
     impl<'a> CreateVoice<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4150,8 +4241,8 @@ pub mod builder {
 [`Client::get_voice`]: super::Client::get_voice*/
     #[derive(Debug, Clone)]
     pub struct GetVoice<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::GetVoice<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::GetVoice<'a>,
     }
     impl<'a> GetVoice<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4179,8 +4270,8 @@ pub mod builder {
 [`Client::delete_voice`]: super::Client::delete_voice*/
     #[derive(Debug, Clone)]
     pub struct DeleteVoice<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::DeleteVoice<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::DeleteVoice<'a>,
     }
     impl<'a> DeleteVoice<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -4208,8 +4299,8 @@ pub mod builder {
 [`Client::update_voice`]: super::Client::update_voice*/
     #[derive(Debug, Clone)]
     pub struct UpdateVoice<'a> {
-        client: &'a super::Client,
-        inner: studio_api::builder::UpdateVoice<'a>,
+        pub(crate) client: &'a super::Client,
+        pub(crate) inner: studio_api::builder::UpdateVoice<'a>,
     }
     impl<'a> UpdateVoice<'a> {
         pub fn new(client: &'a super::Client) -> Self {

@@ -24,10 +24,13 @@
 #[rustfmt::skip]
 mod generated;
 mod jobs;
+mod pages;
 mod runtime;
+mod transfer;
 
 pub use generated::builder;
 pub use jobs::{Handle, Progress, wait_all};
+pub use pages::Iter;
 pub use runtime::Client;
 pub use studio_api::{
     ByteStream, ClientState, Credential, Error, ResponseValue, operations, types,

@@ -11614,6 +11614,84 @@ pub mod types {
             }
         }
     }
+    impl crate::pages::Page for AssetListResponse {
+        type Item = Asset;
+        fn into_parts(self) -> (::std::vec::Vec<Asset>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for AudioTrackListResponse {
+        type Item = AudioTrack;
+        fn into_parts(self) -> (::std::vec::Vec<AudioTrack>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for CommentListResponse {
+        type Item = Comment;
+        fn into_parts(self) -> (::std::vec::Vec<Comment>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for ExportListResponse {
+        type Item = Export;
+        fn into_parts(self) -> (::std::vec::Vec<Export>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for FrameListResponse {
+        type Item = Frame;
+        fn into_parts(self) -> (::std::vec::Vec<Frame>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for FrameVersionListResponse {
+        type Item = FrameVersion;
+        fn into_parts(self) -> (::std::vec::Vec<FrameVersion>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for GenerationJobListResponse {
+        type Item = GenerationJob;
+        fn into_parts(self) -> (::std::vec::Vec<GenerationJob>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for InviteListResponse {
+        type Item = Invite;
+        fn into_parts(self) -> (::std::vec::Vec<Invite>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for ProjectListResponse {
+        type Item = Project;
+        fn into_parts(self) -> (::std::vec::Vec<Project>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for ReviewListResponse {
+        type Item = Review;
+        fn into_parts(self) -> (::std::vec::Vec<Review>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for TeamListResponse {
+        type Item = Team;
+        fn into_parts(self) -> (::std::vec::Vec<Team>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for TeamMemberListResponse {
+        type Item = TeamMember;
+        fn into_parts(self) -> (::std::vec::Vec<TeamMember>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
+    impl crate::pages::Page for VoiceListResponse {
+        type Item = Voice;
+        fn into_parts(self) -> (::std::vec::Vec<Voice>, Pagination) {
+            (self.data, self.pagination)
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Studio API
@@ -13139,6 +13217,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Project> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_project`]
 
@@ -14384,6 +14469,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Frame> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_frame`]
 
@@ -15153,6 +15245,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::FrameVersion> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::get_frame_version`]
 
@@ -15532,6 +15631,13 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Comment> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
         }
     }
     /**Builder for [`Client::create_frame_comment`]
@@ -16093,6 +16199,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Review> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_frame_review`]
 
@@ -16442,6 +16555,13 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::GenerationJob> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
         }
     }
     /**Builder for [`Client::get_generation_job`]
@@ -17610,6 +17730,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::AudioTrack> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_audio_track`]
 
@@ -18578,6 +18705,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Asset> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::upload_asset`]
 
@@ -19234,6 +19368,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Export> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_export`]
 
@@ -19848,6 +19989,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Team> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_team`]
 
@@ -20447,6 +20595,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::TeamMember> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::remove_team_member`]
 
@@ -20869,6 +21024,13 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Invite> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
+        }
     }
     /**Builder for [`Client::create_team_invite`]
 
@@ -21277,6 +21439,13 @@ pub mod builder {
                 }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+        /// the stream is read, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+        pub fn stream(self) -> crate::Pages<'a, types::Voice> {
+            crate::Pages::new(move |page| self.clone().page(page).send())
         }
     }
     /**Builder for [`Client::create_voice`]

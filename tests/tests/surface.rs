@@ -1,5 +1,6 @@
 //! A reviewed snapshot of the whole API surface: one entry per operation with
-//! its method, path, scope and flags, and the call a user writes in each crate.
+//! its method, path, scope and flags, the call a user writes in each crate,
+//! and for lists the method that reads every page.
 //!
 //! The calls are read from the generated sources, so a spec change that adds,
 //! renames or drops an operation or a parameter shows up here as a snapshot
@@ -19,6 +20,8 @@ struct Builder {
     /// The body of `new()`, where progenitor marks required fields.
     new_body: String,
     send_is_async: bool,
+    /// `stream` (async) or `iter` (blocking) on list builders.
+    items: Option<String>,
 }
 
 impl Builder {
@@ -85,6 +88,7 @@ fn builder(imp: &syn::ItemImpl) -> Builder {
         match f.sig.ident.to_string().as_str() {
             "new" => builder.new_body = f.block.to_token_stream().to_string(),
             "send" => builder.send_is_async = f.sig.asyncness.is_some(),
+            "stream" | "iter" => builder.items = Some(f.sig.ident.to_string()),
             name if name.ends_with("_map") => {}
             name => builder.setters.push(name.to_string()),
         }
@@ -141,6 +145,15 @@ fn api_surface() {
         ));
         if !optional.is_empty() {
             out.push_str(&format!("  optional: {}\n", optional.join(", ")));
+        }
+        if let Some(items) = async_builder.and_then(|b| b.items.as_deref()) {
+            let blocking = blocking_surface
+                .get(op.id)
+                .and_then(|b| b.items.as_deref())
+                .unwrap_or("MISSING");
+            out.push_str(&format!(
+                "  items:    async .{items}(), blocking .{blocking}()\n"
+            ));
         }
     }
     assert_eq!(

@@ -4,7 +4,8 @@
 //! method of that builder, the blocking file repeats the signature (minus
 //! `async`) and forwards to the async one; `send()` is driven to completion by
 //! the runtime the blocking client owns. Types are the async crate's own,
-//! re-exported, never copied.
+//! re-exported, never copied. A builder's fields are visible to the crate,
+//! so hand-written helpers can wrap an async builder they prepared.
 
 use anyhow::{Context, Result};
 use proc_macro2::TokenStream;
@@ -134,8 +135,8 @@ fn builder_struct(s: &ItemStruct) -> TokenStream {
     quote! {
         #(#attrs)*
         pub struct #name<'a> {
-            client: &'a super::Client,
-            inner: studio_api::builder::#name<'a>,
+            pub(crate) client: &'a super::Client,
+            pub(crate) inner: studio_api::builder::#name<'a>,
         }
     }
 }
@@ -179,6 +180,9 @@ fn builder_method(builder: &syn::Ident, operation_id: &str, f: &ImplItemFn) -> T
                 Self { client, inner: studio_api::builder::#builder::new(client.as_async()) }
             }
         };
+    }
+    if let Some(method) = crate::pages::blocking_method(operation_id, f) {
+        return method;
     }
     if sig.asyncness.take().is_some() {
         return quote! {

@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod client;
 pub mod operations;
+pub mod pages;
 pub mod rules;
 pub mod spec;
 pub mod typed_errors;
@@ -62,6 +63,7 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     }
     let mut async_client = client::generate(&spec)?;
     typed_errors::apply(&mut async_client)?;
+    pages::apply(&mut async_client)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);
     Ok(vec![

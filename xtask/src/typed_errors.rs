@@ -88,16 +88,22 @@ pub fn builder_operations(file: &syn::File) -> HashMap<String, String> {
 }
 
 /// `T` of a `Result<T, E>` return type.
-fn success_type(output: &ReturnType) -> Option<&Type> {
+pub(crate) fn success_type(output: &ReturnType) -> Option<&Type> {
     let ReturnType::Type(_, ty) = output else {
         return None;
     };
-    let Type::Path(p) = &**ty else { return None };
+    type_argument(ty)
+}
+
+/// The first type argument of a path type: `T` of `Vec<T>`, `Result<T, E>`
+/// or `Pages<'a, T>`.
+pub(crate) fn type_argument(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
     let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
         return None;
     };
-    match args.args.first()? {
+    args.args.iter().find_map(|arg| match arg {
         GenericArgument::Type(ty) => Some(ty),
         _ => None,
-    }
+    })
 }

@@ -189,3 +189,17 @@ fn an_unreadable_spec_is_an_error_not_a_panic() {
     );
     assert!(!stderr.contains("panicked"));
 }
+
+#[test]
+fn a_paged_operation_without_a_list_response_is_an_error() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects/{project_id}/frames", "get")["responses"]["200"]["content"]["application/json"]
+        ["schema"]["$ref"] = "#/components/schemas/FrameResponse".into();
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: ListFrames has a page setter but its response FrameResponse has no data and pagination\n"
+    );
+}

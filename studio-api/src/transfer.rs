@@ -1,0 +1,220 @@
+//! Uploading files and bytes as assets, and downloading what the API serves.
+//!
+//! Uploads go through the generated `upload_asset` builder, with the body
+//! streamed from disk for a file. Downloads stream the response body chunk
+//! by chunk to a file or a writer, so neither side holds a whole file in
+//! memory.
+
+use crate::{Client, Error, ErrorKind, builder};
+use progenitor_client::{ClientInfo, Error as RawError};
+use std::ffi::OsString;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio_util::io::ReaderStream;
+
+/// The operation upload errors found before sending are reported under.
+const UPLOAD: &str = "upload_asset";
+
+/// The operation download errors are reported under.
+const DOWNLOAD: &str = "download";
+
+/// How much of a file is read from disk at a time while uploading it.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+impl Client {
+    /// An `upload_asset` request for the file at `path`, streamed from disk
+    /// rather than read into memory: file name from the path, content type
+    /// from its extension. Set `project_id`, `tags` or another
+    /// `content_type` on the builder, then `send()`.
+    ///
+    /// A path that is missing or not a file fails here, before any request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), studio_api::Error> {
+    /// # let server = studio_mock::MockServer::builder().no_rate_limit().start().unwrap();
+    /// # let client = studio_api::Client::with_credential(
+    /// #     server.base_url(),
+    /// #     studio_api::Credential::api_key(server.api_key()),
+    /// # )?;
+    /// # let dir = std::env::temp_dir().join(format!("studio-upload-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("keeper.png");
+    /// # std::fs::write(&path, b"\x89PNG not really").unwrap();
+    /// let asset = client
+    ///     .upload_file(&path)?
+    ///     .tags(vec!["keeper".to_string()])
+    ///     .send()
+    ///     .await?
+    ///     .into_inner()
+    ///     .data;
+    /// assert_eq!(asset.name, "keeper.png");
+    /// assert_eq!(asset.content_type, "image/png");
+    ///
+    /// let missing = client.upload_file(dir.join("nope.png")).unwrap_err();
+    /// assert_eq!(missing.kind(), &studio_api::ErrorKind::InvalidInput);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload_file(&self, path: impl AsRef<Path>) -> Result<builder::UploadAsset<'_>, Error> {
+        let path = path.as_ref();
+        let unusable = |reason: String| {
+            Error::local(
+                UPLOAD,
+                ErrorKind::InvalidInput,
+                format!("cannot upload {}: {reason}", path.display()),
+            )
+        };
+        let file = std::fs::File::open(path).map_err(|e| unusable(e.to_string()))?;
+        let metadata = file.metadata().map_err(|e| unusable(e.to_string()))?;
+        if !metadata.is_file() {
+            return Err(unusable("not a regular file".into()));
+        }
+        let filename = path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stream = ReaderStream::with_capacity(tokio::fs::File::from_std(file), CHUNK_BYTES);
+        Ok(self.upload(filename, reqwest::Body::wrap_stream(stream)))
+    }
+
+    /// An `upload_asset` request for `bytes` stored as `filename`, with the
+    /// content type its extension suggests (override it with `content_type`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), studio_api::Error> {
+    /// # let server = studio_mock::MockServer::builder().no_rate_limit().start().unwrap();
+    /// # let client = studio_api::Client::with_credential(
+    /// #     server.base_url(),
+    /// #     studio_api::Credential::api_key(server.api_key()),
+    /// # )?;
+    /// let asset = client
+    ///     .upload_bytes("notes.txt", "INT. LIGHTHOUSE - NIGHT")
+    ///     .send()
+    ///     .await?
+    ///     .into_inner()
+    ///     .data;
+    /// assert_eq!(asset.content_type, "text/plain");
+    ///
+    /// let mut copy = Vec::new();
+    /// client.download_to_writer(&asset.url, &mut copy).await?;
+    /// assert_eq!(copy, b"INT. LIGHTHOUSE - NIGHT");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn upload_bytes(
+        &self,
+        filename: impl Into<String>,
+        bytes: impl Into<reqwest::Body>,
+    ) -> builder::UploadAsset<'_> {
+        self.upload(filename.into(), bytes.into())
+    }
+
+    /// `upload_asset` with the content type `filename`'s extension suggests,
+    /// or `application/octet-stream` for an unknown one.
+    fn upload(&self, filename: String, body: reqwest::Body) -> builder::UploadAsset<'_> {
+        let content_type = mime_guess::from_path(&filename)
+            .first_or_octet_stream()
+            .to_string();
+        self.upload_asset()
+            .filename(filename)
+            .content_type(content_type)
+            .body(body)
+    }
+
+    /// Downloads `url` (an asset's `url`, a finished job's or export's
+    /// result) to the file at `path`, chunk by chunk; returns the number of
+    /// bytes written.
+    ///
+    /// The body goes to `<path>.part` first, renamed to `path` once
+    /// complete, so a failed download leaves no partial file behind. No
+    /// credential is sent: download URLs need none. The client's timeout
+    /// covers the whole download.
+    pub async fn download(&self, url: &str, path: impl AsRef<Path>) -> Result<u64, Error> {
+        let path = path.as_ref();
+        let response = self.fetch(url).await?;
+        let partial = partial_path(path);
+        let result = async {
+            let mut file = tokio::fs::File::create(&partial)
+                .await
+                .map_err(|e| write_error(&partial.display(), e))?;
+            let written = copy(response, &mut file, &partial.display()).await?;
+            tokio::fs::rename(&partial, path)
+                .await
+                .map_err(|e| write_error(&path.display(), e))?;
+            Ok(written)
+        }
+        .await;
+        if result.is_err() {
+            let _ = tokio::fs::remove_file(&partial).await;
+        }
+        result
+    }
+
+    /// Downloads `url` into `writer`, chunk by chunk; returns the number of
+    /// bytes written. See [`download`](Client::download).
+    pub async fn download_to_writer<W>(&self, url: &str, writer: &mut W) -> Result<u64, Error>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let response = self.fetch(url).await?;
+        copy(response, writer, &"the writer").await
+    }
+
+    /// Sends the GET and turns a failure status into an error.
+    async fn fetch(&self, url: &str) -> Result<reqwest::Response, Error> {
+        let response = match self.client().get(url).send().await {
+            Ok(response) => response,
+            Err(e) => return Err(Error::from_raw(DOWNLOAD, RawError::CommunicationError(e)).await),
+        };
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(Error::from_raw(DOWNLOAD, RawError::UnexpectedResponse(response)).await)
+        }
+    }
+}
+
+/// Writes the body of `response` to `writer` (named `target` in errors).
+async fn copy<W>(
+    mut response: reqwest::Response,
+    writer: &mut W,
+    target: &dyn Display,
+) -> Result<u64, Error>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut written = 0;
+    loop {
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(e) => return Err(Error::from_raw(DOWNLOAD, RawError::ResponseBodyError(e)).await),
+        };
+        writer
+            .write_all(&chunk)
+            .await
+            .map_err(|e| write_error(target, e))?;
+        written += chunk.len() as u64;
+    }
+    writer.flush().await.map_err(|e| write_error(target, e))?;
+    Ok(written)
+}
+
+/// `path` with `.part` appended to its file name.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(OsString::from).unwrap_or_default();
+    name.push(".part");
+    path.with_file_name(name)
+}
+
+fn write_error(target: &dyn Display, error: std::io::Error) -> Error {
+    Error::local(
+        DOWNLOAD,
+        ErrorKind::Io,
+        format!("cannot write {target}: {error}"),
+    )
+}

@@ -1,0 +1,19 @@
+//! What the integration tests share: a local server and a client for it.
+
+use studio_api::Client;
+use studio_mock::MockServer;
+
+/// A local server without quotas, and a client for it that neither paces
+/// nor retries, so the requests the server counts are the ones the code
+/// under test made.
+pub fn start() -> (MockServer, Client) {
+    let server = MockServer::builder().no_rate_limit().start().unwrap();
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_key(server.api_key())
+        .pacing(false)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    (server, client)
+}

@@ -1,0 +1,173 @@
+//! Gives every list operation a stream over its items, page after page.
+//!
+//! A list operation is one whose builder has a `page` setter; its success
+//! type must then be a list response: a struct of `types` with a
+//! `data: Vec<T>` field and a `pagination` field. Each list response type
+//! gains an impl of the hand-written `crate::pages::Page`, and each list
+//! builder a `stream()` that hands `crate::Pages` a closure sending a copy
+//! of the builder (every other setter kept) for page 1, 2, … The blocking
+//! mirror turns `stream()` into `iter()` through [`blocking_method`].
+//!
+//! Runs after [`crate::typed_errors`], whose `send()` it reads.
+
+use crate::typed_errors::{success_type, type_argument};
+use anyhow::{Context, Result, bail};
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeMap;
+use syn::{Fields, ImplItem, ImplItemFn, Item, ItemMod, Type};
+
+/// Adds the `Page` impls and the `stream()` methods to the async client.
+pub fn apply(file: &mut syn::File) -> Result<()> {
+    let types = module(file, "types")?;
+    let lists = list_responses(types);
+    let impls: Vec<Item> = lists
+        .iter()
+        .map(|(name, list)| page_impl(name, list))
+        .collect::<Result<_>>()?;
+    types.extend(impls);
+
+    for item in module(file, "builder")?.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let has_page = imp
+            .items
+            .iter()
+            .any(|i| matches!(i, ImplItem::Fn(f) if f.sig.ident == "page"));
+        if !has_page {
+            continue;
+        }
+        let builder = last_ident(&imp.self_ty).unwrap_or_default();
+        let response = imp
+            .items
+            .iter()
+            .find_map(|i| match i {
+                ImplItem::Fn(f) if f.sig.ident == "send" => success_type(&f.sig.output),
+                _ => None,
+            })
+            .and_then(type_argument)
+            .and_then(last_ident)
+            .with_context(|| format!("{builder} has a page setter but no typed send()"))?;
+        let Some(list) = lists.get(&response) else {
+            bail!(
+                "{builder} has a page setter but its response {response} has no data and pagination"
+            );
+        };
+        let item = in_types(&list.item);
+        imp.items.push(syn::parse2(quote! {
+            /// Every item of every page, in order: sends this request for page
+            /// 1, 2, … (every other setter kept, the `page` setter ignored) as
+            /// the stream is read, and ends after the last page. A failed page
+            /// is yielded as an `Err` and ends the stream. See [`crate::Pages`].
+            pub fn stream(self) -> crate::Pages<'a, #item> {
+                crate::Pages::new(move |page| self.clone().page(page).send())
+            }
+        })?);
+    }
+    Ok(())
+}
+
+/// The blocking form of a builder method added by [`apply`]: `iter()` in
+/// place of `stream()`, driven by the blocking client's runtime. `None` for
+/// every other method.
+pub fn blocking_method(operation_id: &str, f: &ImplItemFn) -> Option<TokenStream> {
+    if f.sig.ident != "stream" {
+        return None;
+    }
+    let syn::ReturnType::Type(_, pages) = &f.sig.output else {
+        return None;
+    };
+    let item = type_argument(pages)?;
+    Some(quote! {
+        /// Every item of every page, in order: sends this request for page
+        /// 1, 2, … (every other setter kept, the `page` setter ignored) as the
+        /// iterator is advanced, and ends after the last page. A failed page
+        /// is yielded as an `Err` and ends the iteration. See [`crate::Iter`].
+        pub fn iter(self) -> crate::Iter<'a, #item> {
+            crate::Iter::new(self.client, #operation_id, self.inner.stream())
+        }
+    })
+}
+
+/// A list response type: the types of its items and of its pagination.
+struct ListResponse {
+    item: Type,
+    pagination: Type,
+}
+
+/// The items of the inline module `name` of the generated file.
+fn module<'f>(file: &'f mut syn::File, name: &str) -> Result<&'f mut Vec<Item>> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(ItemMod {
+                ident,
+                content: Some((_, items)),
+                ..
+            }) if ident == name => Some(items),
+            _ => None,
+        })
+        .with_context(|| format!("the async client has no `{name}` module"))
+}
+
+/// Struct name → its item and pagination types, for every struct of
+/// `types` with a `data: Vec<T>` and a `pagination` field.
+fn list_responses(types: &[Item]) -> BTreeMap<String, ListResponse> {
+    types
+        .iter()
+        .filter_map(|item| {
+            let Item::Struct(s) = item else { return None };
+            let Fields::Named(fields) = &s.fields else {
+                return None;
+            };
+            let field = |name: &str| {
+                fields
+                    .named
+                    .iter()
+                    .find(|f| f.ident.as_ref().is_some_and(|i| i == name))
+                    .map(|f| &f.ty)
+            };
+            let data = field("data")?;
+            if last_ident(data)? != "Vec" {
+                return None;
+            }
+            let list = ListResponse {
+                item: type_argument(data)?.clone(),
+                pagination: field("pagination")?.clone(),
+            };
+            Some((s.ident.to_string(), list))
+        })
+        .collect()
+}
+
+/// `impl crate::pages::Page for Name`, written inside `types`.
+fn page_impl(name: &str, list: &ListResponse) -> Result<Item> {
+    let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+    let ListResponse { item, pagination } = list;
+    Ok(syn::parse2(quote! {
+        impl crate::pages::Page for #name {
+            type Item = #item;
+            fn into_parts(self) -> (::std::vec::Vec<#item>, #pagination) {
+                (self.data, self.pagination)
+            }
+        }
+    })?)
+}
+
+/// A type named relative to `types` (progenitor writes its own types bare
+/// and every other type from the crate root), as seen from `builder`.
+fn in_types(ty: &Type) -> TokenStream {
+    match ty {
+        Type::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => {
+            quote!(types::#ty)
+        }
+        _ => quote!(#ty),
+    }
+}
+
+/// The last name of a path type: `FrameListResponse` of `types::FrameListResponse`.
+fn last_ident(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
