@@ -7,9 +7,8 @@
 //! STUDIO_API_KEY=sk_live_... cargo run --example storyboard   # against the real service
 //! ```
 
-use std::time::Duration;
-use studio_api::Client;
-use studio_api::types::{self, JobStatus};
+use futures_util::StreamExt;
+use studio_api::{Client, Handle, Pollable, types, wait_all};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -52,11 +51,12 @@ async fn main() -> Result<()> {
             .body_map(|b| b)
             .send()
             .await?;
-        image_jobs.push(job.into_inner().data);
+        image_jobs.push(client.job(&job.into_inner().data));
     }
     println!("Generating {} images...", image_jobs.len());
-    for job in &image_jobs {
-        wait_for_job(&client, &job.id, "image").await?;
+    for image in wait_all(image_jobs).await {
+        let image = image?;
+        println!("  image {}: {}", image.id, image.status);
     }
 
     let first = &script.frames[0];
@@ -69,7 +69,7 @@ async fn main() -> Result<()> {
         .into_inner()
         .data;
     println!("Generating a video for frame 1...");
-    let video = wait_for_job(&client, &video_job.id, "video").await?;
+    let video = follow("video", client.job(&video_job)).await?;
 
     let voices = client.list_voices().send().await?.into_inner().data;
     let voice = voices.first().ok_or("the voice library is empty")?;
@@ -86,7 +86,7 @@ async fn main() -> Result<()> {
         .into_inner()
         .data;
     println!("Recording a voiceover with {}...", voice.name);
-    let voiceover = wait_for_job(&client, &voice_job.id, "voiceover").await?;
+    let voiceover = follow("voiceover", client.job(&voice_job)).await?;
 
     let export = client
         .create_export()
@@ -97,7 +97,7 @@ async fn main() -> Result<()> {
         .into_inner()
         .data;
     println!("Exporting an MP4...");
-    let export = wait_for_export(&client, &export.id).await?;
+    let export = follow("export", client.export(&export)).await?;
 
     let frames = client
         .list_frames()
@@ -141,78 +141,19 @@ fn empty_result() -> types::JobResult {
     }
 }
 
-/// The state of a piece of asynchronous work, as the examples poll it.
-struct Poll<T> {
-    value: T,
-    status: JobStatus,
-    progress: i32,
-    error: Option<String>,
-}
-
-/// Polls until the work finishes, printing each change of status or progress.
-async fn wait<T, F, Fut>(label: &str, mut fetch: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Poll<T>>>,
-{
+/// Waits for the work behind `handle`, printing each change of its status
+/// or progress, and returns its final state.
+async fn follow<T: Pollable>(label: &str, handle: Handle<T>) -> Result<T> {
+    let mut states = std::pin::pin!(handle.progress());
     let mut last = None;
-    loop {
-        let poll = fetch().await?;
-        if last != Some((poll.status, poll.progress)) {
-            println!("  {label}: {} {}%", poll.status, poll.progress);
-            last = Some((poll.status, poll.progress));
-        }
-        match poll.status {
-            JobStatus::Completed => return Ok(poll.value),
-            JobStatus::Failed | JobStatus::Canceled => {
-                return Err(format!(
-                    "{label} {}: {}",
-                    poll.status,
-                    poll.error.unwrap_or_default()
-                )
-                .into());
-            }
-            JobStatus::Queued | JobStatus::Processing => {
-                tokio::time::sleep(Duration::from_millis(400)).await
-            }
-        }
+    while let Some(state) = states.next().await {
+        let state = state?;
+        println!(
+            "  {label}: {} {}%",
+            state.status(),
+            state.progress().unwrap_or(0)
+        );
+        last = Some(state);
     }
-}
-
-async fn wait_for_job(client: &Client, id: &str, what: &str) -> Result<types::GenerationJob> {
-    wait(&format!("{what} {id}"), || async {
-        let job = client
-            .get_generation_job()
-            .job_id(id)
-            .send()
-            .await?
-            .into_inner()
-            .data;
-        Ok(Poll {
-            status: job.status,
-            progress: job.progress.unwrap_or_default(),
-            error: job.error.clone(),
-            value: job,
-        })
-    })
-    .await
-}
-
-async fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
-    wait(&format!("export {id}"), || async {
-        let export = client
-            .get_export()
-            .export_id(id)
-            .send()
-            .await?
-            .into_inner()
-            .data;
-        Ok(Poll {
-            status: export.status,
-            progress: export.progress.unwrap_or_default(),
-            error: export.error.clone(),
-            value: export,
-        })
-    })
-    .await
+    Ok(last.ok_or("the work reported no state")?)
 }

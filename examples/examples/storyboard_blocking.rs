@@ -7,9 +7,7 @@
 //! STUDIO_API_KEY=sk_live_... cargo run --example storyboard_blocking   # against the real service
 //! ```
 
-use std::time::Duration;
-use studio_api::types::{self, JobStatus};
-use studio_api_blocking::Client;
+use studio_api_blocking::{Client, Handle, Pollable, types, wait_all};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -48,11 +46,12 @@ fn main() -> Result<()> {
             .frame_id(&frame.id)
             .body_map(|b| b)
             .send()?;
-        image_jobs.push(job.into_inner().data);
+        image_jobs.push(client.job(&job.into_inner().data));
     }
     println!("Generating {} images...", image_jobs.len());
-    for job in &image_jobs {
-        wait_for_job(&client, &job.id, "image")?;
+    for image in wait_all(image_jobs) {
+        let image = image?;
+        println!("  image {}: {}", image.id, image.status);
     }
 
     let first = &script.frames[0];
@@ -64,7 +63,7 @@ fn main() -> Result<()> {
         .into_inner()
         .data;
     println!("Generating a video for frame 1...");
-    let video = wait_for_job(&client, &video_job.id, "video")?;
+    let video = follow("video", client.job(&video_job))?;
 
     let voices = client.list_voices().send()?.into_inner().data;
     let voice = voices.first().ok_or("the voice library is empty")?;
@@ -80,7 +79,7 @@ fn main() -> Result<()> {
         .into_inner()
         .data;
     println!("Recording a voiceover with {}...", voice.name);
-    let voiceover = wait_for_job(&client, &voice_job.id, "voiceover")?;
+    let voiceover = follow("voiceover", client.job(&voice_job))?;
 
     let export = client
         .create_export()
@@ -90,7 +89,7 @@ fn main() -> Result<()> {
         .into_inner()
         .data;
     println!("Exporting an MP4...");
-    let export = wait_for_export(&client, &export.id)?;
+    let export = follow("export", client.export(&export))?;
 
     let frames = client
         .list_frames()
@@ -133,65 +132,18 @@ fn empty_result() -> types::JobResult {
     }
 }
 
-/// The state of a piece of asynchronous work, as the examples poll it.
-struct Poll<T> {
-    value: T,
-    status: JobStatus,
-    progress: i32,
-    error: Option<String>,
-}
-
-/// Polls until the work finishes, printing each change of status or progress.
-fn wait<T>(label: &str, mut fetch: impl FnMut() -> Result<Poll<T>>) -> Result<T> {
+/// Waits for the work behind `handle`, printing each change of its status
+/// or progress, and returns its final state.
+fn follow<T: Pollable>(label: &str, handle: Handle<T>) -> Result<T> {
     let mut last = None;
-    loop {
-        let poll = fetch()?;
-        if last != Some((poll.status, poll.progress)) {
-            println!("  {label}: {} {}%", poll.status, poll.progress);
-            last = Some((poll.status, poll.progress));
-        }
-        match poll.status {
-            JobStatus::Completed => return Ok(poll.value),
-            JobStatus::Failed | JobStatus::Canceled => {
-                return Err(format!(
-                    "{label} {}: {}",
-                    poll.status,
-                    poll.error.unwrap_or_default()
-                )
-                .into());
-            }
-            JobStatus::Queued | JobStatus::Processing => {
-                std::thread::sleep(Duration::from_millis(400))
-            }
-        }
+    for state in handle.progress() {
+        let state = state?;
+        println!(
+            "  {label}: {} {}%",
+            state.status(),
+            state.progress().unwrap_or(0)
+        );
+        last = Some(state);
     }
-}
-
-fn wait_for_job(client: &Client, id: &str, what: &str) -> Result<types::GenerationJob> {
-    wait(&format!("{what} {id}"), || {
-        let job = client
-            .get_generation_job()
-            .job_id(id)
-            .send()?
-            .into_inner()
-            .data;
-        Ok(Poll {
-            status: job.status,
-            progress: job.progress.unwrap_or_default(),
-            error: job.error.clone(),
-            value: job,
-        })
-    })
-}
-
-fn wait_for_export(client: &Client, id: &str) -> Result<types::Export> {
-    wait(&format!("export {id}"), || {
-        let export = client.get_export().export_id(id).send()?.into_inner().data;
-        Ok(Poll {
-            status: export.status,
-            progress: export.progress.unwrap_or_default(),
-            error: export.error.clone(),
-            value: export,
-        })
-    })
+    Ok(last.ok_or("the work reported no state")?)
 }
