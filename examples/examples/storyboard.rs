@@ -99,14 +99,13 @@ async fn main() -> Result<()> {
     println!("Exporting an MP4...");
     let export = follow("export", client.export(&export)).await?;
 
+    // Every frame, however many pages the list takes.
     let frames = client
         .list_frames()
         .project_id(&project.id)
-        .limit(100u32)
-        .send()
-        .await?
-        .into_inner()
-        .data;
+        .stream()
+        .try_collect()
+        .await?;
     println!();
     println!("Project: {} ({})", project.name, project.id);
     for frame in &frames {

@@ -91,13 +91,12 @@ fn main() -> Result<()> {
     println!("Exporting an MP4...");
     let export = follow("export", client.export(&export))?;
 
-    let frames = client
+    // Every frame, however many pages the list takes.
+    let frames: Vec<types::Frame> = client
         .list_frames()
         .project_id(&project.id)
-        .limit(100u32)
-        .send()?
-        .into_inner()
-        .data;
+        .iter()
+        .collect::<std::result::Result<_, _>>()?;
     println!();
     println!("Project: {} ({})", project.name, project.id);
     for frame in &frames {
