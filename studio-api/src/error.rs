@@ -333,12 +333,7 @@ impl Details {
             }
             RawError::InvalidRequest(message) => Details {
                 kind: ErrorKind::InvalidInput,
-                operation,
-                message,
-                status: None,
-                request_id: None,
-                headers: None,
-                maybe_processed: false,
+                ..Self::configuration(operation, message)
             },
             RawError::Custom(message) => Self::configuration(operation, message),
         }

@@ -3,6 +3,8 @@
 //! progress stream, how few polls the schedule makes, a 429 while polling,
 //! and waiting on several at once.
 
+mod common;
+
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 use studio_api::types::{ExportFormat, GenerationJob, JobStatus, RenderCodec};
@@ -39,19 +41,12 @@ struct Studio {
 
 impl Studio {
     async fn start(job_duration: Duration, failure_rate: f64) -> Self {
-        let server = MockServer::builder()
-            .job_duration(job_duration)
-            .failure_rate(failure_rate)
-            .no_rate_limit()
-            .start()
-            .unwrap();
-        let client = Client::builder()
-            .base_url(server.base_url())
-            .api_key(server.api_key())
-            .pacing(false)
-            .max_retries(0)
-            .build()
-            .unwrap();
+        let (server, client) = common::start_with(
+            MockServer::builder()
+                .job_duration(job_duration)
+                .failure_rate(failure_rate)
+                .no_rate_limit(),
+        );
         let project = client
             .create_project()
             .body_map(|b| b.name("Harbour"))

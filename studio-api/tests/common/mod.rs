@@ -1,13 +1,19 @@
 //! What the integration tests share: a local server and a client for it.
 
 use studio_api::Client;
-use studio_mock::MockServer;
+use studio_mock::{MockBuilder, MockServer};
 
 /// A local server without quotas, and a client for it that neither paces
 /// nor retries, so the requests the server counts are the ones the code
 /// under test made.
+#[allow(dead_code)] // each test file is its own crate and uses one of these
 pub fn start() -> (MockServer, Client) {
-    let server = MockServer::builder().no_rate_limit().start().unwrap();
+    start_with(MockServer::builder().no_rate_limit())
+}
+
+/// Like [`start`], with the server built from `builder`.
+pub fn start_with(builder: MockBuilder) -> (MockServer, Client) {
+    let server = builder.start().unwrap();
     let client = Client::builder()
         .base_url(server.base_url())
         .api_key(server.api_key())
