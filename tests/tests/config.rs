@@ -188,3 +188,23 @@ async fn the_secret_appears_in_no_log_line_error_or_debug_output() {
         assert!(!text.contains(SECRET), "the secret leaked into: {text}");
     }
 }
+
+#[test]
+fn the_blocking_client_refuses_the_same_misuse() {
+    let server = RecordingServer::json(200, json!({"success": true, "data": []}));
+    let error = studio_api_blocking::Client::new(
+        ClientBuilder::new()
+            .base_url(server.base_url())
+            .api_key("sk_live_x "),
+    )
+    .unwrap_err();
+    assert_eq!(error.kind(), &ErrorKind::Configuration);
+    let error = studio_api_blocking::Client::new(
+        ClientBuilder::new()
+            .api_key("sk_live_x")
+            .base_url("http://studio.example.com/api/v1"),
+    )
+    .unwrap_err();
+    assert!(error.message().contains("clear text"), "{error}");
+    assert!(server.requests().is_empty());
+}
