@@ -31,14 +31,8 @@ impl ClientHooks<ClientState> for Client {
         let mut retry = 0;
         loop {
             let again = request.try_clone();
-            if let Some(pacer) = state.pacer() {
-                pacer.acquire().await;
-            }
-            let outcome = self.client().execute(request).await;
+            let outcome = self.send_paced(request).await;
             if let Ok(response) = &outcome {
-                if let Some(pacer) = state.pacer() {
-                    pacer.observe(response.status(), response.headers());
-                }
                 crate::error::record_response(response);
             }
             retry += 1;
@@ -85,6 +79,20 @@ fn outcome_unknown(outcome: &reqwest::Result<reqwest::Response>) -> bool {
 }
 
 impl Client {
+    /// Sends one request once, waiting for quota first and letting the
+    /// response's rate-limit headers correct the budget.
+    async fn send_paced(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
+        let pacer = self.inner().pacer();
+        if let Some(pacer) = pacer {
+            pacer.acquire().await;
+        }
+        let outcome = self.client().execute(request).await;
+        if let (Some(pacer), Ok(response)) = (pacer, &outcome) {
+            pacer.observe(response.status(), response.headers());
+        }
+        outcome
+    }
+
     /// Looks for the generation job a billed submission to `url` started
     /// despite its failure (see `recovery`), answering with it if found.
     async fn find_started_job(
@@ -94,16 +102,9 @@ impl Client {
         submitted: chrono::DateTime<chrono::Utc>,
     ) -> Option<reqwest::Response> {
         let lookup = crate::recovery::lookup_url(op, self.baseurl(), url, submitted)?;
-        let state = self.inner();
-        if let Some(pacer) = state.pacer() {
-            pacer.acquire().await;
-        }
         let mut request = reqwest::Request::new(reqwest::Method::GET, lookup);
-        state.decorate(request.headers_mut());
-        let response = self.client().execute(request).await.ok()?;
-        if let Some(pacer) = state.pacer() {
-            pacer.observe(response.status(), response.headers());
-        }
+        self.inner().decorate(request.headers_mut());
+        let response = self.send_paced(request).await.ok()?;
         if !response.status().is_success() {
             return None;
         }
