@@ -1,10 +1,12 @@
-//! Project automation for the Studio SDK: `cargo xtask codegen`.
+//! Project automation for the Studio SDK: `cargo xtask codegen`, and
+//! `cargo xtask bench-build` ([`bench_build`]) to see how its cost grows.
 //!
 //! One direction of flow: `openapi/studio.yaml` is checked against the
 //! project's rules, then turned into the async client (progenitor), the
 //! per-operation table, and the blocking mirror. Generated files are
 //! committed; `--check` reports drift without writing.
 
+pub mod bench_build;
 pub mod blocking;
 pub mod client;
 pub mod operations;

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{CodegenError, SPEC_PATH, drift, generate, workspace_root};
+use xtask::{CodegenError, SPEC_PATH, bench_build, drift, generate, workspace_root};
 
 #[derive(Parser)]
 #[command(about = "Project automation for the Studio SDK")]
@@ -23,10 +23,35 @@ enum Command {
         #[arg(long)]
         spec: Option<PathBuf>,
     },
+    /// Time codegen and the crates' builds on the spec repeated 1, 2, 4… times.
+    BenchBuild {
+        /// The size factors to measure, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        factors: Vec<u32>,
+        /// Time codegen only; build nothing.
+        #[arg(long)]
+        codegen_only: bool,
+    },
 }
 
 fn main() -> ExitCode {
-    let Command::Codegen { check, spec } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Codegen { check, spec } => codegen(check, spec),
+        Command::BenchBuild {
+            factors,
+            codegen_only,
+        } => match bench_build::run(&workspace_root(), &factors, codegen_only) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn codegen(check: bool, spec: Option<PathBuf>) -> ExitCode {
     let root = workspace_root();
     let spec = spec.unwrap_or_else(|| root.join(SPEC_PATH));
     let files = match generate(&spec) {
