@@ -3,7 +3,7 @@
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Quotas: requests per window for API keys and for bearer users.
 #[derive(Debug, Clone, Copy)]
@@ -39,10 +39,13 @@ pub struct Usage {
     pub retry_after: u64,
 }
 
-/// Fixed-window counters, one per bucket.
+/// Fixed-window counters, one per bucket. Windows are aligned to the clock
+/// (window `n` covers `[n·w, (n+1)·w)` since the epoch), as a counter keyed
+/// by the current window is usually kept, so `X-RateLimit-Reset` is exact
+/// whenever the window is a whole number of seconds.
 #[derive(Debug, Default)]
 pub struct Limiter {
-    windows: HashMap<String, (Instant, u32)>,
+    windows: HashMap<String, (u128, u32)>,
 }
 
 impl Limiter {
@@ -53,21 +56,22 @@ impl Limiter {
         quota: u32,
         window: Duration,
     ) -> Result<Usage, (ApiError, Usage)> {
-        let now = Instant::now();
-        let (start, count) = self.windows.entry(bucket.to_string()).or_insert((now, 0));
-        if now.duration_since(*start) >= window {
-            *start = now;
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let width = window.as_nanos().max(1);
+        let index = since_epoch.as_nanos() / width;
+        let (current, count) = self.windows.entry(bucket.to_string()).or_insert((index, 0));
+        if *current != index {
+            *current = index;
             *count = 0;
         }
-        let left = window.saturating_sub(now.duration_since(*start));
-        let reset = SystemTime::now() + left;
+        let reset = Duration::from_nanos(u64::try_from((index + 1) * width).unwrap_or(u64::MAX));
+        let left = reset.saturating_sub(since_epoch);
         let usage = |remaining| Usage {
             limit: quota,
             remaining,
-            reset_epoch: reset
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
-                .unwrap_or_default(),
+            reset_epoch: reset.as_secs() + u64::from(reset.subsec_nanos() > 0),
             retry_after: left.as_secs() + u64::from(left.subsec_nanos() > 0),
         };
         if *count >= quota {

@@ -11,12 +11,25 @@ use studio_mock::MockServer;
 
 const TOO_MANY: &str = "Too many requests. Wait and retry.";
 
-/// A server allowing 3 requests per API key and 5 per bearer user every 2 s.
-fn limited() -> MockServer {
-    common::builder()
+/// A server allowing 3 requests per API key and 5 per bearer user every 2 s,
+/// returned at the start of a window.
+async fn limited() -> MockServer {
+    let server = common::builder()
         .rate_limit(3, 5, Duration::from_secs(2))
         .start()
-        .unwrap()
+        .unwrap();
+    window_start(Duration::from_secs(2)).await;
+    server
+}
+
+/// Sleeps until just after the next window starts: windows are aligned to
+/// the clock, so a test that must stay inside one window starts there.
+async fn window_start(window: Duration) {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let into = since_epoch.as_nanos() % window.as_nanos();
+    let left = window.as_nanos() - into;
+    let left = Duration::from_nanos(u64::try_from(left).unwrap());
+    tokio::time::sleep(left + Duration::from_millis(5)).await;
 }
 
 fn number(headers: &HeaderMap, name: &str) -> u64 {
@@ -61,7 +74,7 @@ async fn exhaust(caller: &Client, quota: u64, window_secs: u64) {
 
 #[tokio::test]
 async fn an_api_key_gets_429_past_its_quota_and_keys_do_not_share() {
-    let server = limited();
+    let server = limited().await;
     let key = client(&server);
     exhaust(&key, 3, 2).await;
     // Still refused: a 429 does not reopen the window.
@@ -79,7 +92,7 @@ async fn an_api_key_gets_429_past_its_quota_and_keys_do_not_share() {
 
 #[tokio::test]
 async fn a_bearer_user_gets_429_past_its_quota_across_tokens() {
-    let server = limited();
+    let server = limited().await;
     let bearer = bearer_client(&server);
     exhaust(&bearer, 5, 2).await;
 
@@ -100,7 +113,7 @@ async fn a_bearer_user_gets_429_past_its_quota_across_tokens() {
 
 #[tokio::test]
 async fn error_responses_count_and_carry_the_headers() {
-    let server = limited();
+    let server = limited().await;
     let key = client(&server);
     let error = key
         .get_project()
@@ -120,6 +133,7 @@ async fn the_quota_refills_when_the_window_ends() {
         .rate_limit(1, 1, Duration::from_millis(500))
         .start()
         .unwrap();
+    window_start(Duration::from_millis(500)).await;
     let key = client(&server);
     key.list_projects().send().await.unwrap();
     let error = key.list_projects().send().await.unwrap_err();
