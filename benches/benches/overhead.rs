@@ -1,0 +1,79 @@
+//! Per-call overhead: `get_project` through the SDK against the identical
+//! request through bare reqwest, both to one loopback server answering with
+//! a canned body. Pacing is off and connections are kept alive, so the
+//! difference is what the SDK adds to a call: header decoration, the retry
+//! and pacing hooks, error capture and decoding into the same type.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use studio_api::types::ProjectResponse;
+use studio_api::{Client, ClientBuilder, Credential};
+use studio_benches::{CannedServer, KEY, project_body};
+
+fn builder(server: &CannedServer) -> ClientBuilder {
+    Client::builder()
+        .base_url(server.base_url())
+        .credential(Credential::api_key(KEY))
+        .pacing(false)
+}
+
+fn project_url(server: &CannedServer) -> String {
+    format!("{}/projects/prj_8f2k1", server.base_url())
+}
+
+fn asynchronous(c: &mut Criterion) {
+    let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sdk = builder(&server).build().unwrap();
+    let bare = reqwest::Client::new();
+    let url = project_url(&server);
+
+    let mut group = c.benchmark_group("overhead_async");
+    group.bench_function("reqwest", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = bare
+                .get(&url)
+                .header("X-API-Key", KEY)
+                .send()
+                .await
+                .unwrap();
+            let body = response.error_for_status().unwrap().bytes().await.unwrap();
+            serde_json::from_slice::<ProjectResponse>(&body).unwrap()
+        })
+    });
+    group.bench_function("studio_api", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = sdk.get_project().project_id("prj_8f2k1").send().await;
+            response.unwrap().into_inner()
+        })
+    });
+    group.finish();
+}
+
+fn blocking(c: &mut Criterion) {
+    let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
+    let sdk = studio_api_blocking::Client::new(builder(&server)).unwrap();
+    let bare = reqwest::blocking::Client::new();
+    let url = project_url(&server);
+
+    let mut group = c.benchmark_group("overhead_blocking");
+    group.bench_function("reqwest", |b| {
+        b.iter(|| {
+            let response = bare.get(&url).header("X-API-Key", KEY).send().unwrap();
+            let body = response.error_for_status().unwrap().bytes().unwrap();
+            serde_json::from_slice::<ProjectResponse>(&body).unwrap()
+        })
+    });
+    group.bench_function("studio_api_blocking", |b| {
+        b.iter(|| {
+            let response = sdk.get_project().project_id("prj_8f2k1").send();
+            response.unwrap().into_inner()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, asynchronous, blocking);
+criterion_main!(benches);
