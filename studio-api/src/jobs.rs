@@ -21,11 +21,17 @@ use std::time::{Duration, Instant};
 /// previous wait, never more than `max`.
 ///
 /// The default, 1 s doubling to at most 10 s, polls a job made from its
-/// accepted state at 1, 3, 7, 15, 25, 35, 45, 55 and 65 s: a 60-second
-/// job takes 9 polls, and a result is seen at most 10 s after it is ready.
-/// A handle made from an id polls straight away, then on this schedule.
-/// When a response carries `Retry-After` (a 429 does), the next wait is
-/// that long instead.
+/// accepted state at 1, 3, 7, 15, 25, 35, 45 and 55 s. A handle made from
+/// an id polls straight away, then on this schedule.
+///
+/// Once two polls have seen the progress rise, a handle also estimates
+/// when the work will finish from that rate, and polls then if it is
+/// sooner than the schedule's next poll: a 60-second job that progresses
+/// steadily is seen finished by its 9th poll, within a second or so of
+/// the end. An estimate that proves early is backed off (a quarter of
+/// `first`, doubling with each miss), so progress that stalls near the
+/// end falls back to the schedule. When a response carries `Retry-After`
+/// (a 429 does), the next wait is that long instead.
 ///
 /// ```
 /// use std::time::Duration;
@@ -447,6 +453,9 @@ impl<T: Pollable> Handle<T> {
             steps,
             polled: false,
             done: false,
+            first_running: None,
+            estimated: false,
+            estimate_misses: 0,
         }
     }
 }
@@ -518,6 +527,25 @@ struct Poller<T: Pollable> {
     polled: bool,
     /// Whether the final state or an error has been reported.
     done: bool,
+    /// When progress was first seen above zero, and how far it was.
+    first_running: Option<(Instant, i32)>,
+    /// Whether the current wait is an estimate of when the work finishes.
+    estimated: bool,
+    /// Estimated waits that found the work still running.
+    estimate_misses: u32,
+}
+
+/// How long until progress reaches 100 at the rate it rose from `first`
+/// to `now` (each an instant and a percentage); `None` if it did not rise.
+fn time_left(first: (Instant, i32), now: (Instant, i32)) -> Option<Duration> {
+    let gained = now.1 - first.1;
+    if gained <= 0 {
+        return None;
+    }
+    let per_point = now.0.saturating_duration_since(first.0).as_secs_f64() / f64::from(gained);
+    Some(Duration::from_secs_f64(
+        per_point * f64::from((100 - now.1).max(0)),
+    ))
 }
 
 impl<T: Pollable> Poller<T> {
@@ -551,12 +579,43 @@ impl<T: Pollable> Poller<T> {
                     return Err(error);
                 }
             };
-            self.next_delay = hint.unwrap_or_else(|| self.handle.schedule.delay(self.steps));
+            self.next_delay = match hint {
+                Some(hint) => hint,
+                None => self.next_wait(state.as_ref()),
+            };
             self.steps = self.steps.saturating_add(1);
             if let Some(state) = state.filter(|s| self.changed(s)) {
                 return self.report(state);
             }
         }
+    }
+
+    /// The schedule's next wait, or a shorter one when the progress rate
+    /// since the first running state says the work will be finished sooner.
+    fn next_wait(&mut self, state: Option<&T>) -> Duration {
+        let now = Instant::now();
+        if std::mem::take(&mut self.estimated) {
+            self.estimate_misses = self.estimate_misses.saturating_add(1);
+        }
+        let scheduled = self.handle.schedule.delay(self.steps);
+        let Some(state) = state.filter(|s| s.status() == JobStatus::Processing) else {
+            return scheduled;
+        };
+        let Some(progress) = state.progress().filter(|p| *p > 0) else {
+            return scheduled;
+        };
+        let first = *self.first_running.get_or_insert((now, progress));
+        let Some(left) = time_left(first, (now, progress)) else {
+            return scheduled;
+        };
+        let misses = i32::try_from(self.estimate_misses).unwrap_or(i32::MAX);
+        let floor = self.handle.schedule.first.mul_f64(0.25 * 2f64.powi(misses));
+        let estimate = left.max(floor);
+        if estimate >= scheduled {
+            return scheduled;
+        }
+        self.estimated = true;
+        estimate
     }
 
     /// Sleeps the next delay, or until the deadline if that is sooner.
@@ -678,5 +737,31 @@ impl Client {
     /// A handle on the render `id`, e.g. to resume a wait.
     pub fn render_by_id(&self, id: impl Into<String>) -> Handle<Render> {
         Handle::new(self, Kind::Render, id.into(), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_left;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn time_left_extrapolates_the_rate_progress_rose_at() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(4);
+        // 10 points in 4 s: the 40 left take 16 s.
+        assert_eq!(
+            time_left((start, 50), (later, 60)),
+            Some(Duration::from_secs(16))
+        );
+        assert_eq!(time_left((start, 50), (later, 100)), Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn without_a_rise_there_is_no_estimate() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(4);
+        assert_eq!(time_left((start, 60), (later, 60)), None);
+        assert_eq!(time_left((start, 60), (later, 40)), None);
     }
 }

@@ -237,13 +237,39 @@ async fn progress_yields_each_change_in_order_and_ends_with_the_completed_state(
 #[tokio::test]
 async fn a_job_of_sixty_schedule_seconds_takes_fewer_than_ten_polls() {
     // Sixty of the scaled schedule's seconds. Polls fall at 1, 3, 7, 15,
-    // 25, 35, 45, 55 and 65 of them: nine.
+    // 25, 35, 45 and 55 of them, then when the progress rate says the job
+    // ends: nine.
     let studio = Studio::start(Duration::from_millis(600), 0.0).await;
     let job = studio.image_job().await;
 
     studio.wait(&job).await.unwrap();
     let polls = studio.polls();
     assert!((5..10).contains(&polls), "{polls} polls");
+}
+
+#[tokio::test]
+async fn a_steadily_progressing_job_is_seen_finished_at_its_end_not_the_next_scheduled_poll() {
+    // Ten of the schedule's seconds, with one second 100 ms here. The
+    // schedule alone polls at 1, 3, 7 and 15 of them; the progress rate
+    // seen at 3 and 7 puts the last poll at 10.
+    let default = PollSchedule::default();
+    let tenth = PollSchedule {
+        first: default.first / 10,
+        max: default.max / 10,
+        ..default
+    };
+    let studio = Studio::start(Duration::from_secs(1), 0.0).await;
+    let submitted = Instant::now();
+    let job = studio.image_job().await;
+
+    let done = studio.client.job(&job).poll_schedule(tenth).wait().await;
+    let waited = submitted.elapsed();
+    assert_eq!(done.unwrap().status, JobStatus::Completed);
+    assert_eq!(studio.polls(), 4);
+    assert!(
+        waited < Duration::from_millis(1_300),
+        "seen {waited:?} after submission, not at the scheduled 1.5 s"
+    );
 }
 
 #[tokio::test]
