@@ -74,7 +74,7 @@ pub fn run(root: &Path, factors: &[u32], codegen_only: bool) -> Result<()> {
         "operations_base": operation_count(&base)?,
         "rows": rows.iter().map(Row::to_json).collect::<Vec<_>>(),
     });
-    let dir = root.join("target/bench-results");
+    let dir = crate::target_dir(root).join("bench-results");
     fs::create_dir_all(&dir)?;
     let out = dir.join("build.json");
     fs::write(&out, serde_json::to_string_pretty(&json)? + "\n")?;

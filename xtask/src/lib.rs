@@ -1,5 +1,7 @@
-//! Project automation for the Studio SDK: `cargo xtask codegen`, and
-//! `cargo xtask bench-build` ([`bench_build`]) to see how its cost grows.
+//! Project automation for the Studio SDK: `cargo xtask codegen`, and the
+//! benchmark tasks `cargo xtask bench-build` ([`bench_build`], how build and
+//! codegen cost grow with the API) and `cargo xtask benchmarks`
+//! ([`bench_report`], every benchmark and `BENCHMARKS.md`).
 //!
 //! One direction of flow: `openapi/studio.yaml` is checked against the
 //! project's rules, then turned into the async client (progenitor), the
@@ -7,6 +9,7 @@
 //! committed; `--check` reports drift without writing.
 
 pub mod bench_build;
+pub mod bench_report;
 pub mod blocking;
 pub mod client;
 pub mod operations;
@@ -54,6 +57,14 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .expect("xtask lives inside the workspace")
         .to_path_buf()
+}
+
+/// Cargo's target directory for the workspace at `root`: `CARGO_TARGET_DIR`
+/// when set, else `<root>/target`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// Checks the spec at `spec_path` and produces every generated file in memory.

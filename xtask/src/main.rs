@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use xtask::{CodegenError, SPEC_PATH, bench_build, drift, generate, workspace_root};
+use xtask::{CodegenError, SPEC_PATH, bench_build, bench_report, drift, generate, workspace_root};
 
 #[derive(Parser)]
 #[command(about = "Project automation for the Studio SDK")]
@@ -33,6 +33,12 @@ enum Command {
         #[arg(long)]
         codegen_only: bool,
     },
+    /// Run every benchmark and rewrite BENCHMARKS.md from the results.
+    Benchmarks {
+        /// Run nothing; rewrite BENCHMARKS.md from the last results.
+        #[arg(long)]
+        report_only: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,13 +47,21 @@ fn main() -> ExitCode {
         Command::BenchBuild {
             factors,
             codegen_only,
-        } => match bench_build::run(&workspace_root(), &factors, codegen_only) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                ExitCode::FAILURE
-            }
-        },
+        } => finish(bench_build::run(&workspace_root(), &factors, codegen_only)),
+        Command::Benchmarks { report_only } => {
+            finish(bench_report::run(&workspace_root(), report_only))
+        }
+    }
+}
+
+/// Exit 0, or print the error and exit 1.
+fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,0 +1,140 @@
+//! The benchmark report: every table rendered from the results the
+//! benchmarks leave, with each goal judged from the numbers.
+
+use serde_json::{Value, json};
+use std::path::Path;
+use xtask::bench_report::render;
+
+fn write(path: &Path, value: &Value) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, value.to_string()).unwrap();
+}
+
+/// Criterion's files for one benchmark whose median is `median` ns.
+fn criterion(target: &Path, group: &str, name: &str, median: f64) {
+    let dir = target.join("criterion").join(group).join(name).join("new");
+    let interval = json!({ "lower_bound": median * 0.98, "upper_bound": median * 1.02 });
+    write(
+        &dir.join("estimates.json"),
+        &json!({
+            "median": { "point_estimate": median, "confidence_interval": interval },
+            "median_abs_dev": { "point_estimate": median * 0.05 },
+        }),
+    );
+    write(
+        &dir.join("benchmark.json"),
+        &json!({ "throughput": { "Bytes": 49_881 } }),
+    );
+}
+
+fn spread(median: f64) -> Value {
+    json!({ "median": median, "min": median, "max": median })
+}
+
+/// Results where the async overhead (1.2×) and the longest wait's polls
+/// (12) miss their goals, and everything else meets them.
+fn results(target: &Path) {
+    criterion(target, "overhead_async", "reqwest", 100_000.0);
+    criterion(target, "overhead_async", "studio_api", 120_000.0);
+    criterion(target, "overhead_blocking", "reqwest", 100_000.0);
+    criterion(
+        target,
+        "overhead_blocking",
+        "studio_api_blocking",
+        101_000.0,
+    );
+    for group in ["decode_100_frames", "decode_10000_frames"] {
+        criterion(target, group, "serde_json", 2e6);
+        criterion(target, group, "studio_api", 2e6);
+    }
+    let client = |used: f64, too_many: f64| {
+        json!({
+            "wall_seconds": spread(9.0), "minimum_seconds": 10.0, "quota_used": spread(used),
+            "too_many_requests": spread(too_many), "errors": spread(0.0),
+        })
+    };
+    write(
+        &target.join("bench-results/quota.json"),
+        &json!({
+            "requests": 600, "tasks": 16, "quota": 60, "window_seconds": 1.0, "runs": 3,
+            "studio_api": client(1.0, 0.0), "baseline": client(0.8, 144.0),
+        }),
+    );
+    let wait =
+        |polls: f64, delay: f64| json!({ "polls": spread(polls), "delay_fraction": spread(delay) });
+    write(
+        &target.join("bench-results/waiting.json"),
+        &json!({ "unit_seconds": 1.0, "samples": 3, "lengths": [
+            { "units": 10, "studio_api": wait(4.0, 0.01), "baseline": wait(10.0, 0.01) },
+            { "units": 60, "studio_api": wait(12.0, 0.01), "baseline": wait(60.0, 0.01) },
+        ]}),
+    );
+    let row = |factor: u32, seconds: f64| {
+        json!({
+            "factor": factor, "operations": 66 * factor, "generated_lines": 27_000 * factor,
+            "codegen_median": seconds, "codegen_min": seconds, "codegen_max": seconds,
+            "clean_build": 100.0 * seconds, "crates_build": 10.0 * seconds,
+        })
+    };
+    write(
+        &target.join("bench-results/build.json"),
+        &json!({ "operations_base": 66, "rows": [row(1, 0.5), row(2, 1.0)] }),
+    );
+}
+
+fn line<'a>(report: &'a str, start: &str) -> &'a str {
+    report
+        .lines()
+        .find(|line| line.starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting {start:?} in\n{report}"))
+}
+
+#[test]
+fn each_table_shows_the_ratio_and_judges_the_goal() {
+    let target = tempfile::tempdir().unwrap();
+    results(target.path());
+    let report = render(target.path(), "a test machine").unwrap();
+
+    assert!(report.contains("Machine: a test machine."));
+    let async_row = line(&report, "| studio_api | 120.0 µs");
+    assert!(
+        async_row.contains("| 1.200× | ≤ 1.05×, **missed** |"),
+        "{async_row}"
+    );
+    let blocking_row = line(&report, "| studio_api_blocking |");
+    assert!(
+        blocking_row.contains("| 1.010× | ≤ 1.10×, met |"),
+        "{blocking_row}"
+    );
+    assert!(report.contains("one page of 100 frames (50 KB)"));
+    assert!(line(&report, "| studio_api | 2.00 ms").contains("met"));
+
+    let quota = line(&report, "| studio_api | 9.00 s");
+    assert!(
+        quota.contains("| 0.90× | 100.0% | 0 | 0 | ≥ 95% used, no 429, no error: met |"),
+        "{quota}"
+    );
+    assert!(line(&report, "| baseline | 9.00 s").contains("| 80.0% | 144 |"));
+
+    let longest = line(&report, "| 60× (60 s) | studio_api |");
+    assert!(
+        longest.contains("< 10 polls, delay ≤ 10%: **missed**"),
+        "{longest}"
+    );
+    assert!(line(&report, "| 10× (10 s) | studio_api |").contains("delay ≤ 10%: met"));
+
+    let doubled = line(&report, "| 132 |");
+    assert!(
+        doubled.contains("| 2.00× | 100.0 s | 2.00× | 10.0 s | 2.00× |"),
+        "{doubled}"
+    );
+}
+
+#[test]
+fn missing_results_name_the_file_and_say_what_to_run() {
+    let target = tempfile::tempdir().unwrap();
+    let error = render(target.path(), "m").unwrap_err();
+    let message = format!("{error:#}");
+    assert!(message.contains("estimates.json"), "{message}");
+    assert!(message.contains("run the benchmarks first"), "{message}");
+}
