@@ -74,8 +74,9 @@ impl Credential {
         Ok(())
     }
 
-    /// The header this credential is sent as, marked sensitive.
-    fn header(&self) -> (HeaderName, HeaderValue) {
+    /// The header this credential is sent as, marked sensitive; `None`
+    /// for one that cannot be a header value (a checked one always can).
+    fn header(&self) -> Option<(HeaderName, HeaderValue)> {
         let (name, text) = match self {
             Credential::ApiKey(key) => (
                 HeaderName::from_static("x-api-key"),
@@ -86,9 +87,9 @@ impl Credential {
                 format!("Bearer {}", token.expose_secret()),
             ),
         };
-        let mut value = HeaderValue::from_str(&text).expect("checked: no control characters");
+        let mut value = HeaderValue::from_str(&text).ok()?;
         value.set_sensitive(true);
-        (name, value)
+        Some((name, value))
     }
 }
 
@@ -105,6 +106,8 @@ impl fmt::Debug for Credential {
 #[derive(Clone, Debug)]
 pub struct ClientState {
     credential: Option<Credential>,
+    /// The credential's header, made once rather than on every request.
+    auth: Option<(HeaderName, HeaderValue)>,
     user_agent: HeaderValue,
     retry: RetryPolicy,
     pacer: Option<Arc<Pacer>>,
@@ -116,6 +119,7 @@ impl ClientState {
     pub fn new(credential: Credential) -> Self {
         ClientState {
             pacer: Some(Pacer::for_credential(&credential)),
+            auth: credential.header(),
             credential: Some(credential),
             user_agent: HeaderValue::from_static(concat!(
                 "studio-api-rust/",
@@ -145,6 +149,7 @@ impl ClientState {
     pub fn anonymous() -> Self {
         ClientState {
             credential: None,
+            auth: None,
             pacer: None,
             ..Self::new(Credential::api_key(""))
         }
@@ -152,9 +157,8 @@ impl ClientState {
 
     /// Adds the credential and User-Agent headers to a request.
     pub(crate) fn decorate(&self, headers: &mut HeaderMap) {
-        if let Some(credential) = &self.credential {
-            let (name, value) = credential.header();
-            headers.insert(name, value);
+        if let Some((name, value)) = &self.auth {
+            headers.insert(name, value.clone());
         }
         headers.insert(USER_AGENT, self.user_agent.clone());
     }

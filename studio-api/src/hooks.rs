@@ -26,8 +26,8 @@ impl ClientHooks<ClientState> for Client {
         let state = self.inner();
         let operation = crate::operations::find(info.operation_id);
         let paid = operation.is_some_and(|op| op.paid);
-        let submitted = chrono::Utc::now();
-        let url = request.url().clone();
+        // What the job lookup needs, kept only where it may run.
+        let submission = paid.then(|| (request.url().clone(), chrono::Utc::now()));
         let mut retry = 0;
         loop {
             let again = request.try_clone();
@@ -39,9 +39,9 @@ impl ClientHooks<ClientState> for Client {
             let (Some((delay, reason)), Some(again)) =
                 (state.retry().decide(retry, &outcome, paid), again)
             else {
-                return match operation {
-                    Some(op) if paid && outcome_unknown(&outcome) => self
-                        .find_started_job(op, &url, submitted)
+                return match (operation, &submission) {
+                    (Some(op), Some((url, submitted))) if outcome_unknown(&outcome) => self
+                        .find_started_job(op, url, *submitted)
                         .await
                         .map_or(outcome, Ok),
                     _ => outcome,
