@@ -6,8 +6,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::time::Duration;
 use studio_api::types::FrameListResponse;
-use studio_api::{Client, Credential};
-use studio_benches::{CannedServer, KEY, frames_body};
+use studio_benches::{CannedServer, bare_client, bare_get, frames_body, sdk_builder};
 
 fn decode(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -18,13 +17,8 @@ fn decode(c: &mut Criterion) {
         let body = frames_body(frames);
         let bytes = body.len() as u64;
         let server = CannedServer::start(vec![("/projects/{id}/frames", body)]);
-        let sdk = Client::builder()
-            .base_url(server.base_url())
-            .credential(Credential::api_key(KEY))
-            .pacing(false)
-            .build()
-            .unwrap();
-        let bare = reqwest::Client::new();
+        let sdk = sdk_builder(server.base_url()).build().unwrap();
+        let bare = bare_client();
         let url = format!("{}/projects/prj_8f2k1/frames", server.base_url());
 
         let mut group = c.benchmark_group(format!("decode_{frames}_frames"));
@@ -35,16 +29,8 @@ fn decode(c: &mut Criterion) {
                 .measurement_time(Duration::from_secs(10));
         }
         group.bench_function("serde_json", |b| {
-            b.to_async(&runtime).iter(|| async {
-                let response = bare
-                    .get(&url)
-                    .header("X-API-Key", KEY)
-                    .send()
-                    .await
-                    .unwrap();
-                let body = response.error_for_status().unwrap().bytes().await.unwrap();
-                serde_json::from_slice::<FrameListResponse>(&body).unwrap()
-            })
+            b.to_async(&runtime)
+                .iter(|| bare_get::<FrameListResponse>(&bare, &url))
         });
         group.bench_function("studio_api", |b| {
             b.to_async(&runtime).iter(|| async {

@@ -6,15 +6,9 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use studio_api::types::ProjectResponse;
-use studio_api::{Client, ClientBuilder, Credential};
-use studio_benches::{CannedServer, KEY, project_body};
-
-fn builder(server: &CannedServer) -> ClientBuilder {
-    Client::builder()
-        .base_url(server.base_url())
-        .credential(Credential::api_key(KEY))
-        .pacing(false)
-}
+use studio_benches::{
+    CannedServer, bare_blocking_client, bare_client, bare_get, project_body, sdk_builder,
+};
 
 fn project_url(server: &CannedServer) -> String {
     format!("{}/projects/prj_8f2k1", server.base_url())
@@ -26,22 +20,14 @@ fn asynchronous(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let sdk = builder(&server).build().unwrap();
-    let bare = reqwest::Client::new();
+    let sdk = sdk_builder(server.base_url()).build().unwrap();
+    let bare = bare_client();
     let url = project_url(&server);
 
     let mut group = c.benchmark_group("overhead_async");
     group.bench_function("reqwest", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = bare
-                .get(&url)
-                .header("X-API-Key", KEY)
-                .send()
-                .await
-                .unwrap();
-            let body = response.error_for_status().unwrap().bytes().await.unwrap();
-            serde_json::from_slice::<ProjectResponse>(&body).unwrap()
-        })
+        b.to_async(&runtime)
+            .iter(|| bare_get::<ProjectResponse>(&bare, &url))
     });
     group.bench_function("studio_api", |b| {
         b.to_async(&runtime).iter(|| async {
@@ -54,14 +40,14 @@ fn asynchronous(c: &mut Criterion) {
 
 fn blocking(c: &mut Criterion) {
     let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
-    let sdk = studio_api_blocking::Client::new(builder(&server)).unwrap();
-    let bare = reqwest::blocking::Client::new();
+    let sdk = studio_api_blocking::Client::new(sdk_builder(server.base_url())).unwrap();
+    let bare = bare_blocking_client();
     let url = project_url(&server);
 
     let mut group = c.benchmark_group("overhead_blocking");
     group.bench_function("reqwest", |b| {
         b.iter(|| {
-            let response = bare.get(&url).header("X-API-Key", KEY).send().unwrap();
+            let response = bare.get(&url).send().unwrap();
             let body = response.error_for_status().unwrap().bytes().unwrap();
             serde_json::from_slice::<ProjectResponse>(&body).unwrap()
         })

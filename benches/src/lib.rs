@@ -5,8 +5,12 @@
 //! Run them with `cargo bench`; `cargo xtask benchmarks` runs them all and
 //! rewrites `BENCHMARKS.md`.
 
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::time::Duration;
+use studio_api::{Client, ClientBuilder, Credential};
 
 /// A loopback HTTP server that answers every `GET` of a known path with a
 /// fixed JSON body, on one thread of its own. Connections are kept alive.
@@ -55,6 +59,68 @@ impl CannedServer {
 
 /// The API key the benchmarks send to a [`CannedServer`] (it checks none).
 pub const KEY: &str = "sk_bench_0123456789";
+
+/// How long both clients give a connection attempt, and a request.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An SDK client for `base_url` with pacing off, so a call costs only itself.
+pub fn sdk_builder(base_url: &str) -> ClientBuilder {
+    Client::builder()
+        .base_url(base_url)
+        .credential(Credential::api_key(KEY))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TIMEOUT)
+        .pacing(false)
+}
+
+/// The headers the SDK sends with every call: the baseline sends them too,
+/// so both make the identical request.
+pub fn sdk_headers() -> HeaderMap {
+    let user_agent = concat!("studio-api-rust/", env!("CARGO_PKG_VERSION"));
+    HeaderMap::from_iter([
+        (
+            HeaderName::from_static("x-api-key"),
+            HeaderValue::from_static(KEY),
+        ),
+        (ACCEPT, HeaderValue::from_static("application/json")),
+        (
+            HeaderName::from_static("api-version"),
+            HeaderValue::from_static("1.0.0"),
+        ),
+        (USER_AGENT, HeaderValue::from_static(user_agent)),
+    ])
+}
+
+/// The baseline client: bare reqwest sending [`sdk_headers`], with the
+/// SDK client's timeouts.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .default_headers(sdk_headers())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TIMEOUT)
+        .build()
+        .expect("a reqwest client")
+}
+
+/// The blocking baseline client: bare `reqwest::blocking` sending
+/// [`sdk_headers`], with the SDK client's timeouts.
+pub fn bare_blocking_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .default_headers(sdk_headers())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(TIMEOUT)
+        .build()
+        .expect("a blocking reqwest client")
+}
+
+/// The baseline call: a `GET` of `url` through bare reqwest, its body
+/// decoded with `serde_json::from_slice` into `T`.
+pub async fn bare_get<T: DeserializeOwned>(http: &reqwest::Client, url: &str) -> T {
+    let response = http.get(url).send().await;
+    let body = response.unwrap().error_for_status().unwrap().bytes().await;
+    serde_json::from_slice(&body.unwrap()).unwrap()
+}
 
 /// A `get_project` response body, as the spec's example shows it.
 pub fn project_body() -> Vec<u8> {
@@ -166,7 +232,65 @@ pub fn write_results(name: &str, results: &Value) {
 
 #[cfg(test)]
 mod tests {
-    use super::Summary;
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// The header lines of the one request `call` makes to a server it is
+    /// given the base URL of, sorted, without `host`.
+    fn headers_sent<F: Future<Output = ()>>(call: impl FnOnce(String) -> F) -> Vec<String> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base_url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buffer = [0; 4096];
+            while !request.ends_with(b"\r\n\r\n") {
+                let read = stream.read(&mut buffer).unwrap();
+                request.extend_from_slice(&buffer[..read]);
+            }
+            let body = project_body();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+            String::from_utf8(request).unwrap()
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(call(base_url));
+        let request = server.join().unwrap();
+        let mut lines: Vec<String> = request
+            .lines()
+            .skip(1)
+            .filter(|line| !line.is_empty() && !line.starts_with("host:"))
+            .map(str::to_lowercase)
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn the_baseline_sends_the_sdks_request() {
+        let sdk = headers_sent(|base_url| async move {
+            let client = sdk_builder(&base_url).build().unwrap();
+            client
+                .get_project()
+                .project_id("prj_8f2k1")
+                .send()
+                .await
+                .unwrap();
+        });
+        let bare = headers_sent(|base_url| async move {
+            let url = format!("{base_url}/projects/prj_8f2k1");
+            let _: studio_api::types::ProjectResponse = bare_get(&bare_client(), &url).await;
+        });
+        assert_eq!(sdk, bare);
+        assert!(sdk.contains(&format!("x-api-key: {}", KEY.to_lowercase())));
+    }
 
     #[test]
     fn a_summary_has_the_middle_value_and_the_extremes() {
