@@ -1,7 +1,7 @@
 //! `cargo xtask benchmarks`: runs every benchmark and rewrites
 //! `BENCHMARKS.md` from their results.
 //!
-//! `cargo bench -p studio-benches` leaves criterion's estimates under
+//! `cargo bench` leaves criterion's estimates under
 //! `<target>/criterion` and the scenario results under
 //! `<target>/bench-results`; `cargo xtask bench-build` adds `build.json`
 //! there. This module reads them all and renders one table per benchmark,
@@ -21,7 +21,7 @@ pub const REPORT_PATH: &str = "BENCHMARKS.md";
 pub fn run(root: &Path, report_only: bool) -> Result<()> {
     if !report_only {
         let status = Command::new(env!("CARGO"))
-            .args(["bench", "-p", "studio-benches"])
+            .arg("bench")
             .current_dir(root)
             .status()
             .context("running cargo bench")?;
