@@ -128,22 +128,24 @@ impl Pacer {
                 .and_then(|v| v.trim().parse::<f64>().ok())
         };
         let now = Instant::now();
+        let epoch_now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        let reset = number("x-ratelimit-reset");
+        // A reset already past marks a response from an earlier window (a
+        // slow one, answered after the window turned): what it says is left
+        // is stale too, and must not empty the new window's bucket.
+        let current = reset.is_none_or(|reset| reset > epoch_now);
         let mut tokens = self.lock();
         if let Some(limit) = number("x-ratelimit-limit") {
             tokens.limit = limit.max(1.0);
         }
-        if let Some(remaining) = number("x-ratelimit-remaining") {
+        if let Some(remaining) = number("x-ratelimit-remaining").filter(|_| current) {
             tokens.available = tokens.available.min(remaining);
         }
-        if let Some(reset) = number("x-ratelimit-reset") {
-            let epoch_now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs_f64();
-            // A reset already past belongs to a response from an earlier window.
-            if reset > epoch_now {
-                tokens.window_resets = Some(now + Duration::from_secs_f64(reset - epoch_now));
-            }
+        if let Some(reset) = reset.filter(|_| current) {
+            tokens.window_resets = Some(now + Duration::from_secs_f64(reset - epoch_now));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             tokens.available = 0.0;
@@ -156,5 +158,46 @@ impl Pacer {
                 .unwrap_or(Duration::from_secs(1));
             tokens.blocked_until = Some(now + wait);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(remaining: u32, reset_in: f64) -> HeaderMap {
+        let epoch_now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        let reset = (epoch_now.as_secs_f64() + reset_in).ceil();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-limit", "60".parse().unwrap());
+        headers.insert(
+            "x-ratelimit-remaining",
+            remaining.to_string().parse().unwrap(),
+        );
+        headers.insert("x-ratelimit-reset", reset.to_string().parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_used_up_window_holds_requests_until_it_resets() {
+        let pacer = Pacer::new(60.0, 1.0);
+        pacer.observe(StatusCode::OK, &headers(0, 30.0));
+        let wait = pacer.try_take(Instant::now()).expect("no token left");
+        assert!(
+            wait > Duration::from_secs(29),
+            "waits {wait:?} for the reset"
+        );
+    }
+
+    #[test]
+    fn a_response_from_an_earlier_window_does_not_empty_the_bucket() {
+        let pacer = Pacer::new(60.0, 1.0);
+        // Answered after its window ended: its reset is already past.
+        pacer.observe(StatusCode::OK, &headers(0, -5.0));
+        assert_eq!(
+            pacer.try_take(Instant::now()),
+            None,
+            "a token is taken at once"
+        );
     }
 }
