@@ -249,26 +249,26 @@ async fn a_job_of_sixty_schedule_seconds_takes_fewer_than_ten_polls() {
 
 #[tokio::test]
 async fn a_steadily_progressing_job_is_seen_finished_at_its_end_not_the_next_scheduled_poll() {
-    // Ten of the schedule's seconds, with one second 100 ms here. The
-    // schedule alone polls at 1, 3, 7 and 15 of them; the progress rate
-    // seen at 3 and 7 puts the last poll at 10.
+    // Ten of the schedule's seconds, with one second 200 ms here. The
+    // schedule alone polls at 1, 3, 7 and 15 of them (3 s); the progress
+    // rate seen at 3 and 7 puts the last poll at 10 (2 s).
     let default = PollSchedule::default();
-    let tenth = PollSchedule {
-        first: default.first / 10,
-        max: default.max / 10,
+    let fifth = PollSchedule {
+        first: default.first / 5,
+        max: default.max / 5,
         ..default
     };
-    let studio = Studio::start(Duration::from_secs(1), 0.0).await;
+    let studio = Studio::start(Duration::from_secs(2), 0.0).await;
     let submitted = Instant::now();
     let job = studio.image_job().await;
 
-    let done = studio.client.job(&job).poll_schedule(tenth).wait().await;
+    let done = studio.client.job(&job).poll_schedule(fifth).wait().await;
     let waited = submitted.elapsed();
     assert_eq!(done.unwrap().status, JobStatus::Completed);
     assert_eq!(studio.polls(), 4);
     assert!(
-        waited < Duration::from_millis(1_300),
-        "seen {waited:?} after submission, not at the scheduled 1.5 s"
+        waited < Duration::from_millis(2_500),
+        "seen {waited:?} after submission, not at the scheduled 3 s"
     );
 }
 
