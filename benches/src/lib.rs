@@ -33,21 +33,8 @@ impl CannedServer {
                 }),
             );
         }
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let address = listener.local_addr().expect("local address");
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("server runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                axum::serve(listener, app).await.expect("serve");
-            });
-        });
         CannedServer {
-            base_url: format!("http://{address}/api/v1"),
+            base_url: studio_tests::serve_on_loopback(app),
         }
     }
 

@@ -10,6 +10,28 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::sync::{Arc, Mutex};
 
+/// Serves `app` on a free loopback port, on a thread and runtime of its
+/// own so that async and blocking callers alike can use it; returns the
+/// base URL, ending in `/api/v1`.
+pub fn serve_on_loopback(app: axum::Router) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
+    let address = listener.local_addr().expect("local address");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    format!("http://{address}/api/v1")
+}
+
 /// One request as the server received it.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -69,24 +91,9 @@ impl RecordingServer {
             body,
             requests: requests.clone(),
         };
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        listener
-            .set_nonblocking(true)
-            .expect("nonblocking listener");
-        let address = listener.local_addr().expect("local address");
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("server runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                let app = axum::Router::new().fallback(record).with_state(shared);
-                axum::serve(listener, app).await.expect("serve");
-            });
-        });
+        let app = axum::Router::new().fallback(record).with_state(shared);
         RecordingServer {
-            base_url: format!("http://{address}/api/v1"),
+            base_url: serve_on_loopback(app),
             requests,
         }
     }
