@@ -340,7 +340,8 @@ fn build(out: &mut String, target: &Path) -> Result<()> {
          components shared). *Codegen* is `cargo xtask codegen`'s work in-process \
          (5 runs); *clean build* is a debug `cargo build -p studio-api -p \
          studio-api-blocking` with an empty target directory, dependencies \
-         included; *our crates* rebuilds only those two. Ratios are against the \
+         included; *our crates* rebuilds only those two (one build each, so no \
+         spread: a clean build takes most of a minute). Ratios are against the \
          spec as it is. No goal was set: this shows how cost grows with the API.\n\n\
          Reproduce: `cargo xtask bench-build`\n"
     )?;
