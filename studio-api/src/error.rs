@@ -226,7 +226,7 @@ impl Details {
             status: Some(status),
             request_id: request_id(&headers),
             headers: Some(headers),
-            maybe_processed: status.is_server_error(),
+            maybe_processed: may_have_run(Ok(status)),
         }
     }
 
@@ -328,7 +328,7 @@ impl Details {
                     status: meta.as_ref().map(|m| m.status),
                     request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
                     headers: meta.map(|m| m.headers),
-                    maybe_processed: !error.is_connect(),
+                    maybe_processed: may_have_run(Err(&error)),
                 }
             }
             RawError::InvalidRequest(message) => Details {
@@ -425,6 +425,16 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// Whether a request may have been carried out although no success came
+/// back: the server answered 5xx (`Ok` with the status), or the connection
+/// broke after the request was sent (`Err` with the failure).
+pub(crate) fn may_have_run(outcome: Result<StatusCode, &reqwest::Error>) -> bool {
+    match outcome {
+        Ok(status) => status.is_server_error(),
+        Err(error) => !error.is_connect(),
+    }
 }
 
 /// `Retry-After` as seconds or as an HTTP date.

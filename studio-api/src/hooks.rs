@@ -1,5 +1,6 @@
 //! The `ClientHooks` implementation the generated client calls around every request.
 
+use crate::error::may_have_run;
 use crate::retry::RetryEvent;
 use crate::{Client, ClientState};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -40,10 +41,13 @@ impl ClientHooks<ClientState> for Client {
                 (state.retry().decide(retry, &outcome, paid), again)
             else {
                 return match (operation, &submission) {
-                    (Some(op), Some((url, submitted))) if outcome_unknown(&outcome) => self
-                        .find_started_job(op, url, *submitted)
-                        .await
-                        .map_or(outcome, Ok),
+                    (Some(op), Some((url, submitted)))
+                        if may_have_run(outcome.as_ref().map(reqwest::Response::status)) =>
+                    {
+                        self.find_started_job(op, url, *submitted)
+                            .await
+                            .map_or(outcome, Ok)
+                    }
                     _ => outcome,
                 };
             };
@@ -66,15 +70,6 @@ impl ClientHooks<ClientState> for Client {
             tokio::time::sleep(delay).await;
             request = again;
         }
-    }
-}
-
-/// Whether a request may have been carried out although no success came
-/// back: it broke after being sent, or the server answered 5xx.
-fn outcome_unknown(outcome: &reqwest::Result<reqwest::Response>) -> bool {
-    match outcome {
-        Ok(response) => response.status().is_server_error(),
-        Err(error) => !error.is_connect(),
     }
 }
 
