@@ -253,15 +253,31 @@ impl Details {
                     meta.headers,
                 )
             }
-            meta => Details {
-                kind: ErrorKind::UndecodableResponse { snippet },
+            meta => Self::with_response(
+                ErrorKind::UndecodableResponse { snippet },
                 operation,
-                message: format!("the response body could not be decoded: {detail}"),
-                status: meta.as_ref().map(|m| m.status),
-                request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
-                headers: meta.map(|m| m.headers),
-                maybe_processed: false,
-            },
+                format!("the response body could not be decoded: {detail}"),
+                meta,
+            ),
+        }
+    }
+
+    /// An error of `kind` with the status and headers of the response
+    /// that came before it, if one did.
+    fn with_response(
+        kind: ErrorKind,
+        operation: &'static str,
+        message: String,
+        meta: Option<ResponseMeta>,
+    ) -> Self {
+        Details {
+            kind,
+            operation,
+            message,
+            status: meta.as_ref().map(|m| m.status),
+            request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
+            headers: meta.map(|m| m.headers),
+            maybe_processed: false,
         }
     }
 
@@ -322,13 +338,8 @@ impl Details {
                     ErrorKind::Connection
                 };
                 Details {
-                    kind,
-                    operation,
-                    message: error_chain(&error),
-                    status: meta.as_ref().map(|m| m.status),
-                    request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
-                    headers: meta.map(|m| m.headers),
                     maybe_processed: may_have_run(Err(&error)),
+                    ..Self::with_response(kind, operation, error_chain(&error), meta)
                 }
             }
             RawError::InvalidRequest(message) => Details {
