@@ -20,6 +20,7 @@ const LENGTHS: [u32; 3] = [1, 10, 60];
 const SAMPLES: usize = 3;
 
 /// What one wait cost.
+#[derive(Clone, Copy)]
 struct Outcome {
     polls: usize,
     /// From when the job finished to when the wait returned, in seconds.
@@ -132,10 +133,7 @@ fn main() {
             outcomes
                 .iter()
                 .filter(|((u, s), _)| *u == units && *s == sdk)
-                .map(|(_, o)| Outcome {
-                    polls: o.polls,
-                    delay: o.delay,
-                })
+                .map(|(_, outcome)| *outcome)
                 .collect()
         };
         lengths.push(json!({
