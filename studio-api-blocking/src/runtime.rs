@@ -64,23 +64,60 @@ impl Client {
         &self.inner
     }
 
-    /// Drives `future` to completion on the owned runtime.
+    /// Drives `future` to completion on this thread, with the owned
+    /// runtime's timers and connections.
     ///
-    /// On a thread that is already running a Tokio runtime this returns an
-    /// error instead of panicking.
+    /// Inside async code on a Tokio runtime this returns an error instead
+    /// of blocking or panicking; on threads where blocking is fine —
+    /// `spawn_blocking`, `block_in_place`, any other thread — it runs.
     pub(crate) fn block_on<T>(
         &self,
         operation: &'static str,
         future: impl Future<Output = Result<T, Error>>,
     ) -> Result<T, Error> {
-        if tokio::runtime::Handle::try_current().is_ok() {
+        if polling_async_code() {
             return Err(Error::configuration(operation, INSIDE_RUNTIME));
         }
-        match &self.runtime.0 {
-            Some(runtime) => runtime.block_on(future),
-            None => unreachable!("the runtime is only taken when the client is dropped"),
+        let Some(runtime) = &self.runtime.0 else {
+            return Err(Error::configuration(operation, "the client's runtime has shut down"));
+        };
+        let _context = runtime.enter();
+        futures_executor::block_on(future)
+    }
+}
+
+/// Whether this thread is in the middle of polling async code on a Tokio
+/// runtime, where blocking would stall the runtime.
+///
+/// Tokio gives every task it polls (and every `block_on` future) a
+/// cooperative budget, and lifts it where blocking is allowed: on
+/// `spawn_blocking` threads, inside `block_in_place`, and on threads that
+/// run no runtime. So the budget tells them apart: this takes budget units
+/// (each restored when its guard drops) until none is left, which happens
+/// only under a budget, at most 128 units in.
+fn polling_async_code() -> bool {
+    use std::task::{Context, Poll, Waker};
+    use tokio::task::coop::{has_budget_remaining, poll_proceed};
+    /// More than any budget Tokio gives.
+    const UNCONSTRAINED: usize = 1024;
+    if tokio::runtime::Handle::try_current().is_err() {
+        return false;
+    }
+    let mut context = Context::from_waker(Waker::noop());
+    let mut taken = Vec::new();
+    while has_budget_remaining() && taken.len() < UNCONSTRAINED {
+        match poll_proceed(&mut context) {
+            Poll::Ready(unit) => taken.push(unit),
+            Poll::Pending => break,
         }
     }
+    let constrained = !has_budget_remaining();
+    // Each guard restores the budget it found: newest first, so the last
+    // one dropped leaves the budget exactly as it was.
+    while let Some(unit) = taken.pop() {
+        drop(unit);
+    }
+    constrained
 }
 
 /// The runtime, shut down without blocking when the last clone is dropped,

@@ -2,12 +2,14 @@
 //! request is sent.
 
 use crate::error::Error;
+use crate::clock::ServerClock;
 use crate::pacing::Pacer;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,16 +61,22 @@ impl Credential {
         self.secret().hash(hasher);
     }
 
-    /// Rejects an empty secret or one with whitespace or control characters.
+    /// Rejects an empty secret or one with anything but visible ASCII
+    /// (`!` to `~`): whitespace, control, non-ASCII or invisible characters
+    /// cannot travel in a header as the server expects them.
     fn check(&self) -> Result<(), Error> {
         let secret = self.secret();
         if secret.is_empty() {
             return Err(Error::configuration(BUILD, "the credential is empty"));
         }
-        if secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if let Some(position) = secret.chars().position(|c| !c.is_ascii_graphic()) {
             return Err(Error::configuration(
                 BUILD,
-                "the credential contains whitespace or control characters (a stray newline from a file or shell?)",
+                format!(
+                    "the credential has a character that is not visible ASCII at position {} \
+                     (a stray newline or space from a file or shell, or a pasted invisible character?)",
+                    position + 1
+                ),
             ));
         }
         Ok(())
@@ -103,32 +111,24 @@ impl fmt::Debug for Credential {
 }
 
 /// State the hand-written runtime keeps inside every generated `Client`.
+///
+/// It is made only by [`ClientBuilder::build`], after every check.
 #[derive(Clone, Debug)]
 pub struct ClientState {
     credential: Option<Credential>,
     /// The credential's header, made once rather than on every request.
     auth: Option<(HeaderName, HeaderValue)>,
+    /// The base URL: the credential goes to its origin and nowhere else.
+    base: reqwest::Url,
     user_agent: HeaderValue,
     retry: RetryPolicy,
     pacer: Option<Arc<Pacer>>,
+    clock: Arc<ServerClock>,
+    /// Sends downloads, which carry no credential and may follow redirects.
+    downloads: reqwest::Client,
 }
 
 impl ClientState {
-    /// State that authenticates every request with `credential`, with the
-    /// default retries and pacing on.
-    pub fn new(credential: Credential) -> Self {
-        ClientState {
-            pacer: Some(Pacer::for_credential(&credential)),
-            auth: credential.header(),
-            credential: Some(credential),
-            user_agent: HeaderValue::from_static(concat!(
-                "studio-api-rust/",
-                env!("CARGO_PKG_VERSION")
-            )),
-            retry: RetryPolicy::default(),
-        }
-    }
-
     /// The retry policy.
     pub(crate) fn retry(&self) -> &RetryPolicy {
         &self.retry
@@ -139,33 +139,42 @@ impl ClientState {
         self.pacer.as_deref()
     }
 
+    /// What the server's `Date` headers say about its clock.
+    pub(crate) fn clock(&self) -> &ServerClock {
+        &self.clock
+    }
+
+    /// The HTTP client for downloads.
+    pub(crate) fn downloads(&self) -> &reqwest::Client {
+        &self.downloads
+    }
+
     /// The credential requests are sent with, if any.
     pub fn credential(&self) -> Option<&Credential> {
         self.credential.as_ref()
     }
 
-    /// State with no credential: every call then answers 401. Useful to
-    /// test how code handles that.
-    pub fn anonymous() -> Self {
-        ClientState {
-            credential: None,
-            auth: None,
-            pacer: None,
-            ..Self::new(Credential::api_key(""))
-        }
-    }
-
-    /// Adds the credential and User-Agent headers to a request.
-    pub(crate) fn decorate(&self, headers: &mut HeaderMap) {
-        if let Some((name, value)) = &self.auth {
+    /// Adds the User-Agent to a request, and the credential's header when
+    /// the request goes to the base URL's origin (scheme, host and port).
+    pub(crate) fn decorate(&self, url: &reqwest::Url, headers: &mut HeaderMap) {
+        if let Some((name, value)) = &self.auth
+            && same_origin(url, &self.base)
+        {
             headers.insert(name, value.clone());
         }
         headers.insert(USER_AGENT, self.user_agent.clone());
     }
 }
 
+/// Whether `a` and `b` share scheme, host and port.
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 /// Settings for a [`Client`](crate::Client); `build()` checks them all
-/// before anything is sent.
+/// before anything is sent, and is the only way to make a client.
 ///
 /// ```
 /// use std::time::Duration;
@@ -189,11 +198,14 @@ impl ClientState {
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     credential: Option<Credential>,
+    no_credential: bool,
     base_url: String,
     connect_timeout: Duration,
     timeout: Duration,
     user_agent_suffix: Option<String>,
-    http_client: Option<reqwest::Client>,
+    root_certificates: Vec<reqwest::Certificate>,
+    proxy: Option<reqwest::Proxy>,
+    local_address: Option<IpAddr>,
     allow_insecure_http: bool,
     retry: RetryPolicy,
     pacing: bool,
@@ -203,11 +215,14 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             credential: None,
+            no_credential: false,
             base_url: DEFAULT_BASE_URL.to_string(),
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             user_agent_suffix: None,
-            http_client: None,
+            root_certificates: Vec::new(),
+            proxy: None,
+            local_address: None,
             allow_insecure_http: false,
             retry: RetryPolicy::default(),
             pacing: true,
@@ -240,6 +255,7 @@ impl ClientBuilder {
     /// The credential to send with every request.
     pub fn credential(mut self, credential: Credential) -> Self {
         self.credential = Some(credential);
+        self.no_credential = false;
         self
     }
 
@@ -251,6 +267,15 @@ impl ClientBuilder {
     /// Shorthand for `credential(Credential::bearer(token))`.
     pub fn bearer_token(self, token: impl Into<String>) -> Self {
         self.credential(Credential::bearer(token))
+    }
+
+    /// Sends no credential at all (every call then answers 401), to test
+    /// how code handles that. The base URL is checked as for any client;
+    /// there is no pacing, since quotas are per credential.
+    pub fn no_credential(mut self) -> Self {
+        self.credential = None;
+        self.no_credential = true;
+        self
     }
 
     /// The base URL, e.g. `https://mstudio.ai/api/v1`.
@@ -277,10 +302,23 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends through the caller's own `reqwest::Client` (its timeouts,
-    /// proxy and TLS settings then apply instead of this builder's).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Trusts `certificate` as a root besides the system's (a company
+    /// proxy's or a test server's certificate authority).
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Sends every request through `proxy` instead of the proxy the
+    /// environment names (`HTTPS_PROXY` and friends, used by default).
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Connects from this local address.
+    pub fn local_address(mut self, address: IpAddr) -> Self {
+        self.local_address = Some(address);
         self
     }
 
@@ -292,8 +330,9 @@ impl ClientBuilder {
     }
 
     /// How many times a failed request may be sent again (default 2).
-    /// Only refused requests (429), connections that failed before sending
-    /// and, for operations that are not billed, 502/503/504 are retried.
+    /// Only a request that certainly did not take effect is sent again:
+    /// one refused with 429 or whose connection failed before sending, and
+    /// for reads (GET) also a 502/503/504, a timeout or a broken connection.
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.retry.max_retries = retries;
         self
@@ -307,8 +346,12 @@ impl ClientBuilder {
         self
     }
 
-    /// The longest `Retry-After` waited out (default 60 s); a 429 asking
-    /// for longer is returned to the caller instead.
+    /// The longest wait a server may ask for (default 60 s): a 429 whose
+    /// `Retry-After` is longer is returned to the caller instead of retried,
+    /// and while such a wait (or a rate-limit window with nothing left that
+    /// resets later than this) is in force, calls sharing the budget fail
+    /// at once with [`RateLimited`](crate::ErrorKind::RateLimited) instead
+    /// of blocking.
     pub fn retry_after_cap(mut self, cap: Duration) -> Self {
         self.retry.retry_after_cap = cap;
         self
@@ -330,70 +373,118 @@ impl ClientBuilder {
 
     /// Checks every setting and builds the client; nothing is sent.
     pub fn build(self) -> Result<crate::Client, Error> {
-        let credential = self.credential.ok_or_else(|| {
-            Error::configuration(
-                BUILD,
-                "no credential: set STUDIO_API_KEY or STUDIO_BEARER_TOKEN, or call .credential()",
-            )
-        })?;
-        credential.check()?;
-        let base_url = check_base_url(&self.base_url, self.allow_insecure_http)?;
-        let mut state = ClientState::new(credential);
-        state.retry = self.retry;
-        if !self.pacing {
-            state.pacer = None;
-        }
+        let credential = match (self.credential, self.no_credential) {
+            (_, true) => None,
+            (Some(credential), false) => {
+                credential.check()?;
+                Some(credential)
+            }
+            (None, false) => {
+                return Err(Error::configuration(
+                    BUILD,
+                    "no credential: set STUDIO_API_KEY or STUDIO_BEARER_TOKEN, or call .credential()",
+                ));
+            }
+        };
+        let base = check_base_url(&self.base_url, self.allow_insecure_http)?;
+        let mut user_agent = concat!("studio-api-rust/", env!("CARGO_PKG_VERSION")).to_string();
         if let Some(suffix) = &self.user_agent_suffix {
-            let agent = format!("{} {suffix}", state.user_agent.to_str().unwrap_or_default());
-            state.user_agent = HeaderValue::from_str(&agent).map_err(|_| {
-                Error::configuration(BUILD, "the User-Agent suffix is not a valid header value")
-            })?;
+            user_agent = format!("{user_agent} {suffix}");
         }
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::configuration(BUILD, "the User-Agent suffix is not a valid header value")
+        })?;
+        let http = |redirects| {
+            let mut builder = reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
                 .timeout(self.timeout)
-                .build()
-                .map_err(|e| {
-                    Error::configuration(BUILD, format!("the HTTP client could not be built: {e}"))
-                })?,
+                .redirect(redirects)
+                .referer(false)
+                .tls_certs_merge(self.root_certificates.iter().cloned())
+                .local_address(self.local_address);
+            if let Some(proxy) = &self.proxy {
+                builder = builder.proxy(proxy.clone());
+            }
+            builder.build().map_err(|e| {
+                Error::configuration(BUILD, format!("the HTTP client could not be built: {e}"))
+            })
         };
-        Ok(crate::Client::new_with_client(&base_url, http, state))
+        let api = http(reqwest::redirect::Policy::none())?;
+        let state = ClientState {
+            pacer: credential
+                .as_ref()
+                .filter(|_| self.pacing)
+                .map(Pacer::for_credential),
+            auth: credential.as_ref().and_then(Credential::header),
+            credential,
+            user_agent,
+            retry: self.retry,
+            clock: Arc::default(),
+            downloads: http(download_redirects())?,
+            base: base.clone(),
+        };
+        let base_url = base.as_str().trim_end_matches('/');
+        Ok(crate::Client::new_with_client(base_url, api, state))
     }
 }
 
-/// Parses the base URL and refuses clear-text credentials to remote hosts.
-fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<String, Error> {
-    let url = reqwest::Url::parse(text.trim()).map_err(|e| {
-        Error::configuration(BUILD, format!("the base URL {text:?} is not a URL: {e}"))
-    })?;
+/// Download URLs may redirect (to a CDN, say): up to 10 times, never
+/// from https to plain http.
+fn download_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt.url().scheme() == "http"
+            && attempt.previous().iter().any(|url| url.scheme() == "https");
+        if downgrade {
+            attempt.error("refused a redirect from https to plain http")
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// Parses the base URL and refuses what would misdirect requests or leak
+/// a secret: user-info, a query, a fragment, and clear-text credentials to
+/// remote hosts. Messages never repeat user-info.
+fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<reqwest::Url, Error> {
+    let refuse = |why: String| Error::configuration(BUILD, format!("the base URL {why}"));
+    let shown = if text.contains('@') {
+        "(not shown: it has user-info)".to_string()
+    } else {
+        format!("{text:?}")
+    };
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| refuse(format!("{shown} is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse(
+            "has user-info (`user:password@`); pass the credential with .credential() instead"
+                .to_string(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse(format!(
+            "{shown} has a query or fragment; give only scheme, host, port and path"
+        )));
+    }
     let host = url
         .host_str()
-        .ok_or_else(|| Error::configuration(BUILD, format!("the base URL {text:?} has no host")))?;
+        .ok_or_else(|| refuse(format!("{shown} has no host")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
             let loopback = host == "localhost"
                 || host
                     .trim_matches(|c| c == '[' || c == ']')
-                    .parse::<std::net::IpAddr>()
+                    .parse::<IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback());
             if !loopback && !allow_insecure_http {
-                return Err(Error::configuration(
-                    BUILD,
-                    format!(
-                        "the base URL {text:?} is plain http to a remote host, which would send the credential in clear text; use https or .allow_insecure_http(true)"
-                    ),
-                ));
+                return Err(refuse(format!(
+                    "{shown} is plain http to a remote host, which would send the credential in clear text; use https or .allow_insecure_http(true)"
+                )));
             }
         }
-        other => {
-            return Err(Error::configuration(
-                BUILD,
-                format!("the base URL {text:?} has scheme {other:?}; expected https"),
-            ));
-        }
+        other => return Err(refuse(format!("{shown} has scheme {other:?}; expected https"))),
     }
-    Ok(url.as_str().trim_end_matches('/').to_string())
+    Ok(url)
 }

@@ -5,18 +5,26 @@
 //! [`Error`] that names the operation, keeps the HTTP status and request id
 //! when there was a response, and sorts the failure into an [`ErrorKind`].
 
+use crate::call::Record;
+use crate::operations::Operation;
 use crate::types::{ErrorResponse, JobStatus};
-use progenitor_client::{Error as RawError, ResponseValue};
+use progenitor_client::Error as RawError;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How many bytes of an undecodable body an error keeps.
 const SNIPPET_BYTES: usize = 512;
+
+/// How many characters of the server's message `Display` shows; the whole
+/// message stays in [`Error::message`].
+const DISPLAY_MESSAGE_CHARS: usize = 300;
+
+/// The cause of an error, shared so that [`Error`] stays `Clone`.
+type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 /// What went wrong, with the details each kind has.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,8 +111,12 @@ struct Details {
     status: Option<StatusCode>,
     request_id: Option<String>,
     headers: Option<HeaderMap>,
-    /// The request may have reached the server (see [`Error::outcome_unknown`]).
+    /// The server may have acted on the request (see [`Error::outcome_unknown`]).
     maybe_processed: bool,
+    /// How many times the request was sent (see [`Error::attempts`]).
+    attempts: u32,
+    /// The underlying failure, when there is one.
+    source: Option<Cause>,
 }
 
 impl Error {
@@ -141,12 +153,23 @@ impl Error {
     }
 
     /// Whether the server may have carried out the request even though the
-    /// call failed: a timeout or broken connection after the request was
-    /// sent, or a 5xx, on an operation that changes something. Such a
-    /// request is never sent again by the client; check before repeating it
-    /// (for generation, `list_generation_jobs` with `created_after`).
+    /// call failed. True only for an operation that changes something
+    /// (POST, PATCH, DELETE), when the request was sent and the answer was a
+    /// 5xx, a redirect, or a 2xx whose body was cut short or did not
+    /// decode, or when the connection timed out or broke after sending. It
+    /// is never true for a read or a 4xx. Such a request is never sent
+    /// again by the client; check before repeating it (for generation,
+    /// `list_generation_jobs` with `created_after`).
     pub fn outcome_unknown(&self) -> bool {
         self.0.maybe_processed
+    }
+
+    /// How many times the client tried to send the request: 0 when it
+    /// failed before sending (bad input, or pacing refused to wait that
+    /// long), more than 1 when it was retried. A connection that could not
+    /// be made counts as a try, though nothing reached the server.
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
     }
 
     /// Field messages of a validation error (empty for other kinds).
@@ -171,10 +194,49 @@ impl Error {
         Error(Box::new(details))
     }
 
-    /// A failed request that the generated client did not make (a
-    /// download), mapped the same way as theirs.
+    /// A failed read that the generated client did not make (a
+    /// download), sent once, mapped the same way as theirs.
     pub(crate) async fn from_raw(operation: &'static str, error: RawError<ErrorResponse>) -> Self {
-        Error(Box::new(Details::from_raw(operation, error, None).await))
+        let mut details = Details::classify(operation, error, None).await;
+        details.attempts = 1;
+        details.maybe_processed = false;
+        Error(Box::new(details))
+    }
+
+    /// The failure of a generated call of `operation`, with what its
+    /// record says happened on the wire.
+    pub(crate) async fn from_call(
+        operation: &'static Operation,
+        error: RawError<ErrorResponse>,
+        record: &Record,
+    ) -> Self {
+        if let (Some(wait), RawError::Custom(message)) = (record.refused_for, &error) {
+            let kind = ErrorKind::RateLimited {
+                retry_after: Some(wait),
+            };
+            return Error::local(operation.id, kind, message.clone());
+        }
+        let mut details = Details::classify(operation.id, error, record.response.clone()).await;
+        details.attempts = record.attempts;
+        details.maybe_processed = details.attempts > 0
+            && operation.method != "GET"
+            && may_have_acted(details.status, details.source.as_deref());
+        Error(Box::new(details))
+    }
+}
+
+/// Whether a server may have acted on a write that was sent: it answered
+/// anything but a refusal (1xx and 4xx), or no status came back and the
+/// connection did not fail before sending.
+fn may_have_acted(
+    status: Option<StatusCode>,
+    cause: Option<&(dyn std::error::Error + Send + Sync + 'static)>,
+) -> bool {
+    match status {
+        Some(status) => !status.is_client_error() && !status.is_informational(),
+        None => cause
+            .and_then(|cause| cause.downcast_ref::<reqwest::Error>())
+            .is_none_or(|error| !error.is_connect()),
     }
 }
 
@@ -188,6 +250,8 @@ impl Details {
             request_id: None,
             headers: None,
             maybe_processed: false,
+            attempts: 0,
+            source: None,
         }
     }
 
@@ -226,7 +290,9 @@ impl Details {
             status: Some(status),
             request_id: request_id(&headers),
             headers: Some(headers),
-            maybe_processed: may_have_run(Ok(status)),
+            maybe_processed: false,
+            attempts: 0,
+            source: None,
         }
     }
 
@@ -278,22 +344,19 @@ impl Details {
             request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
             headers: meta.map(|m| m.headers),
             maybe_processed: false,
+            attempts: 0,
+            source: None,
         }
     }
 
-    /// Maps a failure of the generated client; only an operation that
-    /// changes something can leave its outcome unknown.
-    async fn from_raw(
-        operation: &'static str,
-        error: RawError<ErrorResponse>,
-        meta: Option<ResponseMeta>,
-    ) -> Self {
-        let mut details = Self::classify(operation, error, meta).await;
-        details.maybe_processed &=
-            crate::operations::find(operation).is_some_and(|op| op.method != "GET");
-        details
+    /// The same, with `cause` as its source.
+    fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(cause));
+        self
     }
 
+    /// Sorts a failure of the generated client into a kind, keeping its
+    /// cause; `meta` is the last response the hooks saw, if any.
     async fn classify(
         operation: &'static str,
         error: RawError<ErrorResponse>,
@@ -323,11 +386,22 @@ impl Details {
                         decoded.errors.into_iter().collect(),
                         meta.headers,
                     ),
+                    _ if meta.status.is_redirection() => {
+                        let location = meta
+                            .headers
+                            .get(reqwest::header::LOCATION)
+                            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                            .unwrap_or_default();
+                        let message = format!(
+                            "the server redirected to {location:?}; redirects are not followed, so the credential stays with the base URL"
+                        );
+                        Self::from_status(operation, meta.status, message, BTreeMap::new(), meta.headers)
+                    }
                     _ => Self::from_body(operation, Some(meta), &body, "unexpected status".into()),
                 }
             }
             RawError::InvalidResponsePayload(body, error) => {
-                Self::from_body(operation, meta, &body, error.to_string())
+                Self::from_body(operation, meta, &body, error.to_string()).caused_by(error)
             }
             RawError::CommunicationError(error)
             | RawError::ResponseBodyError(error)
@@ -337,10 +411,8 @@ impl Details {
                 } else {
                     ErrorKind::Connection
                 };
-                Details {
-                    maybe_processed: may_have_run(Err(&error)),
-                    ..Self::with_response(kind, operation, error_chain(&error), meta)
-                }
+                // `meta` is the head of this attempt, when the body failed.
+                Self::with_response(kind, operation, error_chain(&error), meta).caused_by(error)
             }
             RawError::InvalidRequest(message) => Details {
                 kind: ErrorKind::InvalidInput,
@@ -370,21 +442,40 @@ impl fmt::Display for Error {
             (ErrorKind::Io, None) => f.write_str(": I/O error")?,
             _ => {}
         }
-        write!(f, ": {}", details.message)?;
+        write!(f, ": {}", bounded(&details.message))?;
         for (field, messages) in self.field_errors() {
             write!(f, "\n  {field}: {}", messages.join("; "))?;
         }
         if let Some(id) = &details.request_id {
             write!(f, " (request id {id})")?;
         }
-        if details.maybe_processed {
-            f.write_str(" (the outcome is unknown: the server may have carried it out, so it was not sent again)")?;
+        match (details.maybe_processed, details.attempts) {
+            (true, 1) => f.write_str(" (sent once; the outcome is unknown: the server may have carried it out, and it was not sent again)")?,
+            (true, n) => write!(f, " (sent {n} times, the last after the earlier ones were refused; the outcome is unknown: the server may have carried it out, and it was not sent again)")?,
+            (false, n) if n > 1 => write!(f, " (after {n} attempts)")?,
+            _ => {}
         }
         Ok(())
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// At most [`DISPLAY_MESSAGE_CHARS`] characters of `message`, with `…`
+/// when it was cut.
+fn bounded(message: &str) -> std::borrow::Cow<'_, str> {
+    match message.char_indices().nth(DISPLAY_MESSAGE_CHARS) {
+        Some((end, _)) => format!("{}…", &message[..end]).into(),
+        None => message.into(),
+    }
+}
 
 /// What the last response of a call said, recorded before its body is read.
 #[derive(Debug, Clone)]
@@ -394,40 +485,12 @@ pub(crate) struct ResponseMeta {
 }
 
 impl ResponseMeta {
-    fn of(response: &reqwest::Response) -> Self {
+    /// The status and headers of `response`.
+    pub(crate) fn of(response: &reqwest::Response) -> Self {
         ResponseMeta {
             status: response.status(),
             headers: response.headers().clone(),
         }
-    }
-}
-
-tokio::task_local! {
-    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
-}
-
-/// Notes the status and headers of a response for the call in progress,
-/// so they survive a body that fails to decode.
-pub(crate) fn record_response(response: &reqwest::Response) {
-    let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(ResponseMeta::of(response)));
-}
-
-/// Runs a generated request and maps its failure to [`Error`].
-pub(crate) async fn capture<T>(
-    operation: &'static str,
-    send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
-) -> Result<ResponseValue<T>, Error> {
-    let (result, meta) = LAST_RESPONSE
-        .scope(RefCell::new(None), async {
-            let result = send.await;
-            (result, LAST_RESPONSE.with(|slot| slot.borrow_mut().take()))
-        })
-        .await;
-    match result {
-        Ok(value) => Ok(value),
-        Err(error) => Err(Error(Box::new(
-            Details::from_raw(operation, error, meta).await,
-        ))),
     }
 }
 
@@ -436,16 +499,6 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-}
-
-/// Whether a request may have been carried out although no success came
-/// back: the server answered 5xx (`Ok` with the status), or the connection
-/// broke after the request was sent (`Err` with the failure).
-pub(crate) fn may_have_run(outcome: Result<StatusCode, &reqwest::Error>) -> bool {
-    match outcome {
-        Ok(status) => status.is_server_error(),
-        Err(error) => !error.is_connect(),
-    }
 }
 
 /// `Retry-After` as seconds or as an HTTP date.

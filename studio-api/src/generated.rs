@@ -11739,28 +11739,13 @@ pub struct Client {
     pub(crate) inner: crate::ClientState,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::ClientState) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(
+    pub(crate) fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
         inner: crate::ClientState,
@@ -13141,7 +13126,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectListResponse>, crate::Error> {
-            crate::error::capture("list_projects", self.send_raw()).await
+            crate::call::Call::new(self.client, 0usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -13270,7 +13255,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
-            crate::error::capture("create_project", self.send_raw()).await
+            crate::call::Call::new(self.client, 1usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -13373,7 +13358,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
-            crate::error::capture("get_project", self.send_raw()).await
+            crate::call::Call::new(self.client, 2usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -13473,7 +13461,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_project", self.send_raw()).await
+            crate::call::Call::new(self.client, 4usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -13601,7 +13592,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
-            crate::error::capture("update_project", self.send_raw()).await
+            crate::call::Call::new(self.client, 3usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -13742,7 +13736,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ProjectResponse>, crate::Error> {
-            crate::error::capture("duplicate_project", self.send_raw()).await
+            crate::call::Call::new(self.client, 5usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -13885,7 +13882,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ScriptResponse>, crate::Error> {
-            crate::error::capture("generate_script", self.send_raw()).await
+            crate::call::Call::new(self.client, 6usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14006,7 +14006,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ShareLinkResponse>, crate::Error> {
-            crate::error::capture("get_share_link", self.send_raw()).await
+            crate::call::Call::new(self.client, 7usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14138,7 +14141,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ShareLinkResponse>, crate::Error> {
-            crate::error::capture("create_share_link", self.send_raw()).await
+            crate::call::Call::new(self.client, 8usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14255,7 +14261,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("revoke_share_link", self.send_raw()).await
+            crate::call::Call::new(self.client, 9usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14386,7 +14395,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameListResponse>, crate::Error> {
-            crate::error::capture("list_frames", self.send_raw()).await
+            crate::call::Call::new(self.client, 10usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14534,7 +14546,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
-            crate::error::capture("create_frame", self.send_raw()).await
+            crate::call::Call::new(self.client, 11usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14676,7 +14691,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameArrayResponse>, crate::Error> {
-            crate::error::capture("reorder_frames", self.send_raw()).await
+            crate::call::Call::new(self.client, 12usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14793,7 +14811,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
-            crate::error::capture("get_frame", self.send_raw()).await
+            crate::call::Call::new(self.client, 13usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -14893,7 +14914,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_frame", self.send_raw()).await
+            crate::call::Call::new(self.client, 15usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15019,7 +15043,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
-            crate::error::capture("update_frame", self.send_raw()).await
+            crate::call::Call::new(self.client, 14usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15162,7 +15189,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameVersionListResponse>, crate::Error> {
-            crate::error::capture("list_frame_versions", self.send_raw()).await
+            crate::call::Call::new(self.client, 16usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15298,7 +15328,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameVersionResponse>, crate::Error> {
-            crate::error::capture("get_frame_version", self.send_raw()).await
+            crate::call::Call::new(self.client, 17usize)
+                .path("frame_id", &self.frame_id)?
+                .path("version_id", &self.version_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15417,7 +15451,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::FrameResponse>, crate::Error> {
-            crate::error::capture("restore_frame_version", self.send_raw()).await
+            crate::call::Call::new(self.client, 18usize)
+                .path("frame_id", &self.frame_id)?
+                .path("version_id", &self.version_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15549,7 +15587,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CommentListResponse>, crate::Error> {
-            crate::error::capture("list_frame_comments", self.send_raw()).await
+            crate::call::Call::new(self.client, 19usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15699,7 +15740,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CommentResponse>, crate::Error> {
-            crate::error::capture("create_frame_comment", self.send_raw()).await
+            crate::call::Call::new(self.client, 20usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15827,7 +15871,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_frame_comment", self.send_raw()).await
+            crate::call::Call::new(self.client, 22usize)
+                .path("frame_id", &self.frame_id)?
+                .path("comment_id", &self.comment_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -15971,7 +16019,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::CommentResponse>, crate::Error> {
-            crate::error::capture("update_frame_comment", self.send_raw()).await
+            crate::call::Call::new(self.client, 21usize)
+                .path("frame_id", &self.frame_id)?
+                .path("comment_id", &self.comment_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -16116,7 +16168,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ReviewListResponse>, crate::Error> {
-            crate::error::capture("list_frame_reviews", self.send_raw()).await
+            crate::call::Call::new(self.client, 23usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -16264,7 +16319,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ReviewResponse>, crate::Error> {
-            crate::error::capture("create_frame_review", self.send_raw()).await
+            crate::call::Call::new(self.client, 24usize)
+                .path("frame_id", &self.frame_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -16463,7 +16521,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobListResponse>, crate::Error> {
-            crate::error::capture("list_generation_jobs", self.send_raw()).await
+            crate::call::Call::new(self.client, 25usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -16595,7 +16653,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("get_generation_job", self.send_raw()).await
+            crate::call::Call::new(self.client, 26usize)
+                .path("job_id", &self.job_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -16727,7 +16788,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("generate_frame_image", self.send_raw()).await
+            crate::call::Call::new(self.client, 27usize)
+                .path("frame_id", &self.frame_id)?
+                .body::<_, types::GenerateImageRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -16877,7 +16942,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("edit_frame_image", self.send_raw()).await
+            crate::call::Call::new(self.client, 28usize)
+                .path("frame_id", &self.frame_id)?
+                .body::<_, types::EditImageRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17027,7 +17096,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobArrayResponse>, crate::Error> {
-            crate::error::capture("generate_multi_shot", self.send_raw()).await
+            crate::call::Call::new(self.client, 29usize)
+                .path("project_id", &self.project_id)?
+                .body::<_, types::MultiShotRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17179,7 +17252,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("generate_frame_video", self.send_raw()).await
+            crate::call::Call::new(self.client, 30usize)
+                .path("frame_id", &self.frame_id)?
+                .body::<_, types::GenerateVideoRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17329,7 +17406,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("extend_frame_video", self.send_raw()).await
+            crate::call::Call::new(self.client, 31usize)
+                .path("frame_id", &self.frame_id)?
+                .body::<_, types::ExtendVideoRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17479,7 +17560,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("lip_sync_frame_video", self.send_raw()).await
+            crate::call::Call::new(self.client, 32usize)
+                .path("frame_id", &self.frame_id)?
+                .body::<_, types::LipSyncRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17645,7 +17730,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AudioTrackListResponse>, crate::Error> {
-            crate::error::capture("list_audio_tracks", self.send_raw()).await
+            crate::call::Call::new(self.client, 33usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17797,7 +17885,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
-            crate::error::capture("create_audio_track", self.send_raw()).await
+            crate::call::Call::new(self.client, 34usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -17915,7 +18006,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
-            crate::error::capture("get_audio_track", self.send_raw()).await
+            crate::call::Call::new(self.client, 35usize)
+                .path("track_id", &self.track_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -18019,7 +18113,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_audio_track", self.send_raw()).await
+            crate::call::Call::new(self.client, 37usize)
+                .path("track_id", &self.track_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -18148,7 +18245,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AudioTrackResponse>, crate::Error> {
-            crate::error::capture("update_audio_track", self.send_raw()).await
+            crate::call::Call::new(self.client, 36usize)
+                .path("track_id", &self.track_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -18294,7 +18394,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("generate_voiceover", self.send_raw()).await
+            crate::call::Call::new(self.client, 38usize)
+                .path("project_id", &self.project_id)?
+                .body::<_, types::GenerateVoiceoverRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -18445,7 +18549,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::GenerationJobResponse>, crate::Error> {
-            crate::error::capture("generate_sfx", self.send_raw()).await
+            crate::call::Call::new(self.client, 39usize)
+                .path("project_id", &self.project_id)?
+                .body::<_, types::GenerateSfxRequest>(&self.body)
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -18627,7 +18735,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AssetListResponse>, crate::Error> {
-            crate::error::capture("list_assets", self.send_raw()).await
+            crate::call::Call::new(self.client, 40usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -18801,7 +18909,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
-            crate::error::capture("upload_asset", self.send_raw()).await
+            crate::call::Call::new(self.client, 41usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -18916,7 +19024,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
-            crate::error::capture("get_asset", self.send_raw()).await
+            crate::call::Call::new(self.client, 42usize)
+                .path("asset_id", &self.asset_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19016,7 +19127,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_asset", self.send_raw()).await
+            crate::call::Call::new(self.client, 44usize)
+                .path("asset_id", &self.asset_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19142,7 +19256,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::AssetResponse>, crate::Error> {
-            crate::error::capture("update_asset", self.send_raw()).await
+            crate::call::Call::new(self.client, 43usize)
+                .path("asset_id", &self.asset_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19285,7 +19402,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ExportListResponse>, crate::Error> {
-            crate::error::capture("list_exports", self.send_raw()).await
+            crate::call::Call::new(self.client, 45usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19433,7 +19553,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ExportResponse>, crate::Error> {
-            crate::error::capture("create_export", self.send_raw()).await
+            crate::call::Call::new(self.client, 46usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19554,7 +19677,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::ExportResponse>, crate::Error> {
-            crate::error::capture("get_export", self.send_raw()).await
+            crate::call::Call::new(self.client, 47usize)
+                .path("export_id", &self.export_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19680,7 +19806,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::RenderResponse>, crate::Error> {
-            crate::error::capture("create_render", self.send_raw()).await
+            crate::call::Call::new(self.client, 48usize)
+                .path("project_id", &self.project_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19801,7 +19930,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::RenderResponse>, crate::Error> {
-            crate::error::capture("get_render", self.send_raw()).await
+            crate::call::Call::new(self.client, 49usize)
+                .path("render_id", &self.render_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -19917,7 +20049,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamListResponse>, crate::Error> {
-            crate::error::capture("list_teams", self.send_raw()).await
+            crate::call::Call::new(self.client, 50usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -20040,7 +20172,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
-            crate::error::capture("create_team", self.send_raw()).await
+            crate::call::Call::new(self.client, 51usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -20143,7 +20275,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
-            crate::error::capture("get_team", self.send_raw()).await
+            crate::call::Call::new(self.client, 52usize)
+                .path("team_id", &self.team_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -20243,7 +20378,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_team", self.send_raw()).await
+            crate::call::Call::new(self.client, 54usize)
+                .path("team_id", &self.team_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -20369,7 +20507,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamResponse>, crate::Error> {
-            crate::error::capture("update_team", self.send_raw()).await
+            crate::call::Call::new(self.client, 53usize)
+                .path("team_id", &self.team_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -20512,7 +20653,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamMemberListResponse>, crate::Error> {
-            crate::error::capture("list_team_members", self.send_raw()).await
+            crate::call::Call::new(self.client, 55usize)
+                .path("team_id", &self.team_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -20648,7 +20792,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("remove_team_member", self.send_raw()).await
+            crate::call::Call::new(self.client, 57usize)
+                .path("team_id", &self.team_id)?
+                .path("user_id", &self.user_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -20792,7 +20940,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::TeamMemberResponse>, crate::Error> {
-            crate::error::capture("update_team_member", self.send_raw()).await
+            crate::call::Call::new(self.client, 56usize)
+                .path("team_id", &self.team_id)?
+                .path("user_id", &self.user_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -20941,7 +21093,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::InviteListResponse>, crate::Error> {
-            crate::error::capture("list_team_invites", self.send_raw()).await
+            crate::call::Call::new(self.client, 58usize)
+                .path("team_id", &self.team_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -21089,7 +21244,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::InviteResponse>, crate::Error> {
-            crate::error::capture("create_team_invite", self.send_raw()).await
+            crate::call::Call::new(self.client, 59usize)
+                .path("team_id", &self.team_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -21217,7 +21375,11 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("revoke_team_invite", self.send_raw()).await
+            crate::call::Call::new(self.client, 60usize)
+                .path("team_id", &self.team_id)?
+                .path("invite_id", &self.invite_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -21364,7 +21526,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::VoiceListResponse>, crate::Error> {
-            crate::error::capture("list_voices", self.send_raw()).await
+            crate::call::Call::new(self.client, 61usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -21491,7 +21653,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
-            crate::error::capture("create_voice", self.send_raw()).await
+            crate::call::Call::new(self.client, 62usize).run(self.send_raw()).await
         }
         async fn send_raw(
             self,
@@ -21594,7 +21756,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
-            crate::error::capture("get_voice", self.send_raw()).await
+            crate::call::Call::new(self.client, 63usize)
+                .path("voice_id", &self.voice_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -21694,7 +21859,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::DeleteResponse>, crate::Error> {
-            crate::error::capture("delete_voice", self.send_raw()).await
+            crate::call::Call::new(self.client, 65usize)
+                .path("voice_id", &self.voice_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,
@@ -21820,7 +21988,10 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::VoiceResponse>, crate::Error> {
-            crate::error::capture("update_voice", self.send_raw()).await
+            crate::call::Call::new(self.client, 64usize)
+                .path("voice_id", &self.voice_id)?
+                .run(self.send_raw())
+                .await
         }
         async fn send_raw(
             self,

@@ -1,59 +1,67 @@
 //! The `ClientHooks` implementation the generated client calls around every request.
 
-use crate::error::may_have_run;
+use crate::call::note;
+use crate::error::ResponseMeta;
 use crate::retry::RetryEvent;
 use crate::{Client, ClientState};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
 impl ClientHooks<ClientState> for Client {
-    /// Adds the credential's header (marked sensitive) and the User-Agent.
+    /// Adds the credential's header (marked sensitive, and only for the
+    /// base URL's origin) and the User-Agent, then waits for quota. A wait
+    /// the server asked for that is longer than the retry-after cap is
+    /// not waited out: the call fails at once as rate limited.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        self.inner().decorate(request.headers_mut());
+        let state = self.inner();
+        let url = request.url().clone();
+        state.decorate(&url, request.headers_mut());
+        if let Some(pacer) = state.pacer()
+            && let Err(wait) = pacer.acquire(state.retry().retry_after_cap).await
+        {
+            note(|record| record.refused_for = Some(wait));
+            return Err(Error::Custom(format!(
+                "the server asked for no requests for another {} s, longer than the retry-after cap of {} s; nothing was sent",
+                wait.as_secs_f64().ceil(),
+                state.retry().retry_after_cap.as_secs_f64()
+            )));
+        }
         Ok(())
     }
 
-    /// Sends the request, waiting for quota first, and sends it again
-    /// when the retry policy allows; notes each response's status and
-    /// headers for the error mapping.
+    /// Sends the request, and sends it again when the retry policy allows;
+    /// notes each attempt and response in the call's record.
     async fn exec(
         &self,
         mut request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let state = self.inner();
-        let operation = crate::operations::find(info.operation_id);
-        let paid = operation.is_some_and(|op| op.paid);
-        // What the job lookup needs, kept only where it may run.
-        let submission = paid.then(|| (request.url().clone(), chrono::Utc::now()));
-        let mut retry = 0;
+        let read = request.method() == reqwest::Method::GET;
+        let mut attempt = 0;
         loop {
             let again = request.try_clone();
-            let outcome = self.send_paced(request).await;
+            attempt += 1;
+            note(|record| {
+                record.attempts = attempt;
+                record.last_sent = Some(chrono::Utc::now());
+                record.response = None;
+            });
+            let outcome = self.client().execute(request).await;
             if let Ok(response) = &outcome {
-                crate::error::record_response(response);
+                self.observe(response);
             }
-            retry += 1;
             let (Some((delay, reason)), Some(again)) =
-                (state.retry().decide(retry, &outcome, paid), again)
+                (state.retry().decide(attempt, &outcome, read), again)
             else {
-                return match (operation, &submission) {
-                    (Some(op), Some((url, submitted)))
-                        if may_have_run(outcome.as_ref().map(reqwest::Response::status)) =>
-                    {
-                        self.find_started_job(op, url, *submitted)
-                            .await
-                            .map_or(outcome, Ok)
-                    }
-                    _ => outcome,
-                };
+                return outcome;
             };
             let event = RetryEvent {
                 operation: info.operation_id,
-                attempt: retry,
+                attempt,
                 delay,
                 reason,
             };
@@ -68,48 +76,27 @@ impl ClientHooks<ClientState> for Client {
                 callback(&event);
             }
             tokio::time::sleep(delay).await;
+            if let Some(pacer) = state.pacer()
+                && pacer.acquire(state.retry().retry_after_cap).await.is_err()
+            {
+                return outcome;
+            }
             request = again;
         }
     }
 }
 
 impl Client {
-    /// Sends one request once, waiting for quota first and letting the
-    /// response's rate-limit headers correct the budget.
-    async fn send_paced(&self, request: reqwest::Request) -> reqwest::Result<reqwest::Response> {
-        let pacer = self.inner().pacer();
-        if let Some(pacer) = pacer {
-            pacer.acquire().await;
-        }
-        let outcome = self.client().execute(request).await;
-        if let (Some(pacer), Ok(response)) = (pacer, &outcome) {
+    /// Lets a response's head correct the quota budget and the server
+    /// clock, and keeps it for the call's error, should the body fail.
+    fn observe(&self, response: &reqwest::Response) {
+        let state = self.inner();
+        if let Some(pacer) = state.pacer() {
             pacer.observe(response.status(), response.headers());
         }
-        outcome
-    }
-
-    /// Looks for the generation job a billed submission to `url` started
-    /// despite its failure (see `recovery`), answering with it if found.
-    async fn find_started_job(
-        &self,
-        op: &crate::operations::Operation,
-        url: &reqwest::Url,
-        submitted: chrono::DateTime<chrono::Utc>,
-    ) -> Option<reqwest::Response> {
-        let lookup = crate::recovery::lookup_url(op, self.baseurl(), url, submitted)?;
-        let mut request = reqwest::Request::new(reqwest::Method::GET, lookup);
-        self.inner().decorate(request.headers_mut());
-        let response = self.send_paced(request).await.ok()?;
-        if !response.status().is_success() {
-            return None;
-        }
-        let body = response.bytes().await.ok()?;
-        let found = crate::recovery::recovered_response(op, &body)?;
-        tracing::info!(
-            operation = op.id,
-            "the submission's answer was lost; found the job it started"
-        );
-        crate::error::record_response(&found);
-        Some(found)
+        state
+            .clock()
+            .observe(response.headers(), chrono::Utc::now());
+        note(|record| record.response = Some(ResponseMeta::of(response)));
     }
 }

@@ -9,6 +9,7 @@
 //! picks up where an old one left off.
 
 use crate::Client;
+use progenitor_client::ClientInfo;
 use crate::error::{Error, ErrorKind, retry_after};
 use crate::types::{Export, GenerationJob, JobStatus, Render};
 use futures_util::future::join_all;
@@ -353,7 +354,8 @@ impl<T: Pollable> Handle<T> {
     /// Fails with [`ErrorKind::JobFailed`] (with the server's reason) or
     /// [`ErrorKind::JobCanceled`] when it ends otherwise, and with the
     /// poll's error when a poll fails for a reason other than a 429 (a 429
-    /// is waited out for its `Retry-After`). The handle stays usable: wait
+    /// is waited out for its `Retry-After`, unless that is longer than the
+    /// client's retry-after cap). The handle stays usable: wait
     /// on it again to resume.
     pub async fn wait(&self) -> Result<T, Error> {
         self.poller(None).finish().await
@@ -636,10 +638,13 @@ impl<T: Pollable> Poller<T> {
         let Handle {
             client, kind, id, ..
         } = &self.handle;
+        let cap = client.inner().retry().retry_after_cap;
         match T::fetch(client, *kind, id).await {
             Ok((state, hint)) => Ok((Some(state), hint)),
             Err(error) => match error.kind() {
-                ErrorKind::RateLimited { retry_after } => Ok((None, *retry_after)),
+                ErrorKind::RateLimited { retry_after } if retry_after.is_none_or(|w| w <= cap) => {
+                    Ok((None, *retry_after))
+                }
                 _ => Err(error),
             },
         }

@@ -26,6 +26,8 @@
 //! # }
 //! ```
 
+mod call;
+mod clock;
 mod config;
 mod error;
 #[allow(

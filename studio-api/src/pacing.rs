@@ -8,6 +8,12 @@
 //! server reports, spends nothing more once that is used up, and refills to
 //! the limit when the server's window resets. A 429 that still arrives
 //! empties it until `Retry-After` has passed.
+//!
+//! A wait the server imposes (a `Retry-After`, or a window with nothing
+//! left) is waited out only up to the caller's cap: past it, `acquire`
+//! fails at once with the time left, for every client sharing the bucket,
+//! instead of blocking for hours. Header values are read as the whole
+//! numbers the API sends; anything else is ignored.
 
 use crate::Credential;
 use reqwest::StatusCode;
@@ -79,19 +85,26 @@ impl Pacer {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Waits until a request may be sent, and takes its token.
-    pub(crate) async fn acquire(&self) {
+    /// Waits until a request may be sent, and takes its token; fails with
+    /// the time left when the server asked for a wait longer than `cap`.
+    pub(crate) async fn acquire(&self, cap: Duration) -> Result<(), Duration> {
         while let Some(wait) = self.try_take(Instant::now()) {
-            tokio::time::sleep(wait).await;
+            if let Wait::Server(left) = wait
+                && left > cap
+            {
+                return Err(left);
+            }
+            tokio::time::sleep(wait.duration()).await;
         }
+        Ok(())
     }
 
     /// Takes a token if one is there; otherwise how long until one is.
-    fn try_take(&self, now: Instant) -> Option<Duration> {
+    fn try_take(&self, now: Instant) -> Option<Wait> {
         let mut tokens = self.lock();
         if let Some(until) = tokens.blocked_until {
             if until > now {
-                return Some(until - now);
+                return Some(Wait::Server(until - now));
             }
             tokens.blocked_until = None;
         }
@@ -114,8 +127,10 @@ impl Pacer {
             return None;
         }
         Some(match tokens.window_resets {
-            Some(at) => at.saturating_duration_since(now),
-            None => Duration::from_secs_f64((1.0 - tokens.available) / self.per_second),
+            Some(at) => Wait::Server(at.saturating_duration_since(now)),
+            None => Wait::Refill(Duration::from_secs_f64(
+                (1.0 - tokens.available) / self.per_second,
+            )),
         })
     }
 
@@ -125,27 +140,27 @@ impl Pacer {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
         };
         let now = Instant::now();
         let epoch_now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs_f64();
-        let reset = number("x-ratelimit-reset");
+            .unwrap_or_default();
         // A reset already past marks a response from an earlier window (a
         // slow one, answered after the window turned): what it says is left
         // is stale too, and must not empty the new window's bucket.
-        let current = reset.is_none_or(|reset| reset > epoch_now);
+        let reset_in = number("x-ratelimit-reset")
+            .map(|reset| Duration::from_secs(reset).checked_sub(epoch_now));
+        let current = !matches!(reset_in, Some(None));
         let mut tokens = self.lock();
         if let Some(limit) = number("x-ratelimit-limit") {
-            tokens.limit = limit.max(1.0);
+            tokens.limit = (limit as f64).max(1.0);
         }
         if let Some(remaining) = number("x-ratelimit-remaining").filter(|_| current) {
-            tokens.available = tokens.available.min(remaining);
+            tokens.available = tokens.available.min(remaining as f64);
         }
-        if let Some(reset) = reset.filter(|_| current) {
-            tokens.window_resets = Some(now + Duration::from_secs_f64(reset - epoch_now));
+        if let Some(Some(reset_in)) = reset_in {
+            tokens.window_resets = Some(later(now, reset_in));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             tokens.available = 0.0;
@@ -156,9 +171,34 @@ impl Pacer {
                         .map(|at| at.saturating_duration_since(now))
                 })
                 .unwrap_or(Duration::from_secs(1));
-            tokens.blocked_until = Some(now + wait);
+            tokens.blocked_until = Some(later(now, wait));
         }
     }
+}
+
+/// Why a request must wait, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wait {
+    /// The server asked for it (`Retry-After`, or its window is used up).
+    Server(Duration),
+    /// The local bucket refills at the documented rate.
+    Refill(Duration),
+}
+
+impl Wait {
+    fn duration(self) -> Duration {
+        match self {
+            Wait::Server(wait) | Wait::Refill(wait) => wait,
+        }
+    }
+}
+
+/// `now + wait`, or a century from now when that overflows the clock.
+fn later(now: Instant, wait: Duration) -> Instant {
+    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(wait.min(CENTURY))
+        .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
+        .unwrap_or(now)
 }
 
 #[cfg(test)]
@@ -167,7 +207,7 @@ mod tests {
 
     fn headers(remaining: u32, reset_in: f64) -> HeaderMap {
         let epoch_now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        let reset = (epoch_now.as_secs_f64() + reset_in).ceil();
+        let reset = (epoch_now.as_secs_f64() + reset_in).ceil() as u64;
         let mut headers = HeaderMap::new();
         headers.insert("x-ratelimit-limit", "60".parse().unwrap());
         headers.insert(
@@ -184,7 +224,7 @@ mod tests {
         pacer.observe(StatusCode::OK, &headers(0, 30.0));
         let wait = pacer.try_take(Instant::now()).expect("no token left");
         assert!(
-            wait > Duration::from_secs(29),
+            matches!(wait, Wait::Server(w) if w > Duration::from_secs(29)),
             "waits {wait:?} for the reset"
         );
     }
@@ -199,5 +239,31 @@ mod tests {
             None,
             "a token is taken at once"
         );
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    fn one(name: &'static str, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn absurd_header_values_neither_panic_nor_block_forever() {
+        let pacer = Pacer::new(60.0, 1.0);
+        for value in ["NaN", "inf", "-1", "1e300", "18446744073709551615", "99999999999999999999"] {
+            pacer.observe(StatusCode::OK, &one("x-ratelimit-reset", value));
+            pacer.observe(StatusCode::OK, &one("x-ratelimit-limit", value));
+            pacer.observe(StatusCode::OK, &one("x-ratelimit-remaining", value));
+            pacer.observe(StatusCode::TOO_MANY_REQUESTS, &one("retry-after", value));
+        }
+        match pacer.try_take(Instant::now()) {
+            Some(Wait::Server(wait)) => assert!(wait > Duration::from_secs(3600), "{wait:?}"),
+            other => panic!("a far wait the server asked for, got {other:?}"),
+        }
     }
 }

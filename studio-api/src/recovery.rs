@@ -1,106 +1,150 @@
 //! Finding the job a billed submission started when its answer was lost.
 //!
-//! When a request that starts generation times out, breaks after it was
-//! sent, or gets a 5xx, the job may exist and be billed all the same.
-//! Instead of resending it, the client asks `list_generation_jobs` for jobs
-//! of that type on that frame (or project) created since the submission,
-//! and answers with what it finds as if the submission had answered.
+//! When a request that starts generation may have been carried out but no
+//! usable answer came back (a timeout, a broken connection, a 5xx, a body
+//! cut short or undecodable), the job may exist and be billed all the
+//! same. Instead of resending it, the client asks `list_generation_jobs`
+//! for jobs of that type on that frame (or project) and checks every job
+//! listed itself, since a server may ignore filters: a job counts only if
+//! it has the operation's type, the submission's frame or project, and a
+//! creation time no earlier than the moment the submission was sent, as
+//! the server's clock had certainly reached it (see `clock`). Exactly one
+//! such job per requested frame is the answer; none, or more than one, is
+//! doubt, and doubt returns the original error, never a guess.
 
-use crate::operations::Operation;
+use crate::Client;
+use crate::call::Call;
+use crate::types::{GenerationJob, JobType};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use progenitor_client::ClientInfo;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
 
-/// How much earlier than the local submission time a job may be stamped,
-/// to allow for clock skew between client and server.
-const CLOCK_SKEW_SECONDS: i64 = 5;
+/// Jobs per page of the lookup, the API's largest page.
+const PAGE: u32 = 100;
 
-/// The `list_generation_jobs` URL that finds jobs `op` started from
-/// `request_url` since `submitted`, if `op` starts generation jobs.
-pub(crate) fn lookup_url(
-    op: &Operation,
-    base_url: &str,
-    request_url: &reqwest::Url,
-    submitted: DateTime<Utc>,
-) -> Option<reqwest::Url> {
-    let job_type = op.job_type?;
-    let params = path_parameters(op.path, request_url.path());
-    let (scope, id) = params
-        .iter()
-        .find(|(name, _)| *name == "frame_id")
-        .or_else(|| params.iter().find(|(name, _)| *name == "project_id"))?;
-    let since = submitted - chrono::Duration::seconds(CLOCK_SKEW_SECONDS);
-    let mut url = reqwest::Url::parse(&format!("{base_url}/generation-jobs")).ok()?;
-    url.query_pairs_mut()
-        .append_pair("type", job_type)
-        .append_pair(scope, id)
-        .append_pair("created_after", &since.to_rfc3339())
-        .append_pair("limit", "100");
-    Some(url)
-}
-
-/// The answer the lost submission would have given, built from a
-/// `list_generation_jobs` body: every job found for a multi-shot, the
-/// newest otherwise. `None` when no job was found.
-pub(crate) fn recovered_response(op: &Operation, list_body: &[u8]) -> Option<reqwest::Response> {
-    let body: Value = serde_json::from_slice(list_body).ok()?;
-    let jobs = body["data"].as_array().filter(|jobs| !jobs.is_empty())?;
-    let data = if op.job_type == Some("multi_shot") {
-        Value::Array(jobs.clone())
-    } else {
-        jobs[0].clone()
+/// The job (or, for a multi-shot, the jobs) `call`, last sent at `sent`
+/// on our clock, started, with the lookup's response headers; `None`
+/// unless they are certain.
+pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value, HeaderMap)> {
+    let operation = call.operation();
+    let job_type: JobType = operation.job_type?.parse().ok()?;
+    let client = call.client();
+    let scope = match call.path_value("frame_id") {
+        Some(frame) => Scope::Frame(frame.to_string()),
+        None => Scope::Project(call.path_value("project_id")?.to_string()),
     };
-    let response = http::Response::builder()
-        .status(op.success_status)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(json!({"success": true, "data": data}).to_string())
-        .ok()?;
-    Some(reqwest::Response::from(response))
-}
-
-/// Values of a path template's `{name}` segments, read from the end of
-/// the actual request path (the base URL's own path comes first).
-fn path_parameters<'a>(template: &'a str, path: &'a str) -> Vec<(&'a str, &'a str)> {
-    let template: Vec<&str> = template.trim_matches('/').split('/').collect();
-    let actual: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let Some(offset) = actual.len().checked_sub(template.len()) else {
-        return Vec::new();
+    let frames = match (job_type, &scope) {
+        (JobType::MultiShot, Scope::Project(project)) => {
+            Some(requested_frames(client, project, call.body_value()).await?)
+        }
+        _ => None,
     };
-    template
-        .iter()
-        .zip(&actual[offset..])
-        .filter_map(|(segment, value)| {
-            let name = segment.strip_prefix('{')?.strip_suffix('}')?;
-            Some((name, *value))
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lookup_names_the_frame_type_and_time() {
-        let op = crate::operations::find("generate_frame_image").unwrap();
-        let url =
-            reqwest::Url::parse("https://mstudio.ai/api/v1/frames/frm_42/image/generate").unwrap();
-        let submitted = DateTime::parse_from_rfc3339("2026-05-01T10:00:05Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let lookup = lookup_url(op, "https://mstudio.ai/api/v1", &url, submitted).unwrap();
-        assert_eq!(
-            lookup.as_str(),
-            "https://mstudio.ai/api/v1/generation-jobs?type=image&frame_id=frm_42&created_after=2026-05-01T10%3A00%3A00%2B00%3A00&limit=100"
-        );
-        let voice = crate::operations::find("generate_voiceover").unwrap();
-        let url = reqwest::Url::parse("https://mstudio.ai/api/v1/projects/prj_7/audio/voiceover")
-            .unwrap();
-        let lookup = lookup_url(voice, "https://mstudio.ai/api/v1", &url, submitted).unwrap();
-        assert!(
-            lookup.as_str().contains("type=voice&project_id=prj_7"),
-            "{lookup}"
-        );
-        let export = crate::operations::find("create_export").unwrap();
-        assert!(lookup_url(export, "https://mstudio.ai/api/v1", &url, submitted).is_none());
+    let wanted = frames.as_ref().map_or(1, Vec::len);
+    let pages = u32::try_from(wanted.div_ceil(PAGE as usize)).ok()?.max(1);
+    let mut jobs = Vec::new();
+    let mut headers = HeaderMap::new();
+    for page in 1..=pages {
+        let mut lookup = client
+            .list_generation_jobs()
+            .type_(job_type)
+            .limit(PAGE)
+            .page(page);
+        lookup = match &scope {
+            Scope::Frame(frame) => lookup.frame_id(frame),
+            Scope::Project(project) => lookup.project_id(project),
+        };
+        if let Some(since) = client.inner().clock().server_time_at_least(sent) {
+            lookup = lookup.created_after(since);
+        }
+        let response = lookup.send().await.ok()?;
+        headers = response.headers().clone();
+        let list = response.into_inner();
+        let more = i64::from(list.pagination.total_pages) > i64::from(page);
+        jobs.extend(list.data);
+        if !more {
+            break;
+        }
+        if page == pages {
+            tracing::warn!(
+                operation = operation.id,
+                "the job lookup found more pages than the submission could fill; not guessing"
+            );
+            return None;
+        }
     }
+    // The lookup's own Date counts: it was read after the submission.
+    let since = client.inner().clock().server_time_at_least(sent)?;
+    let started = |job: &&GenerationJob| job.type_ == job_type && job.created_at >= since;
+    let found = match frames {
+        None => {
+            let mut matching = jobs.iter().filter(started).filter(|job| scope.holds(job));
+            let job = matching.next()?;
+            if matching.next().is_some() {
+                return doubt(operation.id);
+            }
+            serde_json::to_value(job).ok()?
+        }
+        Some(frames) => {
+            let mut answer = Vec::with_capacity(frames.len());
+            for frame in &frames {
+                let mut matching = jobs.iter().filter(started).filter(|job| {
+                    scope.holds(job) && job.frame_id.as_deref() == Some(frame.as_str())
+                });
+                let (Some(job), None) = (matching.next(), matching.next()) else {
+                    return doubt(operation.id);
+                };
+                answer.push(serde_json::to_value(job).ok()?);
+            }
+            Value::Array(answer)
+        }
+    };
+    tracing::info!(
+        operation = operation.id,
+        "the submission's answer was lost; found the job it started"
+    );
+    Some((found, headers))
+}
+
+/// What the submission worked on.
+enum Scope {
+    Frame(String),
+    Project(String),
+}
+
+impl Scope {
+    /// Whether `job` works on this frame or project.
+    fn holds(&self, job: &GenerationJob) -> bool {
+        match self {
+            Scope::Frame(frame) => job.frame_id.as_deref() == Some(frame.as_str()),
+            Scope::Project(project) => job.project_id == *project,
+        }
+    }
+}
+
+fn doubt<T>(operation: &'static str) -> Option<T> {
+    tracing::warn!(
+        operation,
+        "the job lookup did not find exactly one job per requested frame; not guessing"
+    );
+    None
+}
+
+/// The frames a multi-shot asked for: its `frame_ids`, or every frame of
+/// the project when it names none; each once, in order.
+async fn requested_frames(client: &Client, project: &str, body: Option<&Value>) -> Option<Vec<String>> {
+    let named: Vec<String> = body
+        .and_then(|body| body.get("frame_ids"))
+        .and_then(Value::as_array)
+        .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut frames = if named.is_empty() {
+        let all: Vec<_> = client.list_frames().project_id(project).stream().try_collect().await.ok()?;
+        all.into_iter().map(|frame| frame.id).collect()
+    } else {
+        named
+    };
+    let mut seen = std::collections::HashSet::new();
+    frames.retain(|frame| seen.insert(frame.clone()));
+    (!frames.is_empty()).then_some(frames)
 }

@@ -1,9 +1,10 @@
 //! When to send a request again, and how long to wait first.
 //!
-//! Only failures that left nothing behind on the server are retried: a 429
-//! (the request was refused), a connection that could not be made, and —
-//! for operations that are not billed — a 502, 503 or 504. A billed
-//! operation whose outcome is unknown is never sent twice.
+//! A write (POST, PATCH, DELETE) is sent again only when it certainly did
+//! not take effect: a 429 (the request was refused) or a connection that
+//! could not be made. A read (GET) changes nothing, so it is also sent
+//! again after a 502, 503 or 504, a timeout or a broken connection. A
+//! write whose outcome is unknown is never sent twice.
 
 use reqwest::StatusCode;
 use std::fmt;
@@ -35,8 +36,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The largest backoff step (default 8 s).
     pub max_delay: Duration,
-    /// The longest `Retry-After` honoured (default 60 s); a longer one is
-    /// not waited out and the 429 is returned.
+    /// The longest wait a server may ask for (default 60 s): a longer
+    /// `Retry-After` is not waited out and the 429 is returned, and pacing
+    /// fails calls at once while such a wait is in force.
     pub retry_after_cap: Duration,
     /// Called before each retry.
     pub on_retry: Option<OnRetry>,
@@ -73,7 +75,7 @@ impl RetryPolicy {
         &self,
         retry: u32,
         outcome: &reqwest::Result<reqwest::Response>,
-        paid: bool,
+        read: bool,
     ) -> Option<(Duration, String)> {
         if retry > self.max_retries {
             return None;
@@ -82,7 +84,7 @@ impl RetryPolicy {
             Ok(response) => {
                 let status = response.status();
                 let retryable = status == StatusCode::TOO_MANY_REQUESTS
-                    || (!paid && matches!(status.as_u16(), 502..=504));
+                    || (read && matches!(status.as_u16(), 502..=504));
                 if !retryable {
                     return None;
                 }
@@ -96,6 +98,14 @@ impl RetryPolicy {
             Err(error) if error.is_connect() => Some((
                 self.backoff(retry),
                 "connection failed before sending".into(),
+            )),
+            Err(error) if read => Some((
+                self.backoff(retry),
+                if error.is_timeout() {
+                    "timed out".into()
+                } else {
+                    "connection broke".into()
+                },
             )),
             Err(_) => None,
         }

@@ -131,8 +131,9 @@ impl Client {
     ///
     /// The body goes to `<path>.part` first, renamed to `path` once
     /// complete, so a failed download leaves no partial file behind. No
-    /// credential is sent: download URLs need none. The client's timeout
-    /// covers the whole download.
+    /// credential is sent: download URLs need none. Redirects (to a CDN,
+    /// say) are followed up to 10 times, never from https to plain http.
+    /// The client's timeout covers the whole download.
     pub async fn download(&self, url: &str, path: impl AsRef<Path>) -> Result<u64, Error> {
         let path = path.as_ref();
         let response = self.fetch(url).await?;
@@ -166,7 +167,7 @@ impl Client {
 
     /// Sends the GET and turns a failure status into an error.
     async fn fetch(&self, url: &str) -> Result<reqwest::Response, Error> {
-        let response = match self.client().get(url).send().await {
+        let response = match self.inner().downloads().get(url).send().await {
             Ok(response) => response,
             Err(e) => return Err(Error::from_raw(DOWNLOAD, RawError::CommunicationError(e)).await),
         };

@@ -27,19 +27,19 @@ fn misuse_is_refused_before_any_request() {
             ClientBuilder::new()
                 .base_url(server.base_url())
                 .api_key("sk_live_x\n"),
-            "whitespace or control",
+            "not visible ASCII",
         ),
         (
             ClientBuilder::new()
                 .base_url(server.base_url())
                 .bearer_token("tok en"),
-            "whitespace or control",
+            "not visible ASCII",
         ),
         (
             ClientBuilder::new()
                 .base_url(server.base_url())
                 .api_key("sk\u{7}x"),
-            "whitespace or control",
+            "not visible ASCII",
         ),
         (
             ClientBuilder::new()
@@ -59,6 +59,52 @@ fn misuse_is_refused_before_any_request() {
                 .base_url("http://studio.example.com/api/v1"),
             "clear text",
         ),
+        (
+            ClientBuilder::new()
+                .base_url(server.base_url())
+                .api_key("sk_live_caf\u{e9}"),
+            "not visible ASCII at position 12",
+        ),
+        (
+            ClientBuilder::new()
+                .base_url(server.base_url())
+                .bearer_token("tok\u{200b}en"),
+            "not visible ASCII at position 4",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("https://mstudio.ai/api/v1?tenant=x"),
+            "has a query or fragment",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("https://mstudio.ai/api/v1#top"),
+            "has a query or fragment",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("https://user:hunter2@mstudio.ai/api/v1"),
+            "has user-info",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("https://hunter2@mstudio.ai/api/v1"),
+            "has user-info",
+        ),
+        (
+            ClientBuilder::new()
+                .api_key("sk_live_x")
+                .base_url("https://user:hunter2@[bad/api/v1"),
+            "is not a URL",
+        ),
+        (
+            ClientBuilder::new().base_url("ftp://mstudio.ai/api/v1").no_credential(),
+            "expected https",
+        ),
     ];
     for (builder, expected) in cases {
         let error = builder.build().unwrap_err();
@@ -69,6 +115,7 @@ fn misuse_is_refused_before_any_request() {
             "{error} should say {expected:?}"
         );
         assert!(!error.to_string().contains("sk_live_x"), "{error}");
+        assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
     }
     assert!(server.requests().is_empty());
 }

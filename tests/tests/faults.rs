@@ -61,8 +61,8 @@ async fn connection_refused_is_retried_then_reported() {
 }
 
 #[tokio::test]
-async fn a_reset_before_the_request_is_read_is_not_retried() {
-    for paid_call in [false, true] {
+async fn a_close_before_the_request_is_read_is_retried_only_for_a_read() {
+    for (paid_call, retried) in [(false, 2), (true, 0)] {
         let server = FaultServer::start(vec![Reply::CloseOnAccept]);
         let (client, retries) = client(server.base_url());
         let error = if paid_call {
@@ -73,18 +73,29 @@ async fn a_reset_before_the_request_is_read_is_not_retried() {
         .unwrap_err();
         assert_eq!(error.kind(), &ErrorKind::Connection, "{error}");
         assert_eq!(server.received(), 0);
-        assert!(retries.lock().unwrap().is_empty());
+        let resent = retries
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|event| event.operation == error.operation())
+            .count();
+        assert_eq!(resent, retried, "the job lookup after it may retry");
+        assert_eq!(error.attempts(), retried as u32 + 1);
+        // The client cannot tell that the server read nothing.
+        assert_eq!(error.outcome_unknown(), paid_call, "{error}");
     }
 }
 
 #[tokio::test]
-async fn a_reset_after_the_request_is_sent_is_never_resent() {
+async fn a_reset_after_the_request_is_sent_resends_only_a_read() {
     let server = FaultServer::start(vec![Reply::CloseAfterRequest]);
     let (client, retries) = client(server.base_url());
     let error = get(&client).await.unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Connection);
     assert!(!error.outcome_unknown(), "a GET changes nothing: {error:?}");
-    assert_eq!(server.received(), 1);
+    assert_eq!(server.received(), 3, "a read is sent again");
+    assert_eq!(retries.lock().unwrap().len(), 2);
+    retries.lock().unwrap().clear();
 
     let server = FaultServer::start(vec![Reply::CloseAfterRequest]);
     let (client, _) = client_for(&server);

@@ -12,6 +12,7 @@ pub mod bench_build;
 pub mod bench_report;
 pub mod blocking;
 pub mod client;
+pub mod constructors;
 pub mod operations;
 pub mod pages;
 pub mod rules;
@@ -75,7 +76,8 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
         return Err(CodegenError::Rules(violations));
     }
     let mut async_client = client::generate(&spec)?;
-    typed_errors::apply(&mut async_client)?;
+    typed_errors::apply(&mut async_client, &spec)?;
+    constructors::apply(&mut async_client)?;
     pages::apply(&mut async_client)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);

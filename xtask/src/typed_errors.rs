@@ -1,19 +1,30 @@
-//! Gives every generated `send()` the crate's own error type.
+//! Gives every generated `send()` the crate's own error type and checks.
 //!
 //! progenitor's builders return `progenitor_client::Error`, which loses the
 //! status of non-JSON error bodies and knows nothing of the API's error
 //! kinds. For each builder, the generated `send` becomes a private
-//! `send_raw`, and a new public `send` hands it to `crate::error::capture`
-//! with the operation id, which maps the outcome to `crate::Error`.
+//! `send_raw`, and a new public `send` starts a `crate::call::Call` for the
+//! operation (by its index in the operations table): it refuses path
+//! parameters that would change the path, keeps the body of operations
+//! that start jobs (to find them if the answer is lost), runs `send_raw`
+//! and maps the outcome to `crate::Error`.
 
+use crate::spec::{self, SpecOperation};
 use anyhow::{Context, Result};
+use openapiv3::OpenAPI;
 use quote::quote;
 use std::collections::HashMap;
 use syn::{GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
 
-/// Rewrites the builders of `file` in place.
-pub fn apply(file: &mut syn::File) -> Result<()> {
+/// Rewrites the builders of `file`, generated from `spec`, in place.
+pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
     let operations = builder_operations(file);
+    let spec_operations = spec::operations(spec);
+    let table: HashMap<&str, (usize, &SpecOperation<'_>)> = spec_operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| (op.id.as_str(), (index, op)))
+        .collect();
     let builder = file
         .items
         .iter_mut()
@@ -22,6 +33,14 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
             _ => None,
         })
         .context("the async client has no `builder` module")?;
+    let bodies: HashMap<String, Type> = builder
+        .1
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some((s.ident.to_string(), body_type(s)?)),
+            _ => None,
+        })
+        .collect();
     for item in builder.1.iter_mut() {
         let Item::Impl(imp) = item else { continue };
         let Type::Path(self_ty) = &*imp.self_ty else {
@@ -33,14 +52,17 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
         let Some(operation_id) = operations.get(&name) else {
             continue;
         };
-        let Some(index) = imp
+        let &(index, operation) = table
+            .get(operation_id.as_str())
+            .with_context(|| format!("{operation_id} is not in the spec"))?;
+        let Some(position) = imp
             .items
             .iter()
             .position(|i| matches!(i, ImplItem::Fn(f) if f.sig.ident == "send"))
         else {
             continue;
         };
-        let ImplItem::Fn(raw) = &mut imp.items[index] else {
+        let ImplItem::Fn(raw) = &mut imp.items[position] else {
             unreachable!()
         };
         let docs: Vec<_> = raw
@@ -54,15 +76,48 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
         raw.sig.ident = syn::Ident::new("send_raw", raw.sig.ident.span());
         raw.vis = syn::Visibility::Inherited;
         raw.attrs.retain(|a| !a.path().is_ident("doc"));
+        let path = spec::path_parameters(operation.path).into_iter().map(|param| {
+            let field = syn::Ident::new(param, proc_macro2::Span::call_site());
+            quote!(.path(#param, &self.#field)?)
+        });
+        let starts_jobs = spec::extension_str(operation.operation, "x-studio-job-type").is_some();
+        let body = bodies
+            .get(&name)
+            .filter(|_| starts_jobs)
+            .map(|body| quote!(.body::<_, #body>(&self.body)));
         let wrapper: ImplItem = syn::parse2(quote! {
             #(#docs)*
             pub async fn send(self) -> Result<#value, crate::Error> {
-                crate::error::capture(#operation_id, self.send_raw()).await
+                crate::call::Call::new(self.client, #index)
+                    #(#path)*
+                    #body
+                    .run(self.send_raw())
+                    .await
             }
         })?;
-        imp.items.insert(index, wrapper);
+        imp.items.insert(position, wrapper);
     }
     Ok(())
+}
+
+/// The final type of a builder's `body` field: `types::X` for a field of
+/// type `Result<types::builder::X, String>`.
+fn body_type(builder: &syn::ItemStruct) -> Option<Type> {
+    let field = builder
+        .fields
+        .iter()
+        .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"))?;
+    let Type::Path(path) = type_argument(&field.ty)? else {
+        return None;
+    };
+    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segments.as_slice() {
+        [types, builder, name] if types == "types" && builder == "builder" => {
+            let name = syn::Ident::new(name, proc_macro2::Span::call_site());
+            Some(syn::parse_quote!(types::#name))
+        }
+        _ => None,
+    }
 }
 
 /// Builder type name → the operation id of the `Client` method returning it.

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::time::{Duration, Instant};
-use studio_api::{Client, ClientState, Credential, Error, types};
+use studio_api::{Client, ClientBuilder, Credential, Error, types};
 use studio_mock::{MockBuilder, MockServer};
 
 /// The error every generated `send()` returns.
@@ -60,7 +60,11 @@ pub fn bearer_client(server: &MockServer) -> Client {
 
 /// A client that sends no credential at all.
 pub fn anonymous_client(server: &MockServer) -> Client {
-    Client::new(server.base_url(), ClientState::anonymous())
+    ClientBuilder::new()
+        .base_url(server.base_url())
+        .no_credential()
+        .build()
+        .expect("a valid client")
 }
 
 /// A new project named `name`.

@@ -1,0 +1,164 @@
+//! One call of an operation, from the generated `send()` to its result.
+//!
+//! The generated `send()` of every builder starts a [`Call`] with what the
+//! typed request holds (path parameters, and the body of operations that
+//! start jobs), which refuses a path parameter that would change the path
+//! before anything is sent. While the request runs, the hooks note what
+//! happened on the wire in the call's [`Record`]; the result is then mapped
+//! to [`Error`], and a job the call may have started despite the failure
+//! is looked for (see `recovery`).
+
+use crate::error::{Error, ErrorKind, ResponseMeta};
+use crate::operations::{OPERATIONS, Operation};
+use crate::types::ErrorResponse;
+use crate::{Client, ResponseValue};
+use chrono::{DateTime, Utc};
+use progenitor_client::Error as RawError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+
+/// What happened on the wire during one call, as the hooks saw it.
+#[derive(Debug, Default)]
+pub(crate) struct Record {
+    /// How many times the request was sent (or a connection tried).
+    pub attempts: u32,
+    /// When the last attempt started, on our clock.
+    pub last_sent: Option<DateTime<Utc>>,
+    /// The status and headers of the last response.
+    pub response: Option<ResponseMeta>,
+    /// Pacing refused to send: the wait the server asked for.
+    pub refused_for: Option<Duration>,
+}
+
+tokio::task_local! {
+    static RECORD: RefCell<Record>;
+}
+
+/// Updates the record of the call in progress (nothing outside a call).
+pub(crate) fn note(update: impl FnOnce(&mut Record)) {
+    let _ = RECORD.try_with(|record| update(&mut record.borrow_mut()));
+}
+
+/// A typed request about to be sent.
+pub(crate) struct Call<'a> {
+    client: &'a Client,
+    operation: &'static Operation,
+    path: Vec<(&'static str, String)>,
+    body: Option<Value>,
+}
+
+impl<'a> Call<'a> {
+    /// A call of `OPERATIONS[index]` through `client`.
+    pub(crate) fn new(client: &'a Client, index: usize) -> Self {
+        Call {
+            client,
+            operation: &OPERATIONS[index],
+            path: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds the path parameter `name`, refusing an empty, `.` or `..`
+    /// value: percent-encoding leaves those as they are, and they would
+    /// name another path (another operation) on the server. A value the
+    /// builder never got is left for the request to report.
+    pub(crate) fn path(mut self, name: &'static str, value: &Result<String, String>) -> Result<Self, Error> {
+        let Ok(value) = value else { return Ok(self) };
+        let problem = match value.as_str() {
+            "" => Some("is empty"),
+            "." | ".." => Some("is a dot segment"),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            return Err(Error::local(
+                self.operation.id,
+                ErrorKind::InvalidInput,
+                format!("the path parameter {name} {problem} ({value:?}), which would change the request's path; nothing was sent"),
+            ));
+        }
+        self.path.push((name, value.clone()));
+        Ok(self)
+    }
+
+    /// Keeps the request body, for finding the jobs it started.
+    pub(crate) fn body<B, T>(mut self, body: &Result<B, String>) -> Self
+    where
+        B: Clone,
+        T: TryFrom<B> + Serialize,
+    {
+        self.body = body
+            .clone()
+            .ok()
+            .and_then(|body| T::try_from(body).ok())
+            .and_then(|body| serde_json::to_value(body).ok());
+        self
+    }
+
+    /// The value of path parameter `name`.
+    pub(crate) fn path_value(&self, name: &str) -> Option<&str> {
+        self.path
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The kept request body, if any.
+    pub(crate) fn body_value(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
+    /// The operation.
+    pub(crate) fn operation(&self) -> &'static Operation {
+        self.operation
+    }
+
+    /// The client.
+    pub(crate) fn client(&self) -> &'a Client {
+        self.client
+    }
+
+    /// Runs the generated request, maps its failure to [`Error`], and
+    /// answers with the job(s) it started when the failure left the
+    /// outcome unknown and the lookup finds them beyond doubt.
+    pub(crate) async fn run<T: DeserializeOwned>(
+        self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
+    ) -> Result<ResponseValue<T>, Error> {
+        let (result, record) = RECORD
+            .scope(RefCell::default(), async {
+                let result = send.await;
+                (result, RECORD.with(RefCell::take))
+            })
+            .await;
+        let raw = match result {
+            Ok(value) => return Ok(value),
+            Err(raw) => raw,
+        };
+        let error = Error::from_call(self.operation, raw, &record).await;
+        if !error.outcome_unknown() || self.operation.job_type.is_none() {
+            return Err(error);
+        }
+        let Some(sent) = record.last_sent else {
+            return Err(error);
+        };
+        match Box::pin(crate::recovery::find(&self, sent)).await {
+            Some((data, headers)) => {
+                let envelope = json!({"success": true, "data": data});
+                match serde_json::from_value(envelope) {
+                    Ok(value) => Ok(ResponseValue::new(
+                        value,
+                        reqwest::StatusCode::from_u16(self.operation.success_status)
+                            .unwrap_or(reqwest::StatusCode::OK),
+                        headers,
+                    )),
+                    Err(_) => Err(error),
+                }
+            }
+            None => Err(error),
+        }
+    }
+}
