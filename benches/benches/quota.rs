@@ -39,7 +39,7 @@ struct Outcome {
 /// The two ways of calling `get_project` being compared.
 #[derive(Clone)]
 enum Caller {
-    Sdk(Client),
+    Sdk(Box<Client>),
     Baseline {
         http: reqwest::Client,
         url: String,
@@ -111,7 +111,9 @@ async fn run(sdk: bool) -> Outcome {
 
     let key = server.mint_api_key(None);
     let caller = if sdk {
-        Caller::Sdk(Client::with_credential(server.base_url(), Credential::api_key(&key)).unwrap())
+        Caller::Sdk(Box::new(
+            Client::with_credential(server.base_url(), Credential::api_key(&key)).unwrap(),
+        ))
     } else {
         let url = format!("{}/projects/{project_id}", server.base_url());
         Caller::Baseline {

@@ -79,7 +79,10 @@ impl Client {
             return Err(Error::configuration(operation, INSIDE_RUNTIME));
         }
         let Some(runtime) = &self.runtime.0 else {
-            return Err(Error::configuration(operation, "the client's runtime has shut down"));
+            return Err(Error::configuration(
+                operation,
+                "the client's runtime has shut down",
+            ));
         };
         let _context = runtime.enter();
         futures_executor::block_on(future)

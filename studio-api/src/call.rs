@@ -66,7 +66,11 @@ impl<'a> Call<'a> {
     /// value: percent-encoding leaves those as they are, and they would
     /// name another path (another operation) on the server. A value the
     /// builder never got is left for the request to report.
-    pub(crate) fn path(mut self, name: &'static str, value: &Result<String, String>) -> Result<Self, Error> {
+    pub(crate) fn path(
+        mut self,
+        name: &'static str,
+        value: &Result<String, String>,
+    ) -> Result<Self, Error> {
         let Ok(value) = value else { return Ok(self) };
         let problem = match value.as_str() {
             "" => Some("is empty"),
@@ -77,7 +81,9 @@ impl<'a> Call<'a> {
             return Err(Error::local(
                 self.operation.id,
                 ErrorKind::InvalidInput,
-                format!("the path parameter {name} {problem} ({value:?}), which would change the request's path; nothing was sent"),
+                format!(
+                    "the path parameter {name} {problem} ({value:?}), which would change the request's path; nothing was sent"
+                ),
             ));
         }
         self.path.push((name, value.clone()));

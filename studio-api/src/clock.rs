@@ -72,7 +72,9 @@ mod tests {
             &headers("Tue, 01 Dec 2026 10:00:03 GMT"),
             at("2026-12-01T10:00:00.2Z"),
         );
-        let bound = clock.server_time_at_least(at("2026-12-01T10:01:00Z")).unwrap();
+        let bound = clock
+            .server_time_at_least(at("2026-12-01T10:01:00Z"))
+            .unwrap();
         assert!(bound <= at("2026-12-01T10:01:03.7Z"), "{bound}");
         assert_eq!(bound, at("2026-12-01T10:01:02Z"));
         // A later, luckier sample tightens it; an unparsable one is ignored.
@@ -81,7 +83,9 @@ mod tests {
             at("2026-12-01T10:00:09.35Z"),
         );
         clock.observe(&headers("yesterday"), at("2026-12-01T10:00:10Z"));
-        let bound = clock.server_time_at_least(at("2026-12-01T10:01:00Z")).unwrap();
+        let bound = clock
+            .server_time_at_least(at("2026-12-01T10:01:00Z"))
+            .unwrap();
         assert_eq!(bound, at("2026-12-01T10:01:03Z"));
     }
 }

@@ -1,8 +1,8 @@
 //! Building a client: credentials, base URL, timeouts, checked before any
 //! request is sent.
 
-use crate::error::Error;
 use crate::clock::ServerClock;
+use crate::error::Error;
 use crate::pacing::Pacer;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
@@ -484,7 +484,11 @@ fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<reqwest::Url,
                 )));
             }
         }
-        other => return Err(refuse(format!("{shown} has scheme {other:?}; expected https"))),
+        other => {
+            return Err(refuse(format!(
+                "{shown} has scheme {other:?}; expected https"
+            )));
+        }
     }
     Ok(url)
 }

@@ -395,7 +395,13 @@ impl Details {
                         let message = format!(
                             "the server redirected to {location:?}; redirects are not followed, so the credential stays with the base URL"
                         );
-                        Self::from_status(operation, meta.status, message, BTreeMap::new(), meta.headers)
+                        Self::from_status(
+                            operation,
+                            meta.status,
+                            message,
+                            BTreeMap::new(),
+                            meta.headers,
+                        )
                     }
                     _ => Self::from_body(operation, Some(meta), &body, "unexpected status".into()),
                 }

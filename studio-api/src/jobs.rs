@@ -9,11 +9,11 @@
 //! picks up where an old one left off.
 
 use crate::Client;
-use progenitor_client::ClientInfo;
 use crate::error::{Error, ErrorKind, retry_after};
 use crate::types::{Export, GenerationJob, JobStatus, Render};
 use futures_util::future::join_all;
 use futures_util::stream::{self, FusedStream, StreamExt};
+use progenitor_client::ClientInfo;
 use sealed::{Kind, Sealed};
 use std::future::Future;
 use std::time::{Duration, Instant};

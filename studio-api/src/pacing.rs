@@ -255,7 +255,14 @@ mod hostile {
     #[test]
     fn absurd_header_values_neither_panic_nor_block_forever() {
         let pacer = Pacer::new(60.0, 1.0);
-        for value in ["NaN", "inf", "-1", "1e300", "18446744073709551615", "99999999999999999999"] {
+        for value in [
+            "NaN",
+            "inf",
+            "-1",
+            "1e300",
+            "18446744073709551615",
+            "99999999999999999999",
+        ] {
             pacer.observe(StatusCode::OK, &one("x-ratelimit-reset", value));
             pacer.observe(StatusCode::OK, &one("x-ratelimit-limit", value));
             pacer.observe(StatusCode::OK, &one("x-ratelimit-remaining", value));

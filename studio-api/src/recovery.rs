@@ -132,14 +132,29 @@ fn doubt<T>(operation: &'static str) -> Option<T> {
 
 /// The frames a multi-shot asked for: its `frame_ids`, or every frame of
 /// the project when it names none; each once, in order.
-async fn requested_frames(client: &Client, project: &str, body: Option<&Value>) -> Option<Vec<String>> {
+async fn requested_frames(
+    client: &Client,
+    project: &str,
+    body: Option<&Value>,
+) -> Option<Vec<String>> {
     let named: Vec<String> = body
         .and_then(|body| body.get("frame_ids"))
         .and_then(Value::as_array)
-        .map(|ids| ids.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     let mut frames = if named.is_empty() {
-        let all: Vec<_> = client.list_frames().project_id(project).stream().try_collect().await.ok()?;
+        let all: Vec<_> = client
+            .list_frames()
+            .project_id(project)
+            .stream()
+            .try_collect()
+            .await
+            .ok()?;
         all.into_iter().map(|frame| frame.id).collect()
     } else {
         named

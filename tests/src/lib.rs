@@ -3,6 +3,7 @@
 //! and a raw server that misbehaves on purpose ([`faults`]).
 
 pub mod faults;
+pub mod tls;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -14,7 +15,13 @@ use std::sync::{Arc, Mutex};
 /// own so that async and blocking callers alike can use it; returns the
 /// base URL, ending in `/api/v1`.
 pub fn serve_on_loopback(app: axum::Router) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    serve_at("127.0.0.1", app)
+}
+
+/// Serves `app` on a free port of the loopback address `ip` (any of
+/// 127.0.0.0/8, for a second origin), like [`serve_on_loopback`].
+pub fn serve_at(ip: &str, app: axum::Router) -> String {
+    let listener = std::net::TcpListener::bind((ip, 0)).expect("bind loopback");
     listener
         .set_nonblocking(true)
         .expect("nonblocking listener");
@@ -84,6 +91,11 @@ impl RecordingServer {
 
     /// Starts a server that answers `status` with `body` of `content_type`.
     pub fn start(status: u16, content_type: &'static str, body: Bytes) -> Self {
+        Self::start_at("127.0.0.1", status, content_type, body)
+    }
+
+    /// The same, on the loopback address `ip`.
+    pub fn start_at(ip: &str, status: u16, content_type: &'static str, body: Bytes) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             status: StatusCode::from_u16(status).expect("a valid status"),
@@ -93,7 +105,7 @@ impl RecordingServer {
         };
         let app = axum::Router::new().fallback(record).with_state(shared);
         RecordingServer {
-            base_url: serve_on_loopback(app),
+            base_url: serve_at(ip, app),
             requests,
         }
     }

@@ -102,7 +102,9 @@ fn misuse_is_refused_before_any_request() {
             "is not a URL",
         ),
         (
-            ClientBuilder::new().base_url("ftp://mstudio.ai/api/v1").no_credential(),
+            ClientBuilder::new()
+                .base_url("ftp://mstudio.ai/api/v1")
+                .no_credential(),
             "expected https",
         ),
     ];

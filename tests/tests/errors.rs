@@ -115,3 +115,61 @@ fn credentials_never_appear_in_debug_output() {
     assert!(!debug.contains("sk_live_super_secret"), "{debug}");
     assert!(debug.contains("ApiKey(**redacted**)"), "{debug}");
 }
+
+#[tokio::test]
+async fn display_bounds_the_servers_message_and_message_keeps_it_whole() {
+    let huge = "x".repeat(4 << 20);
+    let server = RecordingServer::json(404, json!({"success": false, "message": huge}));
+    let client =
+        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+            .unwrap();
+    let error = client
+        .get_project()
+        .project_id("prj_1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.message().len(), 4 << 20);
+    let shown = error.to_string();
+    assert!(shown.len() < 1000, "{} bytes shown", shown.len());
+    assert!(shown.ends_with("x…"), "{shown}");
+}
+
+#[tokio::test]
+async fn source_returns_the_underlying_cause() {
+    use std::error::Error as _;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = studio_api::Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}/api/v1"))
+        .api_key("sk_live_x")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = client.list_voices().send().await.unwrap_err();
+    let cause = error.source().expect("a cause");
+    let reqwest = cause
+        .downcast_ref::<reqwest::Error>()
+        .expect("reqwest's error");
+    assert!(reqwest.is_connect());
+
+    let server = RecordingServer::json(200, json!({"success": true}));
+    let client =
+        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+            .unwrap();
+    let error = client.list_voices().send().await.unwrap_err();
+    assert!(matches!(
+        error.kind(),
+        ErrorKind::UndecodableResponse { .. }
+    ));
+    let cause = error.source().expect("a cause");
+    assert!(
+        cause.downcast_ref::<serde_json::Error>().is_some(),
+        "{cause:?}"
+    );
+    // Errors stay cheap to clone, cause and all.
+    assert!(error.clone().source().is_some());
+}

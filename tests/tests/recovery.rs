@@ -100,3 +100,96 @@ async fn a_5xx_on_a_billed_call_is_neither_resent_nor_mistaken_for_a_job() {
     assert!(error.outcome_unknown());
     assert_eq!(server.request_count("generate_frame_video"), 1);
 }
+
+/// A project with two frames, as (server, client, project, frames).
+async fn two_frames() -> (MockServer, Client, String, [String; 2]) {
+    let (server, client, first) = setup().await;
+    let project = client
+        .get_frame()
+        .frame_id(&first)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data
+        .project_id;
+    let second = client
+        .create_frame()
+        .project_id(&project)
+        .body_map(|b| b.script("The lamp turns"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data
+        .id;
+    (server, client, project, [first, second])
+}
+
+#[tokio::test]
+async fn a_lost_multi_shot_is_recovered_as_one_job_per_frame_of_the_project() {
+    let (server, client, project, frames) = two_frames().await;
+    server.fail_next("generate_multi_shot", 1, Fault::DropResponse);
+    let jobs = client
+        .generate_multi_shot()
+        .project_id(&project)
+        .body_map(|b| b)
+        .send()
+        .await
+        .expect("one job per frame, found by the lookup")
+        .into_inner()
+        .data;
+    let found: Vec<_> = jobs
+        .iter()
+        .map(|job| job.frame_id.clone().unwrap())
+        .collect();
+    assert_eq!(found, frames);
+    assert!(
+        jobs.iter()
+            .all(|job| job.type_ == types::JobType::MultiShot)
+    );
+    assert_eq!(server.request_count("generate_multi_shot"), 1, "sent once");
+}
+
+#[tokio::test]
+async fn a_lost_multi_shot_of_named_frames_is_recovered_for_those_frames() {
+    let (server, client, project, [_, second]) = two_frames().await;
+    server.fail_next("generate_multi_shot", 1, Fault::DropResponse);
+    let jobs = client
+        .generate_multi_shot()
+        .project_id(&project)
+        .body_map(|b| b.frame_ids(vec![second.clone()]))
+        .send()
+        .await
+        .expect("the one job")
+        .into_inner()
+        .data;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].frame_id.as_deref(), Some(second.as_str()));
+    assert_eq!(server.request_count("generate_multi_shot"), 1);
+}
+
+#[tokio::test]
+async fn a_second_lost_submission_on_the_same_frame_within_a_second_is_doubt_not_a_guess() {
+    let (server, client, frame) = setup().await;
+    client
+        .generate_frame_image()
+        .frame_id(&frame)
+        .body_map(|b| b)
+        .send()
+        .await
+        .unwrap();
+    server.fail_next("generate_frame_image", 1, Fault::DropResponse);
+    let error = client
+        .generate_frame_image()
+        .frame_id(&frame)
+        .body_map(|b| b)
+        .send()
+        .await
+        .unwrap_err();
+    // Both jobs may have started after the submission as far as whole-second
+    // clocks can tell, so neither is returned as this call's job.
+    assert!(error.outcome_unknown(), "{error}");
+    assert_eq!(jobs_on(&client, &frame).await.len(), 2);
+    assert_eq!(server.request_count("generate_frame_image"), 2);
+}

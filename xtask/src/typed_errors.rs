@@ -76,10 +76,12 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
         raw.sig.ident = syn::Ident::new("send_raw", raw.sig.ident.span());
         raw.vis = syn::Visibility::Inherited;
         raw.attrs.retain(|a| !a.path().is_ident("doc"));
-        let path = spec::path_parameters(operation.path).into_iter().map(|param| {
-            let field = syn::Ident::new(param, proc_macro2::Span::call_site());
-            quote!(.path(#param, &self.#field)?)
-        });
+        let path = spec::path_parameters(operation.path)
+            .into_iter()
+            .map(|param| {
+                let field = syn::Ident::new(param, proc_macro2::Span::call_site());
+                quote!(.path(#param, &self.#field)?)
+            });
         let starts_jobs = spec::extension_str(operation.operation, "x-studio-job-type").is_some();
         let body = bodies
             .get(&name)
@@ -110,7 +112,12 @@ fn body_type(builder: &syn::ItemStruct) -> Option<Type> {
     let Type::Path(path) = type_argument(&field.ty)? else {
         return None;
     };
-    let segments: Vec<String> = path.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     match segments.as_slice() {
         [types, builder, name] if types == "types" && builder == "builder" => {
             let name = syn::Ident::new(name, proc_macro2::Span::call_site());

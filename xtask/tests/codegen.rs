@@ -203,3 +203,34 @@ fn a_paged_operation_without_a_list_response_is_an_error() {
         "error: ListFrames has a page setter but its response FrameResponse has no data and pagination\n"
     );
 }
+
+/// The generated `send()` of every operation refuses each of its path
+/// parameters before sending; none is listed by hand.
+#[test]
+fn every_path_parameter_of_every_operation_is_checked_before_sending() {
+    let spec = xtask::spec::load(&xtask::workspace_root().join(xtask::SPEC_PATH)).unwrap();
+    let generated = xtask::generate(&xtask::workspace_root().join(xtask::SPEC_PATH))
+        .unwrap_or_else(|_| panic!("codegen"));
+    let client = &generated
+        .iter()
+        .find(|f| f.path == "studio-api/src/generated.rs")
+        .unwrap()
+        .contents;
+    let mut checked = 0;
+    for (index, op) in xtask::spec::operations(&spec).iter().enumerate() {
+        let start = format!("crate::call::Call::new(self.client, {index}usize)");
+        let at = client
+            .find(&start)
+            .unwrap_or_else(|| panic!("{} starts no call", op.id));
+        let chain = &client[at..at + client[at..].find(".run(").unwrap()];
+        for param in xtask::spec::path_parameters(op.path) {
+            assert!(
+                chain.contains(&format!(".path(\"{param}\", &self.{param})?")),
+                "{}: {param} is not checked in {chain}",
+                op.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} path parameters");
+}
