@@ -4,6 +4,11 @@
 //! crate; `send()` returns the response without the caller creating a
 //! runtime. The client owns one Tokio runtime, shared by all its clones.
 //!
+//! Calls run on any thread where blocking is allowed: plain threads,
+//! `tokio::task::spawn_blocking` and `tokio::task::block_in_place`. Called
+//! from async code on a Tokio runtime, where blocking would stall it, they
+//! return a configuration error instead; use `studio_api` there.
+//!
 //! ```no_run
 //! use studio_api_blocking::{Client, Credential};
 //!

@@ -195,6 +195,23 @@ fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
 ///     .unwrap_err();
 /// assert_eq!(refused.kind(), &studio_api::ErrorKind::Configuration);
 /// ```
+///
+/// There is no unchecked way in: neither the generated constructors nor
+/// the client state can be reached from outside.
+///
+/// ```compile_fail
+/// let http = reqwest::Client::new();
+/// # let state: studio_api::ClientState = unimplemented!();
+/// let client = studio_api::Client::new_with_client("http://203.0.113.9/api/v1", http, state);
+/// ```
+///
+/// ```compile_fail
+/// let client = studio_api::Client::new("http://203.0.113.9/api/v1", studio_api::ClientState::anonymous());
+/// ```
+///
+/// ```compile_fail
+/// let state = studio_api::ClientState::new(studio_api::Credential::api_key("sk_live_x\n"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     credential: Option<Credential>,
