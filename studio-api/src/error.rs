@@ -306,10 +306,14 @@ impl Details {
         let snippet = snippet(body);
         match meta {
             Some(meta) if !meta.status.is_success() => {
-                let message = if snippet.is_empty() {
-                    format!("{} with an empty body", meta.status)
-                } else {
-                    format!("{}: {snippet}", meta.status)
+                let location = meta.headers.get(reqwest::header::LOCATION);
+                let message = match location {
+                    Some(to) if meta.status.is_redirection() => format!(
+                        "the server redirected to {:?}; redirects are not followed, so the credential stays with the base URL",
+                        String::from_utf8_lossy(to.as_bytes())
+                    ),
+                    _ if snippet.is_empty() => format!("{} with an empty body", meta.status),
+                    _ => format!("{}: {snippet}", meta.status),
                 };
                 Self::from_status(
                     operation,
@@ -386,23 +390,6 @@ impl Details {
                         decoded.errors.into_iter().collect(),
                         meta.headers,
                     ),
-                    _ if meta.status.is_redirection() => {
-                        let location = meta
-                            .headers
-                            .get(reqwest::header::LOCATION)
-                            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                            .unwrap_or_default();
-                        let message = format!(
-                            "the server redirected to {location:?}; redirects are not followed, so the credential stays with the base URL"
-                        );
-                        Self::from_status(
-                            operation,
-                            meta.status,
-                            message,
-                            BTreeMap::new(),
-                            meta.headers,
-                        )
-                    }
                     _ => Self::from_body(operation, Some(meta), &body, "unexpected status".into()),
                 }
             }

@@ -7,6 +7,17 @@ use serde_json::json;
 use studio_api::{Credential, ErrorKind};
 use studio_tests::RecordingServer;
 
+/// A multi-thread and a current-thread runtime.
+fn runtimes() -> [tokio::runtime::Runtime; 2] {
+    [
+        tokio::runtime::Runtime::new().unwrap(),
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    ]
+}
+
 fn server() -> RecordingServer {
     RecordingServer::json(200, json!({"success": true, "message": "Team deleted"}))
 }
@@ -34,11 +45,7 @@ fn call(client: &studio_api_blocking::Client) -> Result<(), String> {
 fn blocking_threads_of_both_runtime_kinds_may_block() {
     let server = server();
     let client = client(&server);
-    let multi = tokio::runtime::Runtime::new().unwrap();
-    let current = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let [multi, current] = runtimes();
     for runtime in [&multi, &current] {
         let blocking = client.clone();
         let outcome = runtime.block_on(async move {

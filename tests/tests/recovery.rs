@@ -24,6 +24,14 @@ async fn setup() -> (MockServer, Client, String) {
     (server, client, frame.data.id.clone())
 }
 
+/// `generate_frame_image` on `frame`.
+async fn image(
+    client: &Client,
+    frame: &str,
+) -> Result<studio_api::ResponseValue<types::GenerationJobResponse>, studio_api::Error> {
+    client.generate_frame_image().frame_id(frame).send().await
+}
+
 async fn jobs_on(client: &Client, frame: &str) -> Vec<types::GenerationJob> {
     client
         .list_generation_jobs()
@@ -40,11 +48,7 @@ async fn a_lost_answer_is_recovered_from_the_job_list_not_resent() {
     let (server, client, frame) = setup().await;
     let wallet = server.wallet();
     server.fail_next("generate_frame_image", 1, Fault::DropResponse);
-    let job = client
-        .generate_frame_image()
-        .frame_id(&frame)
-        .body_map(|b| b)
-        .send()
+    let job = image(&client, &frame)
         .await
         .expect("the job the lost request started")
         .into_inner()
@@ -62,13 +66,7 @@ async fn a_lost_answer_is_recovered_from_the_job_list_not_resent() {
 async fn when_no_job_was_started_the_error_says_the_outcome_is_unknown() {
     let (server, client, frame) = setup().await;
     server.fail_next("generate_frame_image", 1, Fault::DropConnection);
-    let error = client
-        .generate_frame_image()
-        .frame_id(&frame)
-        .body_map(|b| b)
-        .send()
-        .await
-        .unwrap_err();
+    let error = image(&client, &frame).await.unwrap_err();
     assert!(error.outcome_unknown(), "{error}");
     assert_eq!(
         server.request_count("generate_frame_image"),
@@ -172,21 +170,9 @@ async fn a_lost_multi_shot_of_named_frames_is_recovered_for_those_frames() {
 #[tokio::test]
 async fn a_second_lost_submission_on_the_same_frame_within_a_second_is_doubt_not_a_guess() {
     let (server, client, frame) = setup().await;
-    client
-        .generate_frame_image()
-        .frame_id(&frame)
-        .body_map(|b| b)
-        .send()
-        .await
-        .unwrap();
+    image(&client, &frame).await.unwrap();
     server.fail_next("generate_frame_image", 1, Fault::DropResponse);
-    let error = client
-        .generate_frame_image()
-        .frame_id(&frame)
-        .body_map(|b| b)
-        .send()
-        .await
-        .unwrap_err();
+    let error = image(&client, &frame).await.unwrap_err();
     // Both jobs may have started after the submission as far as whole-second
     // clocks can tell, so neither is returned as this call's job.
     assert!(error.outcome_unknown(), "{error}");
