@@ -9,6 +9,10 @@ use studio_api::{ClientBuilder, Credential, Error};
 const INSIDE_RUNTIME: &str = "studio_api_blocking::Client was called from inside a Tokio runtime, \
      where blocking would stall it; use the async studio_api::Client there";
 
+/// The message returned when a blocking call is made inside another one.
+const NESTED: &str = "studio_api_blocking::Client was called while another of its calls was running \
+     on the same thread (from a callback such as on_retry?); call it after that call returns";
+
 /// A blocking client for the Studio API.
 ///
 /// Cloning is cheap: clones share the HTTP connection pool and the one
@@ -77,6 +81,11 @@ impl Client {
     ) -> Result<T, Error> {
         if polling_async_code() {
             return Err(Error::configuration(operation, INSIDE_RUNTIME));
+        }
+        // A blocking call made while another one runs on this thread (from
+        // an `on_retry` callback, say) cannot nest.
+        if futures_executor::enter().is_err() {
+            return Err(Error::configuration(operation, NESTED));
         }
         let Some(runtime) = &self.runtime.0 else {
             return Err(Error::configuration(

@@ -4,8 +4,10 @@
 //! of runtime and inside a `block_on` future.
 
 use serde_json::json;
+use std::sync::{Arc, Mutex};
 use studio_api::{Credential, ErrorKind};
 use studio_tests::RecordingServer;
+use studio_tests::faults::{FaultServer, Reply, http};
 
 /// A multi-thread and a current-thread runtime.
 fn runtimes() -> [tokio::runtime::Runtime; 2] {
@@ -110,4 +112,33 @@ fn async_code_gets_an_error_not_a_stall_or_a_panic() {
     assert!(server.requests().is_empty(), "nothing was sent");
     // Still usable where blocking is allowed, after all those refusals.
     assert_eq!(call(&client), Ok(()));
+}
+
+#[test]
+fn a_call_from_inside_another_calls_callback_is_an_error_not_a_panic() {
+    let server = FaultServer::start(vec![
+        Reply::Raw(http(429, &[("retry-after", "0")], "")),
+        Reply::Raw(http(
+            200,
+            &[("content-type", "application/json")],
+            r#"{"success":true,"message":"Team deleted"}"#,
+        )),
+    ]);
+    let nested: Arc<Mutex<Option<studio_api_blocking::Client>>> = Arc::default();
+    let refusal = Arc::new(Mutex::new(None));
+    let (slot, seen) = (nested.clone(), refusal.clone());
+    let builder = studio_api::Client::builder()
+        .base_url(server.base_url())
+        .bearer_token("tok_nested")
+        .pacing(false)
+        .on_retry(move |_| {
+            if let Some(client) = slot.lock().unwrap().as_ref() {
+                *seen.lock().unwrap() = Some(call(client));
+            }
+        });
+    let client = studio_api_blocking::Client::new(builder).unwrap();
+    *nested.lock().unwrap() = Some(client.clone());
+    assert_eq!(call(&client), Ok(()));
+    let inner = refusal.lock().unwrap().clone().expect("the callback ran");
+    assert!(inner.unwrap_err().contains("while another of its calls"));
 }
