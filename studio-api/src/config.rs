@@ -466,10 +466,11 @@ fn download_redirects() -> reqwest::redirect::Policy {
 /// remote hosts. Messages never repeat user-info.
 fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<reqwest::Url, Error> {
     let refuse = |why: String| Error::configuration(BUILD, format!("the base URL {why}"));
-    let shown = if text.contains('@') {
-        "(not shown: it has user-info)".to_string()
-    } else {
-        format!("{text:?}")
+    // User-info, a query or a fragment may hold a secret: never repeat them.
+    let shown = match text.find(['?', '#']) {
+        _ if text.contains('@') => "(not shown: it has user-info)".to_string(),
+        Some(at) => format!("{:?} (its query or fragment not shown)", &text[..at]),
+        None => format!("{text:?}"),
     };
     let url = reqwest::Url::parse(text.trim())
         .map_err(|e| refuse(format!("{shown} is not a URL: {e}")))?;

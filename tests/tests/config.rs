@@ -74,13 +74,13 @@ fn misuse_is_refused_before_any_request() {
         (
             ClientBuilder::new()
                 .api_key("sk_live_x")
-                .base_url("https://mstudio.ai/api/v1?tenant=x"),
+                .base_url("https://mstudio.ai/api/v1?api_key=hunter2"),
             "has a query or fragment",
         ),
         (
             ClientBuilder::new()
                 .api_key("sk_live_x")
-                .base_url("https://mstudio.ai/api/v1#top"),
+                .base_url("https://mstudio.ai/api/v1#hunter2"),
             "has a query or fragment",
         ),
         (
