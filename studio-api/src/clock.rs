@@ -8,41 +8,56 @@
 //! reached then: no later than the true time, however slow the network.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use reqwest::header::{DATE, HeaderMap};
+use reqwest::header::{DATE, HeaderMap, HeaderValue};
 use std::sync::Mutex;
 
 /// The highest lower bound seen of (server clock − local clock).
 #[derive(Debug, Default)]
 pub(crate) struct ServerClock {
-    ahead_at_least: Mutex<Option<TimeDelta>>,
+    state: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    ahead_at_least: Option<TimeDelta>,
+    /// The last `Date` learnt from: later responses with the same value
+    /// arrived later, so they cannot raise the bound.
+    last_date: Option<HeaderValue>,
 }
 
 impl ServerClock {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Learns from the `Date` of a response received at `received`.
     pub(crate) fn observe(&self, headers: &HeaderMap, received: DateTime<Utc>) {
-        let Some(date) = headers
-            .get(DATE)
-            .and_then(|v| v.to_str().ok())
+        let Some(value) = headers.get(DATE) else {
+            return;
+        };
+        let mut seen = self.lock();
+        if seen.last_date.as_ref() == Some(value) {
+            return;
+        }
+        let Some(date) = value
+            .to_str()
+            .ok()
             .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
         else {
             return;
         };
         let bound = date.with_timezone(&Utc) - received;
-        let mut ahead = self
-            .ahead_at_least
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *ahead = Some(ahead.map_or(bound, |known| known.max(bound)));
+        seen.ahead_at_least = Some(seen.ahead_at_least.map_or(bound, |known| known.max(bound)));
+        seen.last_date = Some(value.clone());
     }
 
     /// A time the server's clock had certainly reached when ours read
     /// `local`, rounded down to the second (servers often stamp whole
     /// seconds); `None` before any response carried a `Date`.
     pub(crate) fn server_time_at_least(&self, local: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let ahead = (*self
-            .ahead_at_least
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()))?;
+        let ahead = self.lock().ahead_at_least?;
         let server = local.checked_add_signed(ahead)?;
         DateTime::from_timestamp(server.timestamp(), 0)
     }

@@ -5,7 +5,7 @@ use crate::clock::ServerClock;
 use crate::error::Error;
 use crate::pacing::Pacer;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -156,10 +156,10 @@ impl ClientState {
 
     /// Adds the User-Agent to a request, and the credential's header when
     /// the request goes to the base URL's origin (scheme, host and port).
-    pub(crate) fn decorate(&self, url: &reqwest::Url, headers: &mut HeaderMap) {
-        if let Some((name, value)) = &self.auth
-            && same_origin(url, &self.base)
-        {
+    pub(crate) fn decorate(&self, request: &mut reqwest::Request) {
+        let ours = same_origin(request.url(), &self.base);
+        let headers = request.headers_mut();
+        if let Some((name, value)) = self.auth.as_ref().filter(|_| ours) {
             headers.insert(name, value.clone());
         }
         headers.insert(USER_AGENT, self.user_agent.clone());

@@ -17,8 +17,7 @@ impl ClientHooks<ClientState> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let state = self.inner();
-        let url = request.url().clone();
-        state.decorate(&url, request.headers_mut());
+        state.decorate(request);
         if let Some(pacer) = state.pacer()
             && let Err(wait) = pacer.acquire(state.retry().retry_after_cap).await
         {
