@@ -32,7 +32,8 @@ impl ClientHooks<ClientState> for Client {
     }
 
     /// Sends the request, and sends it again when the retry policy allows;
-    /// notes each attempt and response in the call's record.
+    /// notes each attempt and response in the call's record. A read comes
+    /// back with its body already read (see [`whole`]).
     async fn exec(
         &self,
         mut request: reqwest::Request,
@@ -49,9 +50,14 @@ impl ClientHooks<ClientState> for Client {
                 record.last_sent = Some(chrono::Utc::now());
                 record.response = None;
             });
-            let outcome = self.client().execute(request).await;
+            let mut outcome = self.client().execute(request).await;
             if let Ok(response) = &outcome {
                 self.observe(response);
+            }
+            // A read's body is read here, so that a body cut short or
+            // stalled past the timeout is retried like any broken read.
+            if read && let Ok(response) = outcome {
+                outcome = whole(response).await;
             }
             let (Some((delay, reason)), Some(again)) =
                 (state.retry().decide(attempt, &outcome, read), again)
@@ -98,4 +104,17 @@ impl Client {
             .observe(response.headers(), chrono::Utc::now());
         note(|record| record.response = Some(ResponseMeta::of(response)));
     }
+}
+
+/// `response` with its body read in full, or the failure reading it.
+async fn whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await?;
+    let mut whole = http::Response::new(body);
+    *whole.status_mut() = status;
+    *whole.version_mut() = version;
+    *whole.headers_mut() = headers;
+    Ok(whole.into())
 }

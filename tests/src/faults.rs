@@ -2,7 +2,7 @@
 //! studio-mock) cannot: closing before or after reading the request,
 //! stalling mid-body, sending bytes that are not a valid answer.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,8 +42,8 @@ pub fn http(status: u16, headers: &[(&str, &str)], body: &str) -> Vec<u8> {
 }
 
 /// A loopback server answering connection *n* with reply *n* of its script
-/// (the last reply repeats), recording the request line (upper-cased) of
-/// every request it read in full.
+/// (the last reply repeats), recording the method and path of every
+/// request it read in full.
 pub struct FaultServer {
     base_url: String,
     received: Arc<Mutex<Vec<String>>>,
@@ -118,26 +118,9 @@ fn serve(mut stream: TcpStream, reply: Reply, received: &Mutex<Vec<String>>) {
     }
 }
 
-/// Reads one request (head and `content-length` body) and returns its
-/// request line; `None` if the connection ended first.
+/// Reads one request and returns its method and path; `None` if the
+/// connection ended first.
 fn read_request(stream: &mut TcpStream) -> Option<String> {
-    let mut data = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                return head.lines().next().map(str::to_uppercase);
-            }
-        }
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => data.extend_from_slice(&buffer[..n]),
-        }
-    }
+    let request = crate::scripted::read_request(stream, &mut Vec::new())?;
+    Some(format!("{} {}", request.method, request.path))
 }

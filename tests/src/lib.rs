@@ -1,8 +1,10 @@
 //! Test support shared by the cross-crate tests: a local HTTP server that
 //! records every request it receives and answers with a canned response,
-//! and a raw server that misbehaves on purpose ([`faults`]).
+//! and raw servers that misbehave on purpose ([`faults`], and [`scripted`]
+//! for scripts per connection and per request).
 
 pub mod faults;
+pub mod scripted;
 pub mod tls;
 
 use axum::body::Bytes;

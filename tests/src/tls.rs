@@ -3,7 +3,7 @@
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
@@ -55,9 +55,11 @@ impl TlsServer {
                         return;
                     };
                     let mut tls = rustls::StreamOwned::new(connection, tcp);
-                    let Some(head) = read_head(&mut tls) else {
+                    let Some(request) = crate::scripted::read_request(&mut tls, &mut Vec::new())
+                    else {
                         return;
                     };
+                    let head = request.head.to_ascii_lowercase();
                     seen.lock().unwrap().push(head.clone());
                     let _ = tls.write_all(&respond(&head));
                     let _ = tls.flush();
@@ -86,29 +88,5 @@ impl TlsServer {
     /// The head of every request received, lower-cased, oldest first.
     pub fn heads(&self) -> Vec<String> {
         self.heads.lock().unwrap().clone()
-    }
-}
-
-/// Reads one request's head (and its `content-length` body), returning
-/// the head lower-cased; `None` if the connection ended first.
-fn read_head(stream: &mut impl Read) -> Option<String> {
-    let mut data = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                return Some(head);
-            }
-        }
-        match stream.read(&mut buffer) {
-            Ok(0) | Err(_) => return None,
-            Ok(n) => data.extend_from_slice(&buffer[..n]),
-        }
     }
 }

@@ -205,7 +205,7 @@ async fn retry_after_as_an_http_date_is_honoured_and_a_huge_one_is_not_waited() 
 }
 
 #[tokio::test]
-async fn a_body_slower_than_the_attempt_timeout_is_a_timeout() {
+async fn a_read_whose_body_is_slower_than_the_attempt_timeout_is_retried_then_a_timeout() {
     let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 300\r\nconnection: close\r\n\r\n{\"success\":".to_vec();
     let server = FaultServer::start(vec![Reply::Stall {
         start: head,
@@ -215,7 +215,9 @@ async fn a_body_slower_than_the_attempt_timeout_is_a_timeout() {
     let (client, _) = client_for(&server);
     let error = get(&client).await.unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Timeout, "{error}");
-    assert_eq!(server.received(), 1);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(200));
+    assert_eq!(server.received(), 3, "a read is sent again");
+    assert_eq!(error.attempts(), 3);
 }
 
 #[tokio::test]
@@ -252,5 +254,5 @@ async fn a_truncated_body_is_a_connection_error_that_keeps_the_status() {
         ),
         "{error:?}"
     );
-    assert_eq!(server.received(), 1);
+    assert_eq!(server.received(), 3, "a read is sent again");
 }

@@ -1,0 +1,28 @@
+//! The edge cases of `edges`, played through the blocking client, from
+//! plain threads with no runtime of their own.
+
+mod edges;
+
+use std::time::Duration;
+use studio_api::{ClientBuilder, Error};
+use studio_api_blocking::Client;
+
+/// The blocking client.
+struct BlockingSdk(Client);
+
+impl edges::Sdk for BlockingSdk {
+    fn build(builder: ClientBuilder) -> Self {
+        BlockingSdk(Client::new(builder).expect("a valid client"))
+    }
+
+    fn call(&self, op: &edges::Op) -> Result<Vec<String>, Error> {
+        let client = &self.0;
+        call_op!(client, op, |sent| sent)
+    }
+
+    fn pause(&self, wait: Duration) {
+        std::thread::sleep(wait);
+    }
+}
+
+edge_tests!(BlockingSdk);
