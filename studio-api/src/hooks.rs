@@ -108,13 +108,17 @@ impl Client {
 
 /// `response` with its body read in full, or the failure reading it.
 async fn whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
-    let status = response.status();
-    let version = response.version();
-    let headers = std::mem::take(response.headers_mut());
+    use reqwest::ResponseBuilderExt;
+    let mut whole = http::Response::builder()
+        .status(response.status())
+        .version(response.version())
+        .url(response.url().clone());
+    if let Some(headers) = whole.headers_mut() {
+        *headers = std::mem::take(response.headers_mut());
+    }
     let body = response.bytes().await?;
-    let mut whole = http::Response::new(body);
-    *whole.status_mut() = status;
-    *whole.version_mut() = version;
-    *whole.headers_mut() = headers;
-    Ok(whole.into())
+    Ok(whole
+        .body(body)
+        .map_or_else(|_| http::Response::default(), |w| w)
+        .into())
 }
