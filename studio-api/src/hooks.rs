@@ -117,8 +117,6 @@ async fn whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Resp
         *headers = std::mem::take(response.headers_mut());
     }
     let body = response.bytes().await?;
-    Ok(whole
-        .body(body)
-        .map_or_else(|_| http::Response::default(), |w| w)
-        .into())
+    // The parts came from a valid response, so building cannot fail.
+    Ok(whole.body(body).unwrap_or_default().into())
 }
