@@ -331,7 +331,7 @@ async fn invalid_bodies_get_422_with_field_messages() {
         let error = c
             .reorder_frames()
             .project_id(&prj.id)
-            .body_map(|b| b.frame_ids(ids))
+            .body_map(|b| b.frame_ids(common::ids(&ids)))
             .send()
             .await
             .unwrap_err();
@@ -404,7 +404,10 @@ async fn invalid_bodies_get_422_with_field_messages() {
 
     let error = c
         .create_project()
-        .body_map(|b| b.name("Orphan").team_id(Some("team_404".to_string())))
+        .body_map(|b| {
+            b.name("Orphan")
+                .team_id(Some("team_404".try_into().unwrap()))
+        })
         .send()
         .await
         .unwrap_err();

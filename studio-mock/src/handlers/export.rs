@@ -125,12 +125,12 @@ pub fn create_export(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
     if let Some(stranger) = request.frame_ids.iter().find(|id| {
         store
             .frames
-            .get(*id)
+            .get(id.as_str())
             .is_none_or(|f| f.project_id != project)
     }) {
         return Err(ApiError::invalid(
             "frame_ids",
-            format!("The frame {stranger} is not in this project."),
+            format!("The frame {} is not in this project.", stranger.as_str()),
         ));
     }
     store.charge(EXPORT_COST)?;

@@ -69,13 +69,13 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     store.project(project)?;
     let request: types::CreateFrameRequest = call.json()?;
     let frame = insert_frame(store, project, request.position, call.now, |frame| {
-        frame.title = request.title;
-        frame.script = request.script;
-        frame.shot_type = request.shot_type;
-        frame.camera_motion = request.camera_motion;
+        frame.title = request.title.map(String::from);
+        frame.script = request.script.into();
+        frame.shot_type = request.shot_type.map(String::from);
+        frame.camera_motion = request.camera_motion.map(String::from);
         frame.duration_seconds = request.duration_seconds;
-        frame.image_prompt = request.image_prompt;
-        frame.video_prompt = request.video_prompt;
+        frame.image_prompt = request.image_prompt.map(String::from);
+        frame.video_prompt = request.video_prompt.map(String::from);
     });
     Ok(Reply::created(frame))
 }
@@ -84,8 +84,9 @@ pub fn reorder(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let project = call.param("project_id");
     store.project(project)?;
     let request: types::ReorderFramesRequest = call.json()?;
+    let order: Vec<String> = request.frame_ids.into_iter().map(String::from).collect();
     let mut current = store.frame_order(project);
-    let mut requested = request.frame_ids.clone();
+    let mut requested = order.clone();
     current.sort();
     requested.sort();
     if current != requested {
@@ -94,7 +95,7 @@ pub fn reorder(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
             "The frame_ids must list every frame of the project exactly once.",
         ));
     }
-    store.renumber_frames(project, &request.frame_ids, call.now);
+    store.renumber_frames(project, &order, call.now);
     Ok(Reply::ok(store.project_frames(project)))
 }
 
