@@ -4,7 +4,9 @@
 // Each test file is its own crate and uses a different subset of these.
 #![allow(dead_code)]
 
+use serde_json::Value;
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use studio_api::{Client, ClientState, Credential, Error, types};
 use studio_mock::{MockBuilder, MockServer};
@@ -44,6 +46,53 @@ pub fn key_client(server: &MockServer, key: &str) -> Client {
     plain(server, Credential::api_key(key))
         .build()
         .expect("a valid client")
+}
+
+/// The spec the server validates against, as JSON.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        serde_yaml::from_str(include_str!("../../../openapi/studio.yaml")).expect("the spec")
+    })
+}
+
+/// A limit the spec states for a property of a request body schema, such
+/// as `maxLength` of `CreateProjectRequest.name`.
+#[track_caller]
+pub fn body_limit(schema: &str, property: &str, keyword: &str) -> usize {
+    let pointer = format!("/components/schemas/{schema}/properties/{property}/{keyword}");
+    number(spec().pointer(&pointer), &pointer)
+}
+
+/// A limit the spec states for a query parameter of an operation, such as
+/// `maxLength` of `list_projects`' `search`.
+#[track_caller]
+pub fn query_limit(operation_id: &str, name: &str, keyword: &str) -> usize {
+    let operation = spec()["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|methods| methods.values())
+        .find(|op| op["operationId"] == operation_id)
+        .unwrap_or_else(|| panic!("{operation_id} is in the spec"));
+    let parameter = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{operation_id} has a {name} parameter"));
+    number(
+        parameter["schema"].get(keyword),
+        &format!("{operation_id}.{name}.{keyword}"),
+    )
+}
+
+#[track_caller]
+fn number(value: Option<&Value>, what: &str) -> usize {
+    value
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("the spec states {what}")) as usize
 }
 
 /// A client with the server's `*` API key.
