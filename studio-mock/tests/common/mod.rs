@@ -4,8 +4,11 @@
 // Each test file is its own crate and uses a different subset of these.
 #![allow(dead_code)]
 
+pub mod wire;
+
 use serde_json::Value;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use studio_api::{Client, ClientState, Credential, Error, types};
@@ -46,6 +49,13 @@ pub fn key_client(server: &MockServer, key: &str) -> Client {
     plain(server, Credential::api_key(key))
         .build()
         .expect("a valid client")
+}
+
+/// The `host:port` a server at `base_url` listens on.
+pub fn address(base_url: &str) -> SocketAddr {
+    let rest = base_url.strip_prefix("http://").expect("an http URL");
+    let host = rest.split('/').next().expect("a host");
+    host.parse().expect("a numeric loopback address")
 }
 
 /// The spec the server validates against, as JSON.
