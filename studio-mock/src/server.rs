@@ -54,7 +54,9 @@ pub struct Config {
 #[derive(Debug)]
 pub struct Shared {
     /// Mutable state behind one lock: every request sees a consistent
-    /// store. A request's input is read and checked before it is taken.
+    /// store. It is held only to read or change the state: a request's
+    /// input is read and checked before it is taken, and the reply, cloned
+    /// out of the store, is serialised after it is released.
     pub state: Mutex<State>,
     /// Settings.
     pub config: Config,
@@ -219,7 +221,8 @@ fn dropped(mut response: Response) -> Response {
     response
 }
 
-/// Admission from the head, then the operation.
+/// Admission from the head, then the operation; the reply is serialised
+/// here, after the store's lock is released.
 async fn handle(
     shared: &Shared,
     op: &'static Operation,
@@ -232,10 +235,7 @@ async fn handle(
         Err((error, usage)) => return error_response(&error, usage),
     };
     match run(shared, op, params, parts, body, &user).await {
-        Ok(reply) => with_usage(
-            (reply.status, axum::Json(reply.body)).into_response(),
-            usage,
-        ),
+        Ok(reply) => with_usage(reply.into_response(), usage),
         Err(error) => error_response(&error, usage),
     }
 }
@@ -257,13 +257,14 @@ async fn run(
         BodyKind::None => Bytes::new(),
         kind => body::read(body, &parts.headers, shared.config.body_limits.of(kind)).await?,
     };
-    shared.validator.check_body(op.id, &body)?;
+    let json = shared.validator.check_body(op.id, &body)?;
     let mut state = shared.lock();
     handlers::advance(&mut state.store, Instant::now(), chrono::Utc::now());
     let call = Call {
         params,
         query,
         body: &body,
+        json: json.as_ref(),
         user,
         now: chrono::Utc::now(),
         behaviour: &shared.config.behaviour,

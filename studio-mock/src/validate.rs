@@ -135,10 +135,11 @@ impl RequestValidator {
         invalid(errors)
     }
 
-    /// Parses and checks the JSON body of a request for `operation_id`.
-    pub fn check_body(&self, operation_id: &str, body: &[u8]) -> Result<(), ApiError> {
+    /// Parses and checks the JSON body of a request for `operation_id`;
+    /// the document, for an operation that takes one.
+    pub fn check_body(&self, operation_id: &str, body: &[u8]) -> Result<Option<Value>, ApiError> {
         let Some(validator) = self.checks.get(operation_id).and_then(|c| c.body.as_ref()) else {
-            return Ok(());
+            return Ok(None);
         };
         let instance = serde_json::from_slice::<Value>(body)
             .map_err(|_| ApiError::invalid("body", "The request body must be a JSON document."))?;
@@ -157,7 +158,8 @@ impl RequestValidator {
                 (field, message)
             })
             .collect();
-        invalid(errors)
+        invalid(errors)?;
+        Ok(Some(instance))
     }
 }
 

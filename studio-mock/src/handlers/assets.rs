@@ -93,7 +93,7 @@ pub fn upload(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         file_name.clone(),
         StoredFile {
             content_type: content_type.clone(),
-            bytes: call.body.to_vec(),
+            bytes: call.body.clone(),
         },
     );
     let asset = types::Asset {
@@ -119,7 +119,7 @@ fn asset<'a>(store: &'a Store, call: &Call<'_>) -> Result<&'a types::Asset, ApiE
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(asset(store, call)?))
+    Ok(Reply::ok(asset(store, call)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {

@@ -85,7 +85,7 @@ fn track<'a>(store: &'a Store, call: &Call<'_>) -> Result<&'a types::AudioTrack,
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(track(store, call)?))
+    Ok(Reply::ok(track(store, call)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {

@@ -96,11 +96,12 @@ pub fn reorder(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         ));
     }
     store.renumber_frames(project, &order, call.now);
-    Ok(Reply::ok(store.project_frames(project)))
+    let frames: Vec<types::Frame> = store.project_frames(project).into_iter().cloned().collect();
+    Ok(Reply::ok(frames))
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(store.frame(call.param("frame_id"))?))
+    Ok(Reply::ok(store.frame(call.param("frame_id"))?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -197,11 +198,11 @@ fn version<'a>(store: &'a Store, call: &Call<'_>) -> Result<&'a types::FrameVers
 }
 
 pub fn get_version(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(version(store, call)?))
+    Ok(Reply::ok(version(store, call)?.clone()))
 }
 
 pub fn restore_version(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let version = version(store, call)?.clone();
     apply_version(store, &version, call.now);
-    Ok(Reply::ok(store.frame(&version.frame_id)?))
+    Ok(Reply::ok(store.frame(&version.frame_id)?.clone()))
 }

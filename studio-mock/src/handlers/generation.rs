@@ -241,7 +241,7 @@ pub fn get_job(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .jobs
         .get(call.param("job_id"))
         .ok_or_else(|| ApiError::not_found("Generation job"))?;
-    Ok(Reply::ok(&entry.job))
+    Ok(Reply::ok(entry.job.clone()))
 }
 
 /// The frame of the request and its project, or 404.

@@ -140,12 +140,14 @@ mod tests {
             job_duration: std::time::Duration::from_millis(10),
             failure_rate: 0.0,
         };
+        let (body, json) = (axum::body::Bytes::new(), serde_json::json!({}));
         for op in OPERATIONS {
             let mut store = Store::default();
             let call = Call {
                 params: params(op.path),
                 query: Vec::new(),
-                body: b"{}",
+                body: &body,
+                json: Some(&json),
                 user: &user,
                 now: chrono::Utc::now(),
                 behaviour: &behaviour,

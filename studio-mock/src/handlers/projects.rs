@@ -57,7 +57,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(store.project(call.param("project_id"))?))
+    Ok(Reply::ok(store.project(call.param("project_id"))?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -183,7 +183,7 @@ pub fn get_share_link(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiEr
         .share_links
         .get(id)
         .ok_or_else(|| ApiError::not_found("Share link"))?;
-    Ok(Reply::ok(link))
+    Ok(Reply::ok(link.clone()))
 }
 
 pub fn revoke_share_link(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {

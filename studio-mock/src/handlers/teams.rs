@@ -57,7 +57,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(team(store, call)?))
+    Ok(Reply::ok(team(store, call)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {

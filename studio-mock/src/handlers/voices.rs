@@ -99,7 +99,7 @@ fn voice<'a>(
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(voice(store, call, false)?))
+    Ok(Reply::ok(voice(store, call, false)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
