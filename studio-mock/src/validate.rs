@@ -128,7 +128,7 @@ impl RequestValidator {
             if let Some(error) = param.validator.iter_errors(&value).next() {
                 errors.push((
                     param.name.clone(),
-                    format!("The {} is invalid: {error}.", param.name),
+                    format!("The {} is invalid: {}.", param.name, error.masked()),
                 ));
             }
         }
@@ -154,7 +154,7 @@ impl RequestValidator {
                     .filter(|field| !field.is_empty())
                     .unwrap_or("body")
                     .to_string();
-                let message = format!("The {field} is invalid: {error}.");
+                let message = format!("The {field} is invalid: {}.", error.masked());
                 (field, message)
             })
             .collect();

@@ -483,6 +483,12 @@ async fn a_value_past_its_length_limit_gets_422_naming_it() {
         (422, vec!["name".to_string()]),
         "{body}"
     );
+    // The message names the limit, not the value: a refused megabyte is
+    // not sent back twice.
+    assert_eq!(
+        body["message"],
+        format!("The name is invalid: value is longer than {name} characters.")
+    );
     let (status, body) = send(create(text(name))).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["data"]["name"], text(name));
