@@ -14,7 +14,7 @@ const LINGER: Duration = Duration::from_secs(5);
 /// The kind of request body an operation takes, as the spec declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyKind {
-    /// No body: whatever a client sends is never read.
+    /// No body: whatever a client sends is thrown away, never kept.
     None,
     /// A JSON document (`application/json`).
     Json,

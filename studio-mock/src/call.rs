@@ -142,8 +142,7 @@ pub struct Page {
 /// shows (handlers clone it out of the store) and is serialised only by
 /// [`Reply::into_response`], after the store's lock is released.
 pub struct Reply {
-    /// The HTTP status.
-    pub status: StatusCode,
+    status: StatusCode,
     body: Box<dyn FnOnce() -> serde_json::Result<Vec<u8>> + Send>,
 }
 
