@@ -14,6 +14,11 @@ const HUGE: u64 = 250 * 1024 * 1024;
 
 const UNAUTHORIZED: &str = "Missing or invalid API key / token.";
 
+/// The message of a 413 for a body past `limit` bytes.
+fn too_large(limit: usize) -> String {
+    format!("The request body is larger than the limit of {limit} bytes.")
+}
+
 /// Asserts a 413 in the spec's error shape, answered before `offered`
 /// bytes were written.
 #[track_caller]
@@ -21,10 +26,7 @@ fn assert_too_large(answer: &Answer, limit: usize, offered: u64) {
     assert_eq!(answer.status, 413, "{answer:?}");
     assert_eq!(
         answer.body,
-        json!({
-            "success": false,
-            "message": format!("The request body is larger than the limit of {limit} bytes."),
-        })
+        json!({"success": false, "message": too_large(limit)})
     );
     assert!(
         answer.sent < offered,
@@ -153,8 +155,7 @@ async fn an_upload_at_the_limit_is_stored_and_one_byte_more_gets_413() {
             .send()
             .await
             .unwrap_err();
-        let message = format!("The request body is larger than the limit of {LIMIT} bytes.");
-        assert_error(error, 413, &message);
+        assert_error(error, 413, &too_large(LIMIT));
     }
     let assets = c.list_assets().send().await.unwrap();
     assert_eq!(

@@ -72,6 +72,8 @@ impl Process {
         self.memory("VmHWM")
     }
 
+    /// A client with the printed API key that shows the server's answers
+    /// as they are (no retries, no pacing).
     fn client(&self) -> Client {
         Client::builder()
             .base_url(&self.base_url)
@@ -90,6 +92,7 @@ impl Drop for Process {
     }
 }
 
+/// Bytes in MiB, for the report.
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }

@@ -117,7 +117,7 @@ async fn write_request(
         "{} {} HTTP/1.1\r\nhost: {}\r\n",
         request.method,
         request.target,
-        writer.local_addr().expect("a local address")
+        writer.peer_addr().expect("a peer address")
     );
     let whole = prefix.len() as u64 + request.size + suffix.len() as u64;
     match request.framing {
@@ -136,14 +136,14 @@ async fn write_request(
     let chunked = matches!(request.framing, Framing::Chunked);
     let write = async {
         writer.write_all(head.as_bytes()).await?;
-        let mut pieces = std::iter::once(prefix.as_bytes())
+        let pieces = std::iter::once(prefix.as_bytes())
             .chain((0..request.size.div_ceil(CHUNK as u64)).map(|n| {
                 let left = request.size - n * CHUNK as u64;
                 &filler[..left.min(CHUNK as u64) as usize]
             }))
             .chain(std::iter::once(suffix.as_bytes()))
             .filter(|piece| !piece.is_empty());
-        for piece in pieces.by_ref() {
+        for piece in pieces {
             if chunked {
                 writer
                     .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
