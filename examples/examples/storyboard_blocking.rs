@@ -20,7 +20,7 @@ fn main() -> Result<()> {
         .body_map(|b| {
             b.name("The Lighthouse Keeper")
                 .aspect_ratio(types::AspectRatio::X169)
-                .style(Some("moody watercolor".to_string()))
+                .style(Some("moody watercolor".try_into().expect("a short style")))
         })
         .send()?
         .into_inner()
@@ -67,13 +67,14 @@ fn main() -> Result<()> {
 
     let voices = client.list_voices().send()?.into_inner().data;
     let voice = voices.first().ok_or("the voice library is empty")?;
+    let frame_id = types::ResourceId::try_from(first.id.as_str())?;
     let voice_job = client
         .generate_voiceover()
         .project_id(&project.id)
         .body_map(|b| {
             b.text(first.script.as_str())
-                .voice_id(&voice.id)
-                .frame_id(Some(first.id.clone()))
+                .voice_id(voice.id.as_str())
+                .frame_id(Some(frame_id))
         })
         .send()?
         .into_inner()

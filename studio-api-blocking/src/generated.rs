@@ -1236,7 +1236,7 @@ pub mod builder {
         }
         pub fn search<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListProjectsSearch>,
         {
             Self {
                 client: self.client,
@@ -1245,7 +1245,7 @@ pub mod builder {
         }
         pub fn team_id<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             Self {
                 client: self.client,
@@ -2396,7 +2396,7 @@ pub mod builder {
         }
         pub fn frame_id<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             Self {
                 client: self.client,
@@ -2423,7 +2423,7 @@ pub mod builder {
         }
         pub fn project_id<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             Self {
                 client: self.client,
@@ -3202,7 +3202,7 @@ pub mod builder {
         }
         pub fn project_id<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             Self {
                 client: self.client,
@@ -3211,7 +3211,7 @@ pub mod builder {
         }
         pub fn search<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAssetsSearch>,
         {
             Self {
                 client: self.client,
@@ -3249,7 +3249,7 @@ pub mod builder {
         }
         pub fn content_type<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::UploadAssetContentType>,
         {
             Self {
                 client: self.client,
@@ -3267,7 +3267,7 @@ pub mod builder {
         }
         pub fn project_id<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             Self {
                 client: self.client,
@@ -3276,7 +3276,7 @@ pub mod builder {
         }
         pub fn tags<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: std::convert::TryInto<::std::vec::Vec<types::Tag>>,
         {
             Self {
                 client: self.client,
@@ -4154,7 +4154,7 @@ pub mod builder {
         }
         pub fn language<V>(self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListVoicesLanguage>,
         {
             Self {
                 client: self.client,

@@ -369,13 +369,13 @@ pub mod types {
     pub struct CreateAudioTrackRequest {
         ///Uploaded audio asset to play.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub asset_id: ::std::option::Option<::std::string::String>,
+        pub asset_id: ::std::option::Option<ResourceId>,
         ///Play only this many seconds; the whole asset when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration_seconds: ::std::option::Option<f64>,
         ///Frame to attach the track to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub frame_id: ::std::option::Option<::std::string::String>,
+        pub frame_id: ::std::option::Option<ResourceId>,
         pub kind: AudioKind,
         ///Track name.
         pub name: CreateAudioTrackRequestName,
@@ -411,6 +411,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -476,6 +479,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -516,17 +522,72 @@ pub mod types {
         pub format: ExportFormat,
         ///Export only these frames; every frame when omitted.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub frame_ids: ::std::vec::Vec<::std::string::String>,
+        pub frame_ids: ::std::vec::Vec<ResourceId>,
         ///Mix the audio timeline into an `mp4` export. Defaults to `true`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub include_audio: ::std::option::Option<bool>,
         ///Video resolution for `mp4`, e.g. `720p`, `1080p`, `2160p`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<::std::string::String>,
+        pub resolution: ::std::option::Option<CreateExportRequestResolution>,
     }
     impl CreateExportRequest {
         pub fn builder() -> builder::CreateExportRequest {
             Default::default()
+        }
+    }
+    ///Video resolution for `mp4`, e.g. `720p`, `1080p`, `2160p`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateExportRequestResolution(::std::string::String);
+    impl ::std::ops::Deref for CreateExportRequestResolution {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateExportRequestResolution> for ::std::string::String {
+        fn from(value: CreateExportRequestResolution) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateExportRequestResolution {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20usize {
+                return Err("longer than 20 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateExportRequestResolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateExportRequestResolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateExportRequestResolution {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Fields of a new frame.
@@ -534,43 +595,424 @@ pub mod types {
     pub struct CreateFrameRequest {
         ///Camera motion, e.g. `static`, `slow push-in`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub camera_motion: ::std::option::Option<::std::string::String>,
+        pub camera_motion: ::std::option::Option<CreateFrameRequestCameraMotion>,
         ///Planned on-screen duration in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration_seconds: ::std::option::Option<f64>,
         ///Prompt to use for image generation instead of the script.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub image_prompt: ::std::option::Option<::std::string::String>,
+        pub image_prompt: ::std::option::Option<CreateFrameRequestImagePrompt>,
         ///One-based position to insert at (1 inserts first); appended at the end when omitted or past the end.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position: ::std::option::Option<i32>,
         ///Script (narration/action) for the shot; may be empty.
-        pub script: ::std::string::String,
+        pub script: CreateFrameRequestScript,
         ///Shot type, e.g. `wide`, `medium`, `close-up`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub shot_type: ::std::option::Option<::std::string::String>,
+        pub shot_type: ::std::option::Option<CreateFrameRequestShotType>,
         ///Short title of the shot.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
+        pub title: ::std::option::Option<CreateFrameRequestTitle>,
         ///Prompt to use for video generation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub video_prompt: ::std::option::Option<::std::string::String>,
+        pub video_prompt: ::std::option::Option<CreateFrameRequestVideoPrompt>,
     }
     impl CreateFrameRequest {
         pub fn builder() -> builder::CreateFrameRequest {
             Default::default()
         }
     }
+    ///Camera motion, e.g. `static`, `slow push-in`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFrameRequestCameraMotion(::std::string::String);
+    impl ::std::ops::Deref for CreateFrameRequestCameraMotion {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFrameRequestCameraMotion> for ::std::string::String {
+        fn from(value: CreateFrameRequestCameraMotion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFrameRequestCameraMotion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFrameRequestCameraMotion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateFrameRequestCameraMotion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFrameRequestCameraMotion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Prompt to use for image generation instead of the script.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFrameRequestImagePrompt(::std::string::String);
+    impl ::std::ops::Deref for CreateFrameRequestImagePrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFrameRequestImagePrompt> for ::std::string::String {
+        fn from(value: CreateFrameRequestImagePrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFrameRequestImagePrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFrameRequestImagePrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateFrameRequestImagePrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFrameRequestImagePrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Script (narration/action) for the shot; may be empty.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFrameRequestScript(::std::string::String);
+    impl ::std::ops::Deref for CreateFrameRequestScript {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFrameRequestScript> for ::std::string::String {
+        fn from(value: CreateFrameRequestScript) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFrameRequestScript {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFrameRequestScript {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateFrameRequestScript {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFrameRequestScript {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Shot type, e.g. `wide`, `medium`, `close-up`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFrameRequestShotType(::std::string::String);
+    impl ::std::ops::Deref for CreateFrameRequestShotType {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFrameRequestShotType> for ::std::string::String {
+        fn from(value: CreateFrameRequestShotType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFrameRequestShotType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFrameRequestShotType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateFrameRequestShotType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFrameRequestShotType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Short title of the shot.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFrameRequestTitle(::std::string::String);
+    impl ::std::ops::Deref for CreateFrameRequestTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFrameRequestTitle> for ::std::string::String {
+        fn from(value: CreateFrameRequestTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFrameRequestTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFrameRequestTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateFrameRequestTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFrameRequestTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Prompt to use for video generation.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFrameRequestVideoPrompt(::std::string::String);
+    impl ::std::ops::Deref for CreateFrameRequestVideoPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFrameRequestVideoPrompt> for ::std::string::String {
+        fn from(value: CreateFrameRequestVideoPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateFrameRequestVideoPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFrameRequestVideoPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateFrameRequestVideoPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFrameRequestVideoPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Who to invite, and with which role.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateInviteRequest {
         ///Address to send the invite to.
-        pub email: ::std::string::String,
+        pub email: CreateInviteRequestEmail,
         pub role: TeamRole,
     }
     impl CreateInviteRequest {
         pub fn builder() -> builder::CreateInviteRequest {
             Default::default()
+        }
+    }
+    ///Address to send the invite to.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateInviteRequestEmail(::std::string::String);
+    impl ::std::ops::Deref for CreateInviteRequestEmail {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateInviteRequestEmail> for ::std::string::String {
+        fn from(value: CreateInviteRequestEmail) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateInviteRequestEmail {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 254usize {
+                return Err("longer than 254 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateInviteRequestEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateInviteRequestEmail {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateInviteRequestEmail {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Fields of a new project. `aspect_ratio` defaults to `16:9`.
@@ -580,19 +1022,75 @@ pub mod types {
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
         ///Free-text description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<CreateProjectRequestDescription>,
         ///Project name.
         pub name: CreateProjectRequestName,
         ///Visual style applied to image and video generation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub style: ::std::option::Option<::std::string::String>,
+        pub style: ::std::option::Option<CreateProjectRequestStyle>,
         ///Team to create the project in; omitted for a personal project.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub team_id: ::std::option::Option<::std::string::String>,
+        pub team_id: ::std::option::Option<ResourceId>,
     }
     impl CreateProjectRequest {
         pub fn builder() -> builder::CreateProjectRequest {
             Default::default()
+        }
+    }
+    ///Free-text description.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateProjectRequestDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateProjectRequestDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateProjectRequestDescription>
+    for ::std::string::String {
+        fn from(value: CreateProjectRequestDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateProjectRequestDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateProjectRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateProjectRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateProjectRequestDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Project name.
@@ -615,6 +1113,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -638,6 +1139,60 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for CreateProjectRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Visual style applied to image and video generation.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateProjectRequestStyle(::std::string::String);
+    impl ::std::ops::Deref for CreateProjectRequestStyle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateProjectRequestStyle> for ::std::string::String {
+        fn from(value: CreateProjectRequestStyle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateProjectRequestStyle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateProjectRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateProjectRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateProjectRequestStyle {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -677,11 +1232,65 @@ pub mod types {
         pub decision: ReviewDecision,
         ///Optional note explaining the decision.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub note: ::std::option::Option<::std::string::String>,
+        pub note: ::std::option::Option<CreateReviewRequestNote>,
     }
     impl CreateReviewRequest {
         pub fn builder() -> builder::CreateReviewRequest {
             Default::default()
+        }
+    }
+    ///Optional note explaining the decision.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateReviewRequestNote(::std::string::String);
+    impl ::std::ops::Deref for CreateReviewRequestNote {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateReviewRequestNote> for ::std::string::String {
+        fn from(value: CreateReviewRequestNote) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateReviewRequestNote {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateReviewRequestNote {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateReviewRequestNote {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateReviewRequestNote {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Settings of the share link.
@@ -728,6 +1337,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -767,15 +1379,70 @@ pub mod types {
     pub struct CreateVoiceRequest {
         ///Description of the voice.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<CreateVoiceRequestDescription>,
         ///Voice name.
         pub name: CreateVoiceRequestName,
         ///Uploaded audio assets with clean speech of the voice.
-        pub sample_asset_ids: ::std::vec::Vec<::std::string::String>,
+        pub sample_asset_ids: ::std::vec::Vec<ResourceId>,
     }
     impl CreateVoiceRequest {
         pub fn builder() -> builder::CreateVoiceRequest {
             Default::default()
+        }
+    }
+    ///Description of the voice.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateVoiceRequestDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateVoiceRequestDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateVoiceRequestDescription> for ::std::string::String {
+        fn from(value: CreateVoiceRequestDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CreateVoiceRequestDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateVoiceRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateVoiceRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateVoiceRequestDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Voice name.
@@ -798,6 +1465,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -877,6 +1547,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -918,10 +1591,10 @@ pub mod types {
         pub instruction: EditImageRequestInstruction,
         ///Image asset whose white area limits where the edit applies.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub mask_asset_id: ::std::option::Option<::std::string::String>,
+        pub mask_asset_id: ::std::option::Option<ResourceId>,
         ///Edit model to use; the account default when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model: ::std::option::Option<::std::string::String>,
+        pub model: ::std::option::Option<EditImageRequestModel>,
     }
     impl EditImageRequest {
         pub fn builder() -> builder::EditImageRequest {
@@ -948,6 +1621,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -971,6 +1647,60 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for EditImageRequestInstruction {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Edit model to use; the account default when omitted.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct EditImageRequestModel(::std::string::String);
+    impl ::std::ops::Deref for EditImageRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<EditImageRequestModel> for ::std::string::String {
+        fn from(value: EditImageRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for EditImageRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for EditImageRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for EditImageRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EditImageRequestModel {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1154,6 +1884,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1333,26 +2066,136 @@ pub mod types {
     pub struct GenerateImageRequest {
         ///Image model to use; the account default when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model: ::std::option::Option<::std::string::String>,
+        pub model: ::std::option::Option<GenerateImageRequestModel>,
         ///What the image should not contain.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub negative_prompt: ::std::option::Option<::std::string::String>,
+        pub negative_prompt: ::std::option::Option<GenerateImageRequestNegativePrompt>,
         ///Prompt; defaults to the frame's image prompt, or its script.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<GenerateImageRequestPrompt>,
         ///Image assets to use as visual references.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub reference_asset_ids: ::std::vec::Vec<::std::string::String>,
+        pub reference_asset_ids: ::std::vec::Vec<ResourceId>,
         ///Seed for reproducible output; random when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<i64>,
         ///Style override; defaults to the project's style.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub style: ::std::option::Option<::std::string::String>,
+        pub style: ::std::option::Option<GenerateImageRequestStyle>,
     }
     impl GenerateImageRequest {
         pub fn builder() -> builder::GenerateImageRequest {
             Default::default()
+        }
+    }
+    ///Image model to use; the account default when omitted.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateImageRequestModel(::std::string::String);
+    impl ::std::ops::Deref for GenerateImageRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateImageRequestModel> for ::std::string::String {
+        fn from(value: GenerateImageRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateImageRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateImageRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateImageRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateImageRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What the image should not contain.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateImageRequestNegativePrompt(::std::string::String);
+    impl ::std::ops::Deref for GenerateImageRequestNegativePrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateImageRequestNegativePrompt>
+    for ::std::string::String {
+        fn from(value: GenerateImageRequestNegativePrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateImageRequestNegativePrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateImageRequestNegativePrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GenerateImageRequestNegativePrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateImageRequestNegativePrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Prompt; defaults to the frame's image prompt, or its script.
@@ -1375,6 +2218,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1409,6 +2255,60 @@ pub mod types {
                 })
         }
     }
+    ///Style override; defaults to the project's style.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateImageRequestStyle(::std::string::String);
+    impl ::std::ops::Deref for GenerateImageRequestStyle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateImageRequestStyle> for ::std::string::String {
+        fn from(value: GenerateImageRequestStyle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateImageRequestStyle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateImageRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateImageRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateImageRequestStyle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///What the AI script writer should produce.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateScriptRequest {
@@ -1425,7 +2325,7 @@ pub mod types {
         pub replace_existing: ::std::option::Option<bool>,
         ///Tone of voice, e.g. `whimsical`, `documentary`, `suspenseful`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub tone: ::std::option::Option<::std::string::String>,
+        pub tone: ::std::option::Option<GenerateScriptRequestTone>,
     }
     impl GenerateScriptRequest {
         pub fn builder() -> builder::GenerateScriptRequest {
@@ -1452,6 +2352,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1486,6 +2389,60 @@ pub mod types {
                 })
         }
     }
+    ///Tone of voice, e.g. `whimsical`, `documentary`, `suspenseful`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateScriptRequestTone(::std::string::String);
+    impl ::std::ops::Deref for GenerateScriptRequestTone {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateScriptRequestTone> for ::std::string::String {
+        fn from(value: GenerateScriptRequestTone) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateScriptRequestTone {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateScriptRequestTone {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateScriptRequestTone {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateScriptRequestTone {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Sound-effect generation settings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateSfxRequest {
@@ -1494,7 +2451,7 @@ pub mod types {
         pub duration_seconds: ::std::option::Option<f64>,
         ///Frame to attach the sound track to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub frame_id: ::std::option::Option<::std::string::String>,
+        pub frame_id: ::std::option::Option<ResourceId>,
         ///Description of the sound, e.g. `waves crashing on rocks, distant thunder`.
         pub prompt: GenerateSfxRequestPrompt,
         ///Start on the timeline in seconds; the frame's start (or 0) when omitted.
@@ -1526,6 +2483,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1565,23 +2525,133 @@ pub mod types {
     pub struct GenerateVideoRequest {
         ///Camera motion; defaults to the frame's camera motion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub camera_motion: ::std::option::Option<::std::string::String>,
+        pub camera_motion: ::std::option::Option<GenerateVideoRequestCameraMotion>,
         ///Clip length in seconds; the frame's duration when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration_seconds: ::std::option::Option<f64>,
         ///Video model to use; the account default when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model: ::std::option::Option<::std::string::String>,
+        pub model: ::std::option::Option<GenerateVideoRequestModel>,
         ///Motion prompt; defaults to the frame's video prompt, or its script.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<GenerateVideoRequestPrompt>,
         ///Output resolution, e.g. `720p` or `1080p`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub resolution: ::std::option::Option<::std::string::String>,
+        pub resolution: ::std::option::Option<GenerateVideoRequestResolution>,
     }
     impl GenerateVideoRequest {
         pub fn builder() -> builder::GenerateVideoRequest {
             Default::default()
+        }
+    }
+    ///Camera motion; defaults to the frame's camera motion.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateVideoRequestCameraMotion(::std::string::String);
+    impl ::std::ops::Deref for GenerateVideoRequestCameraMotion {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateVideoRequestCameraMotion>
+    for ::std::string::String {
+        fn from(value: GenerateVideoRequestCameraMotion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateVideoRequestCameraMotion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateVideoRequestCameraMotion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GenerateVideoRequestCameraMotion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateVideoRequestCameraMotion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Video model to use; the account default when omitted.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateVideoRequestModel(::std::string::String);
+    impl ::std::ops::Deref for GenerateVideoRequestModel {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateVideoRequestModel> for ::std::string::String {
+        fn from(value: GenerateVideoRequestModel) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateVideoRequestModel {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateVideoRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for GenerateVideoRequestModel {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateVideoRequestModel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Motion prompt; defaults to the frame's video prompt, or its script.
@@ -1604,6 +2674,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -1638,19 +2711,74 @@ pub mod types {
                 })
         }
     }
+    ///Output resolution, e.g. `720p` or `1080p`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct GenerateVideoRequestResolution(::std::string::String);
+    impl ::std::ops::Deref for GenerateVideoRequestResolution {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<GenerateVideoRequestResolution> for ::std::string::String {
+        fn from(value: GenerateVideoRequestResolution) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for GenerateVideoRequestResolution {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20usize {
+                return Err("longer than 20 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for GenerateVideoRequestResolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for GenerateVideoRequestResolution {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for GenerateVideoRequestResolution {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Text-to-speech settings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateVoiceoverRequest {
         ///Frame to attach the voiceover track to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub frame_id: ::std::option::Option<::std::string::String>,
+        pub frame_id: ::std::option::Option<ResourceId>,
         ///Start on the timeline in seconds; the frame's start (or 0) when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub start_seconds: ::std::option::Option<f64>,
         ///Text to speak.
         pub text: GenerateVoiceoverRequestText,
         ///Voice to speak with (see `list_voices`).
-        pub voice_id: ::std::string::String,
+        pub voice_id: ResourceId,
     }
     impl GenerateVoiceoverRequest {
         pub fn builder() -> builder::GenerateVoiceoverRequest {
@@ -1677,6 +2805,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2079,16 +3210,16 @@ pub mod types {
     pub struct LipSyncRequest {
         ///Uploaded audio asset to sync to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audio_asset_id: ::std::option::Option<::std::string::String>,
+        pub audio_asset_id: ::std::option::Option<ResourceId>,
         ///Existing audio track of the project to sync to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub audio_track_id: ::std::option::Option<::std::string::String>,
+        pub audio_track_id: ::std::option::Option<ResourceId>,
         ///Text to speak (requires `voice_id`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<LipSyncRequestText>,
         ///Voice to speak `text` with (requires `text`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub voice_id: ::std::option::Option<::std::string::String>,
+        pub voice_id: ::std::option::Option<ResourceId>,
     }
     impl LipSyncRequest {
         pub fn builder() -> builder::LipSyncRequest {
@@ -2115,6 +3246,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2149,22 +3283,238 @@ pub mod types {
                 })
         }
     }
+    ///`ListAssetsSearch`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ListAssetsSearch(::std::string::String);
+    impl ::std::ops::Deref for ListAssetsSearch {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListAssetsSearch> for ::std::string::String {
+        fn from(value: ListAssetsSearch) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListAssetsSearch {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListAssetsSearch {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListAssetsSearch {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListAssetsSearch {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListProjectsSearch`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ListProjectsSearch(::std::string::String);
+    impl ::std::ops::Deref for ListProjectsSearch {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListProjectsSearch> for ::std::string::String {
+        fn from(value: ListProjectsSearch) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListProjectsSearch {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListProjectsSearch {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListProjectsSearch {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListProjectsSearch {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ListVoicesLanguage`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ListVoicesLanguage(::std::string::String);
+    impl ::std::ops::Deref for ListVoicesLanguage {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ListVoicesLanguage> for ::std::string::String {
+        fn from(value: ListVoicesLanguage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ListVoicesLanguage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 35usize {
+                return Err("longer than 35 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ListVoicesLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ListVoicesLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ListVoicesLanguage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Which frames to generate and what to keep consistent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct MultiShotRequest {
         ///Image assets of characters to keep consistent across shots.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub character_asset_ids: ::std::vec::Vec<::std::string::String>,
+        pub character_asset_ids: ::std::vec::Vec<ResourceId>,
         ///Frames to generate; every frame of the project when omitted.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub frame_ids: ::std::vec::Vec<::std::string::String>,
+        pub frame_ids: ::std::vec::Vec<ResourceId>,
         ///Style for all shots; defaults to the project's style.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub style: ::std::option::Option<::std::string::String>,
+        pub style: ::std::option::Option<MultiShotRequestStyle>,
     }
     impl MultiShotRequest {
         pub fn builder() -> builder::MultiShotRequest {
             Default::default()
+        }
+    }
+    ///Style for all shots; defaults to the project's style.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MultiShotRequestStyle(::std::string::String);
+    impl ::std::ops::Deref for MultiShotRequestStyle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MultiShotRequestStyle> for ::std::string::String {
+        fn from(value: MultiShotRequestStyle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for MultiShotRequestStyle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MultiShotRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MultiShotRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MultiShotRequestStyle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Position of a page within a paginated list.
@@ -2374,11 +3724,65 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReorderFramesRequest {
         ///Every frame id of the project, exactly once, in the new order.
-        pub frame_ids: ::std::vec::Vec<::std::string::String>,
+        pub frame_ids: ::std::vec::Vec<ResourceId>,
     }
     impl ReorderFramesRequest {
         pub fn builder() -> builder::ReorderFramesRequest {
             Default::default()
+        }
+    }
+    ///The id of an existing resource, as a query filter or a request body names it.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ResourceId(::std::string::String);
+    impl ::std::ops::Deref for ResourceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ResourceId> for ::std::string::String {
+        fn from(value: ResourceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ResourceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ResourceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ResourceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ResourceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A review decision recorded on a frame.
@@ -2597,6 +4001,60 @@ pub mod types {
             Default::default()
         }
     }
+    ///A free-form asset tag, as a request sets it.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct Tag(::std::string::String);
+    impl ::std::ops::Deref for Tag {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<Tag> for ::std::string::String {
+        fn from(value: Tag) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for Tag {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for Tag {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for Tag {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Tag {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A team of users sharing projects.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Team {
@@ -2759,10 +4217,10 @@ pub mod types {
         pub name: ::std::option::Option<UpdateAssetRequestName>,
         ///Project to move the asset to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub project_id: ::std::option::Option<::std::string::String>,
+        pub project_id: ::std::option::Option<ResourceId>,
         ///New tags (replaces the existing list).
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub tags: ::std::vec::Vec<::std::string::String>,
+        pub tags: ::std::vec::Vec<Tag>,
     }
     impl UpdateAssetRequest {
         pub fn builder() -> builder::UpdateAssetRequest {
@@ -2789,6 +4247,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2831,7 +4292,7 @@ pub mod types {
         pub duration_seconds: ::std::option::Option<f64>,
         ///Frame to attach the track to.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub frame_id: ::std::option::Option<::std::string::String>,
+        pub frame_id: ::std::option::Option<ResourceId>,
         ///New name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<UpdateAudioTrackRequestName>,
@@ -2867,6 +4328,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2936,6 +4400,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -2975,29 +4442,356 @@ pub mod types {
     pub struct UpdateFrameRequest {
         ///New camera motion.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub camera_motion: ::std::option::Option<::std::string::String>,
+        pub camera_motion: ::std::option::Option<UpdateFrameRequestCameraMotion>,
         ///New planned duration in seconds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub duration_seconds: ::std::option::Option<f64>,
         ///New image prompt.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub image_prompt: ::std::option::Option<::std::string::String>,
+        pub image_prompt: ::std::option::Option<UpdateFrameRequestImagePrompt>,
         ///New script text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub script: ::std::option::Option<::std::string::String>,
+        pub script: ::std::option::Option<UpdateFrameRequestScript>,
         ///New shot type.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub shot_type: ::std::option::Option<::std::string::String>,
+        pub shot_type: ::std::option::Option<UpdateFrameRequestShotType>,
         ///New title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
+        pub title: ::std::option::Option<UpdateFrameRequestTitle>,
         ///New video prompt.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub video_prompt: ::std::option::Option<::std::string::String>,
+        pub video_prompt: ::std::option::Option<UpdateFrameRequestVideoPrompt>,
     }
     impl UpdateFrameRequest {
         pub fn builder() -> builder::UpdateFrameRequest {
             Default::default()
+        }
+    }
+    ///New camera motion.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateFrameRequestCameraMotion(::std::string::String);
+    impl ::std::ops::Deref for UpdateFrameRequestCameraMotion {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateFrameRequestCameraMotion> for ::std::string::String {
+        fn from(value: UpdateFrameRequestCameraMotion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateFrameRequestCameraMotion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateFrameRequestCameraMotion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateFrameRequestCameraMotion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateFrameRequestCameraMotion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New image prompt.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateFrameRequestImagePrompt(::std::string::String);
+    impl ::std::ops::Deref for UpdateFrameRequestImagePrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateFrameRequestImagePrompt> for ::std::string::String {
+        fn from(value: UpdateFrameRequestImagePrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateFrameRequestImagePrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateFrameRequestImagePrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateFrameRequestImagePrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateFrameRequestImagePrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New script text.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateFrameRequestScript(::std::string::String);
+    impl ::std::ops::Deref for UpdateFrameRequestScript {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateFrameRequestScript> for ::std::string::String {
+        fn from(value: UpdateFrameRequestScript) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateFrameRequestScript {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 5000usize {
+                return Err("longer than 5000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateFrameRequestScript {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateFrameRequestScript {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateFrameRequestScript {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New shot type.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateFrameRequestShotType(::std::string::String);
+    impl ::std::ops::Deref for UpdateFrameRequestShotType {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateFrameRequestShotType> for ::std::string::String {
+        fn from(value: UpdateFrameRequestShotType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateFrameRequestShotType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateFrameRequestShotType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateFrameRequestShotType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateFrameRequestShotType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New title.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateFrameRequestTitle(::std::string::String);
+    impl ::std::ops::Deref for UpdateFrameRequestTitle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateFrameRequestTitle> for ::std::string::String {
+        fn from(value: UpdateFrameRequestTitle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateFrameRequestTitle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateFrameRequestTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateFrameRequestTitle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateFrameRequestTitle {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New video prompt.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateFrameRequestVideoPrompt(::std::string::String);
+    impl ::std::ops::Deref for UpdateFrameRequestVideoPrompt {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateFrameRequestVideoPrompt> for ::std::string::String {
+        fn from(value: UpdateFrameRequestVideoPrompt) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateFrameRequestVideoPrompt {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 4000usize {
+                return Err("longer than 4000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateFrameRequestVideoPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateFrameRequestVideoPrompt {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateFrameRequestVideoPrompt {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Project fields to change; omitted fields keep their value.
@@ -3007,20 +4801,76 @@ pub mod types {
         pub aspect_ratio: ::std::option::Option<AspectRatio>,
         ///New description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<UpdateProjectRequestDescription>,
         ///New name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<UpdateProjectRequestName>,
         ///New script text (frames are not re-split; use `generate_script` for that).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub script: ::std::option::Option<::std::string::String>,
+        pub script: ::std::option::Option<UpdateProjectRequestScript>,
         ///New visual style.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub style: ::std::option::Option<::std::string::String>,
+        pub style: ::std::option::Option<UpdateProjectRequestStyle>,
     }
     impl UpdateProjectRequest {
         pub fn builder() -> builder::UpdateProjectRequest {
             Default::default()
+        }
+    }
+    ///New description.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateProjectRequestDescription(::std::string::String);
+    impl ::std::ops::Deref for UpdateProjectRequestDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateProjectRequestDescription>
+    for ::std::string::String {
+        fn from(value: UpdateProjectRequestDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateProjectRequestDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateProjectRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateProjectRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateProjectRequestDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///New name.
@@ -3043,6 +4893,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -3066,6 +4919,114 @@ pub mod types {
         }
     }
     impl<'de> ::serde::Deserialize<'de> for UpdateProjectRequestName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New script text (frames are not re-split; use `generate_script` for that).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateProjectRequestScript(::std::string::String);
+    impl ::std::ops::Deref for UpdateProjectRequestScript {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateProjectRequestScript> for ::std::string::String {
+        fn from(value: UpdateProjectRequestScript) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateProjectRequestScript {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 50000usize {
+                return Err("longer than 50000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateProjectRequestScript {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateProjectRequestScript {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateProjectRequestScript {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///New visual style.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateProjectRequestStyle(::std::string::String);
+    impl ::std::ops::Deref for UpdateProjectRequestStyle {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateProjectRequestStyle> for ::std::string::String {
+        fn from(value: UpdateProjectRequestStyle) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateProjectRequestStyle {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateProjectRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateProjectRequestStyle {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateProjectRequestStyle {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -3119,6 +5080,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -3158,10 +5122,10 @@ pub mod types {
     pub struct UpdateVoiceRequest {
         ///New description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<UpdateVoiceRequestDescription>,
         ///Primary language as a BCP 47 tag, e.g. `en-US`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub language: ::std::option::Option<::std::string::String>,
+        pub language: ::std::option::Option<UpdateVoiceRequestLanguage>,
         ///New name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<UpdateVoiceRequestName>,
@@ -3169,6 +5133,115 @@ pub mod types {
     impl UpdateVoiceRequest {
         pub fn builder() -> builder::UpdateVoiceRequest {
             Default::default()
+        }
+    }
+    ///New description.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateVoiceRequestDescription(::std::string::String);
+    impl ::std::ops::Deref for UpdateVoiceRequestDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateVoiceRequestDescription> for ::std::string::String {
+        fn from(value: UpdateVoiceRequestDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateVoiceRequestDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateVoiceRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateVoiceRequestDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateVoiceRequestDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Primary language as a BCP 47 tag, e.g. `en-US`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateVoiceRequestLanguage(::std::string::String);
+    impl ::std::ops::Deref for UpdateVoiceRequestLanguage {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateVoiceRequestLanguage> for ::std::string::String {
+        fn from(value: UpdateVoiceRequestLanguage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UpdateVoiceRequestLanguage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 35usize {
+                return Err("longer than 35 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateVoiceRequestLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateVoiceRequestLanguage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateVoiceRequestLanguage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///New name.
@@ -3191,6 +5264,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -3225,6 +5301,60 @@ pub mod types {
                 })
         }
     }
+    ///`UploadAssetContentType`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UploadAssetContentType(::std::string::String);
+    impl ::std::ops::Deref for UploadAssetContentType {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UploadAssetContentType> for ::std::string::String {
+        fn from(value: UploadAssetContentType) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for UploadAssetContentType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UploadAssetContentType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UploadAssetContentType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UploadAssetContentType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`UploadAssetFilename`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -3245,6 +5375,9 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
             if value.chars().count() < 1usize {
                 return Err("shorter than 1 characters".into());
             }
@@ -4477,7 +6610,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateAudioTrackRequest {
             asset_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             duration_seconds: ::std::result::Result<
@@ -4485,7 +6618,7 @@ pub mod types {
                 ::std::string::String,
             >,
             frame_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             kind: ::std::result::Result<super::AudioKind, ::std::string::String>,
@@ -4518,7 +6651,7 @@ pub mod types {
         impl CreateAudioTrackRequest {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.asset_id = value
@@ -4544,7 +6677,7 @@ pub mod types {
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_id = value
@@ -4680,7 +6813,7 @@ pub mod types {
         pub struct CreateExportRequest {
             format: ::std::result::Result<super::ExportFormat, ::std::string::String>,
             frame_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ResourceId>,
                 ::std::string::String,
             >,
             include_audio: ::std::result::Result<
@@ -4688,7 +6821,7 @@ pub mod types {
                 ::std::string::String,
             >,
             resolution: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateExportRequestResolution>,
                 ::std::string::String,
             >,
         }
@@ -4717,7 +6850,7 @@ pub mod types {
             }
             pub fn frame_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_ids = value
@@ -4741,7 +6874,9 @@ pub mod types {
             }
             pub fn resolution<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateExportRequestResolution>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.resolution = value
@@ -4779,7 +6914,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateFrameRequest {
             camera_motion: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateFrameRequestCameraMotion>,
                 ::std::string::String,
             >,
             duration_seconds: ::std::result::Result<
@@ -4787,24 +6922,27 @@ pub mod types {
                 ::std::string::String,
             >,
             image_prompt: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateFrameRequestImagePrompt>,
                 ::std::string::String,
             >,
             position: ::std::result::Result<
                 ::std::option::Option<i32>,
                 ::std::string::String,
             >,
-            script: ::std::result::Result<::std::string::String, ::std::string::String>,
+            script: ::std::result::Result<
+                super::CreateFrameRequestScript,
+                ::std::string::String,
+            >,
             shot_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateFrameRequestShotType>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateFrameRequestTitle>,
                 ::std::string::String,
             >,
             video_prompt: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateFrameRequestVideoPrompt>,
                 ::std::string::String,
             >,
         }
@@ -4825,7 +6963,9 @@ pub mod types {
         impl CreateFrameRequest {
             pub fn camera_motion<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateFrameRequestCameraMotion>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.camera_motion = value
@@ -4851,7 +6991,9 @@ pub mod types {
             }
             pub fn image_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateFrameRequestImagePrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.image_prompt = value
@@ -4875,7 +7017,7 @@ pub mod types {
             }
             pub fn script<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateFrameRequestScript>,
                 T::Error: ::std::fmt::Display,
             {
                 self.script = value
@@ -4887,7 +7029,9 @@ pub mod types {
             }
             pub fn shot_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateFrameRequestShotType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.shot_type = value
@@ -4899,7 +7043,9 @@ pub mod types {
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateFrameRequestTitle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -4911,7 +7057,9 @@ pub mod types {
             }
             pub fn video_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateFrameRequestVideoPrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.video_prompt = value
@@ -4955,7 +7103,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CreateInviteRequest {
-            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            email: ::std::result::Result<
+                super::CreateInviteRequestEmail,
+                ::std::string::String,
+            >,
             role: ::std::result::Result<super::TeamRole, ::std::string::String>,
         }
         impl ::std::default::Default for CreateInviteRequest {
@@ -4969,7 +7120,7 @@ pub mod types {
         impl CreateInviteRequest {
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateInviteRequestEmail>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -5019,7 +7170,7 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateProjectRequestDescription>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -5027,11 +7178,11 @@ pub mod types {
                 ::std::string::String,
             >,
             style: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateProjectRequestStyle>,
                 ::std::string::String,
             >,
             team_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
         }
@@ -5061,7 +7212,9 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateProjectRequestDescription>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -5085,7 +7238,9 @@ pub mod types {
             }
             pub fn style<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateProjectRequestStyle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.style = value
@@ -5097,7 +7252,7 @@ pub mod types {
             }
             pub fn team_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.team_id = value
@@ -5264,7 +7419,7 @@ pub mod types {
                 ::std::string::String,
             >,
             note: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateReviewRequestNote>,
                 ::std::string::String,
             >,
         }
@@ -5291,7 +7446,9 @@ pub mod types {
             }
             pub fn note<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateReviewRequestNote>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.note = value
@@ -5431,7 +7588,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct CreateVoiceRequest {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateVoiceRequestDescription>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -5439,7 +7596,7 @@ pub mod types {
                 ::std::string::String,
             >,
             sample_asset_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ResourceId>,
                 ::std::string::String,
             >,
         }
@@ -5457,7 +7614,9 @@ pub mod types {
         impl CreateVoiceRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateVoiceRequestDescription>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -5481,7 +7640,7 @@ pub mod types {
             }
             pub fn sample_asset_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.sample_asset_ids = value
@@ -5625,11 +7784,11 @@ pub mod types {
                 ::std::string::String,
             >,
             mask_asset_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             model: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::EditImageRequestModel>,
                 ::std::string::String,
             >,
         }
@@ -5657,7 +7816,7 @@ pub mod types {
             }
             pub fn mask_asset_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mask_asset_id = value
@@ -5669,7 +7828,9 @@ pub mod types {
             }
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::EditImageRequestModel>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -6984,11 +9145,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GenerateImageRequest {
             model: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateImageRequestModel>,
                 ::std::string::String,
             >,
             negative_prompt: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateImageRequestNegativePrompt>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
@@ -6996,7 +9157,7 @@ pub mod types {
                 ::std::string::String,
             >,
             reference_asset_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ResourceId>,
                 ::std::string::String,
             >,
             seed: ::std::result::Result<
@@ -7004,7 +9165,7 @@ pub mod types {
                 ::std::string::String,
             >,
             style: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateImageRequestStyle>,
                 ::std::string::String,
             >,
         }
@@ -7023,7 +9184,9 @@ pub mod types {
         impl GenerateImageRequest {
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateImageRequestModel>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -7035,7 +9198,9 @@ pub mod types {
             }
             pub fn negative_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateImageRequestNegativePrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.negative_prompt = value
@@ -7063,7 +9228,7 @@ pub mod types {
             }
             pub fn reference_asset_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reference_asset_ids = value
@@ -7089,7 +9254,9 @@ pub mod types {
             }
             pub fn style<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateImageRequestStyle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.style = value
@@ -7147,7 +9314,7 @@ pub mod types {
                 ::std::string::String,
             >,
             tone: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateScriptRequestTone>,
                 ::std::string::String,
             >,
         }
@@ -7219,7 +9386,9 @@ pub mod types {
             }
             pub fn tone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateScriptRequestTone>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.tone = value
@@ -7264,7 +9433,7 @@ pub mod types {
                 ::std::string::String,
             >,
             frame_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
@@ -7303,7 +9472,7 @@ pub mod types {
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_id = value
@@ -7364,7 +9533,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GenerateVideoRequest {
             camera_motion: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateVideoRequestCameraMotion>,
                 ::std::string::String,
             >,
             duration_seconds: ::std::result::Result<
@@ -7372,7 +9541,7 @@ pub mod types {
                 ::std::string::String,
             >,
             model: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateVideoRequestModel>,
                 ::std::string::String,
             >,
             prompt: ::std::result::Result<
@@ -7380,7 +9549,7 @@ pub mod types {
                 ::std::string::String,
             >,
             resolution: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::GenerateVideoRequestResolution>,
                 ::std::string::String,
             >,
         }
@@ -7398,7 +9567,9 @@ pub mod types {
         impl GenerateVideoRequest {
             pub fn camera_motion<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateVideoRequestCameraMotion>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.camera_motion = value
@@ -7424,7 +9595,9 @@ pub mod types {
             }
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateVideoRequestModel>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -7450,7 +9623,9 @@ pub mod types {
             }
             pub fn resolution<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::GenerateVideoRequestResolution>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.resolution = value
@@ -7490,7 +9665,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GenerateVoiceoverRequest {
             frame_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             start_seconds: ::std::result::Result<
@@ -7501,10 +9676,7 @@ pub mod types {
                 super::GenerateVoiceoverRequestText,
                 ::std::string::String,
             >,
-            voice_id: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
+            voice_id: ::std::result::Result<super::ResourceId, ::std::string::String>,
         }
         impl ::std::default::Default for GenerateVoiceoverRequest {
             fn default() -> Self {
@@ -7519,7 +9691,7 @@ pub mod types {
         impl GenerateVoiceoverRequest {
             pub fn frame_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_id = value
@@ -7555,7 +9727,7 @@ pub mod types {
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ResourceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value
@@ -8462,11 +10634,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct LipSyncRequest {
             audio_asset_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             audio_track_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             text: ::std::result::Result<
@@ -8474,7 +10646,7 @@ pub mod types {
                 ::std::string::String,
             >,
             voice_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
         }
@@ -8491,7 +10663,7 @@ pub mod types {
         impl LipSyncRequest {
             pub fn audio_asset_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.audio_asset_id = value
@@ -8505,7 +10677,7 @@ pub mod types {
             }
             pub fn audio_track_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.audio_track_id = value
@@ -8533,7 +10705,7 @@ pub mod types {
             }
             pub fn voice_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.voice_id = value
@@ -8570,15 +10742,15 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct MultiShotRequest {
             character_asset_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ResourceId>,
                 ::std::string::String,
             >,
             frame_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ResourceId>,
                 ::std::string::String,
             >,
             style: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MultiShotRequestStyle>,
                 ::std::string::String,
             >,
         }
@@ -8594,7 +10766,7 @@ pub mod types {
         impl MultiShotRequest {
             pub fn character_asset_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.character_asset_ids = value
@@ -8608,7 +10780,7 @@ pub mod types {
             }
             pub fn frame_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_ids = value
@@ -8620,7 +10792,9 @@ pub mod types {
             }
             pub fn style<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MultiShotRequestStyle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.style = value
@@ -9455,7 +11629,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ReorderFramesRequest {
             frame_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ResourceId>,
                 ::std::string::String,
             >,
         }
@@ -9469,7 +11643,7 @@ pub mod types {
         impl ReorderFramesRequest {
             pub fn frame_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_ids = value
@@ -10573,11 +12747,11 @@ pub mod types {
                 ::std::string::String,
             >,
             project_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             tags: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::Tag>,
                 ::std::string::String,
             >,
         }
@@ -10607,7 +12781,7 @@ pub mod types {
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
@@ -10619,7 +12793,7 @@ pub mod types {
             }
             pub fn tags<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Tag>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tags = value
@@ -10658,7 +12832,7 @@ pub mod types {
                 ::std::string::String,
             >,
             frame_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ResourceId>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -10702,7 +12876,7 @@ pub mod types {
             }
             pub fn frame_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::ResourceId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.frame_id = value
@@ -10848,7 +13022,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdateFrameRequest {
             camera_motion: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateFrameRequestCameraMotion>,
                 ::std::string::String,
             >,
             duration_seconds: ::std::result::Result<
@@ -10856,23 +13030,23 @@ pub mod types {
                 ::std::string::String,
             >,
             image_prompt: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateFrameRequestImagePrompt>,
                 ::std::string::String,
             >,
             script: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateFrameRequestScript>,
                 ::std::string::String,
             >,
             shot_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateFrameRequestShotType>,
                 ::std::string::String,
             >,
             title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateFrameRequestTitle>,
                 ::std::string::String,
             >,
             video_prompt: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateFrameRequestVideoPrompt>,
                 ::std::string::String,
             >,
         }
@@ -10892,7 +13066,9 @@ pub mod types {
         impl UpdateFrameRequest {
             pub fn camera_motion<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateFrameRequestCameraMotion>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.camera_motion = value
@@ -10918,7 +13094,9 @@ pub mod types {
             }
             pub fn image_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateFrameRequestImagePrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.image_prompt = value
@@ -10930,7 +13108,9 @@ pub mod types {
             }
             pub fn script<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateFrameRequestScript>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.script = value
@@ -10942,7 +13122,9 @@ pub mod types {
             }
             pub fn shot_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateFrameRequestShotType>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.shot_type = value
@@ -10954,7 +13136,9 @@ pub mod types {
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateFrameRequestTitle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -10966,7 +13150,9 @@ pub mod types {
             }
             pub fn video_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateFrameRequestVideoPrompt>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.video_prompt = value
@@ -11013,7 +13199,7 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateProjectRequestDescription>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -11021,11 +13207,11 @@ pub mod types {
                 ::std::string::String,
             >,
             script: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateProjectRequestScript>,
                 ::std::string::String,
             >,
             style: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateProjectRequestStyle>,
                 ::std::string::String,
             >,
         }
@@ -11055,7 +13241,9 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateProjectRequestDescription>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -11081,7 +13269,9 @@ pub mod types {
             }
             pub fn script<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateProjectRequestScript>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.script = value
@@ -11093,7 +13283,9 @@ pub mod types {
             }
             pub fn style<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateProjectRequestStyle>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.style = value
@@ -11216,11 +13408,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct UpdateVoiceRequest {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateVoiceRequestDescription>,
                 ::std::string::String,
             >,
             language: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateVoiceRequestLanguage>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -11240,7 +13432,9 @@ pub mod types {
         impl UpdateVoiceRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateVoiceRequestDescription>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -11252,7 +13446,9 @@ pub mod types {
             }
             pub fn language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateVoiceRequestLanguage>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.language = value
@@ -11729,6 +13925,7 @@ carries `Retry-After` (seconds). Wait and retry with exponential backoff.
 Success bodies are `{"success": true, "data": ...}`; lists add `pagination`
 (`page`, `limit`, `total`, `total_pages`) and accept `page` (from 1) and `limit` (1-100, default 20).
 Error bodies are `{"success": false, "message": "..."}`; a 422 may add `errors` (field -> messages).
+A request body longer than the server accepts is refused with 413 before it is read whole.
 Ids are opaque strings; timestamps are RFC 3339.
 
 
@@ -13057,8 +15254,8 @@ pub mod builder {
         client: &'a super::Client,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
-        search: Result<Option<::std::string::String>, String>,
-        team_id: Result<Option<::std::string::String>, String>,
+        search: Result<Option<types::ListProjectsSearch>, String>,
+        team_id: Result<Option<types::ResourceId>, String>,
     }
     impl<'a> ListProjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -13098,27 +15295,25 @@ pub mod builder {
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListProjectsSearch>,
         {
             self.search = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for search failed"
-                        .to_string()
+                    "conversion to `ListProjectsSearch` for search failed".to_string()
                 });
             self
         }
         pub fn team_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             self.team_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for team_id failed"
-                        .to_string()
+                    "conversion to `ResourceId` for team_id failed".to_string()
                 });
             self
         }
@@ -13303,6 +15498,13 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13659,6 +15861,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -13799,6 +16008,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13951,6 +16167,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14206,6 +16429,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14614,6 +16844,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -14756,6 +16993,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15104,6 +17348,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15808,6 +18059,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -16083,6 +18341,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -16387,6 +18652,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -16412,10 +18684,10 @@ pub mod builder {
     pub struct ListGenerationJobs<'a> {
         client: &'a super::Client,
         created_after: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
-        frame_id: Result<Option<::std::string::String>, String>,
+        frame_id: Result<Option<types::ResourceId>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
-        project_id: Result<Option<::std::string::String>, String>,
+        project_id: Result<Option<types::ResourceId>, String>,
         status: Result<Option<types::JobStatus>, String>,
         type_: Result<Option<types::JobType>, String>,
     }
@@ -16447,14 +18719,13 @@ pub mod builder {
         }
         pub fn frame_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             self.frame_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for frame_id failed"
-                        .to_string()
+                    "conversion to `ResourceId` for frame_id failed".to_string()
                 });
             self
         }
@@ -16486,14 +18757,13 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             self.project_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for project_id failed"
-                        .to_string()
+                    "conversion to `ResourceId` for project_id failed".to_string()
                 });
             self
         }
@@ -16867,6 +19137,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -17021,6 +19298,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -17169,6 +19453,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -17331,6 +19622,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -17485,6 +19783,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -17633,6 +19938,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -17951,6 +20263,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -18317,6 +20636,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -18468,6 +20794,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -18628,6 +20961,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -18655,8 +20995,8 @@ pub mod builder {
         kind: Result<Option<types::AssetKind>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
-        project_id: Result<Option<::std::string::String>, String>,
-        search: Result<Option<::std::string::String>, String>,
+        project_id: Result<Option<types::ResourceId>, String>,
+        search: Result<Option<types::ListAssetsSearch>, String>,
     }
     impl<'a> ListAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -18707,27 +21047,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             self.project_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for project_id failed"
-                        .to_string()
+                    "conversion to `ResourceId` for project_id failed".to_string()
                 });
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListAssetsSearch>,
         {
             self.search = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for search failed"
-                        .to_string()
+                    "conversion to `ListAssetsSearch` for search failed".to_string()
                 });
             self
         }
@@ -18827,10 +21165,10 @@ pub mod builder {
     #[derive(Debug)]
     pub struct UploadAsset<'a> {
         client: &'a super::Client,
-        content_type: Result<Option<::std::string::String>, String>,
+        content_type: Result<Option<types::UploadAssetContentType>, String>,
         filename: Result<types::UploadAssetFilename, String>,
-        project_id: Result<Option<::std::string::String>, String>,
-        tags: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
+        project_id: Result<Option<types::ResourceId>, String>,
+        tags: Result<Option<::std::vec::Vec<types::Tag>>, String>,
         body: Result<reqwest::Body, String>,
     }
     impl<'a> UploadAsset<'a> {
@@ -18846,13 +21184,13 @@ pub mod builder {
         }
         pub fn content_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::UploadAssetContentType>,
         {
             self.content_type = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for content_type failed"
+                    "conversion to `UploadAssetContentType` for content_type failed"
                         .to_string()
                 });
             self
@@ -18870,26 +21208,25 @@ pub mod builder {
         }
         pub fn project_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ResourceId>,
         {
             self.project_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for project_id failed"
-                        .to_string()
+                    "conversion to `ResourceId` for project_id failed".to_string()
                 });
             self
         }
         pub fn tags<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: std::convert::TryInto<::std::vec::Vec<types::Tag>>,
         {
             self.tags = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for tags failed"
+                    "conversion to `:: std :: vec :: Vec < Tag >` for tags failed"
                         .to_string()
                 });
             self
@@ -18969,6 +21306,13 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -19323,6 +21667,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -19628,6 +21979,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -19875,6 +22233,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -20226,6 +22591,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -20568,6 +22940,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -21014,6 +23393,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -21312,6 +23698,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 422u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -21457,7 +23850,7 @@ pub mod builder {
     pub struct ListVoices<'a> {
         client: &'a super::Client,
         category: Result<Option<types::VoiceCategory>, String>,
-        language: Result<Option<::std::string::String>, String>,
+        language: Result<Option<types::ListVoicesLanguage>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         page: Result<Option<::std::num::NonZeroU32>, String>,
     }
@@ -21485,14 +23878,13 @@ pub mod builder {
         }
         pub fn language<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ListVoicesLanguage>,
         {
             self.language = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for language failed"
-                        .to_string()
+                    "conversion to `ListVoicesLanguage` for language failed".to_string()
                 });
             self
         }
@@ -21701,6 +24093,13 @@ pub mod builder {
                     )
                 }
                 403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -22049,6 +24448,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -44,7 +44,7 @@ impl Client {
     /// # std::fs::write(&path, b"\x89PNG not really").unwrap();
     /// let asset = client
     ///     .upload_file(&path)?
-    ///     .tags(vec!["keeper".to_string()])
+    ///     .tags(vec!["keeper".try_into().expect("a short tag")])
     ///     .send()
     ///     .await?
     ///     .into_inner()

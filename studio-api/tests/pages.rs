@@ -68,14 +68,14 @@ async fn filters_hold_on_every_page() {
         // images of no project, which the filters leave out.
         client
             .upload_bytes(format!("keeper-{n:02}.png"), vec![n as u8; 16])
-            .project_id(&project)
+            .project_id(project.as_str())
             .send()
             .await
             .unwrap();
         if n % 2 == 0 {
             client
                 .upload_bytes(format!("wind-{n:02}.wav"), vec![1; 16])
-                .project_id(&project)
+                .project_id(project.as_str())
                 .send()
                 .await
                 .unwrap();
@@ -89,7 +89,7 @@ async fn filters_hold_on_every_page() {
     let images = || {
         client
             .list_assets()
-            .project_id(&project)
+            .project_id(project.as_str())
             .kind(AssetKind::Image)
     };
     let one_page = images()

@@ -24,7 +24,10 @@ async fn a_multi_megabyte_file_goes_up_from_a_path_and_comes_back_identical() {
     let asset = client
         .upload_file(&path)
         .unwrap()
-        .tags(vec!["keeper".to_string(), "night".to_string()])
+        .tags(vec![
+            "keeper".try_into().unwrap(),
+            "night".try_into().unwrap(),
+        ])
         .send()
         .await
         .unwrap()

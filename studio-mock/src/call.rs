@@ -2,7 +2,9 @@
 
 use crate::auth::User;
 use crate::error::ApiError;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,8 +27,11 @@ pub struct Call<'a> {
     pub params: HashMap<String, String>,
     /// Query pairs in order; a name may repeat.
     pub query: Vec<(String, String)>,
-    /// The raw request body.
-    pub body: &'a [u8],
+    /// The raw request body (an upload's bytes).
+    pub body: &'a Bytes,
+    /// The JSON body, parsed and checked against the spec, for an
+    /// operation that takes one.
+    pub json: Option<&'a Value>,
     /// Who is calling.
     pub user: &'a User,
     /// The wall-clock time of the request.
@@ -75,13 +80,13 @@ impl Call<'_> {
 
     /// The JSON body decoded into a request type; 422 with the field at fault otherwise.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        if self.body.is_empty() {
+        let Some(body) = self.json else {
             return Err(ApiError::invalid(
                 "body",
                 "A JSON request body is required.",
             ));
-        }
-        serde_json::from_slice(self.body).map_err(|error| {
+        };
+        T::deserialize(body).map_err(|error| {
             let text = error.to_string();
             let field = text
                 .split('`')
@@ -95,8 +100,9 @@ impl Call<'_> {
 
     /// Whether the JSON body names `field` at its top level (even as `null` or `[]`).
     pub fn body_has(&self, field: &str) -> bool {
-        serde_json::from_slice::<serde_json::Map<String, Value>>(self.body)
-            .is_ok_and(|body| body.contains_key(field))
+        self.json
+            .and_then(Value::as_object)
+            .is_some_and(|body| body.contains_key(field))
     }
 
     /// `page` and `limit`, validated (page ≥ 1, limit 1–100, defaults 1 and 20).
@@ -132,64 +138,103 @@ pub struct Page {
     pub limit: u32,
 }
 
-/// A success response: status and JSON body.
-#[derive(Debug)]
+/// A success response: its status and JSON body. The body owns what it
+/// shows (handlers clone it out of the store) and is serialised only by
+/// [`Reply::into_response`], after the store's lock is released.
 pub struct Reply {
-    /// The HTTP status.
-    pub status: StatusCode,
-    /// The JSON body.
-    pub body: Value,
+    status: StatusCode,
+    body: Box<dyn FnOnce() -> serde_json::Result<Vec<u8>> + Send>,
+}
+
+/// `{"success": true, "data": ...}`.
+#[derive(Serialize)]
+struct Envelope<T> {
+    success: bool,
+    data: T,
+}
+
+/// One page of a list with its pagination block.
+#[derive(Serialize)]
+struct Listing<T> {
+    success: bool,
+    data: Vec<T>,
+    pagination: Value,
 }
 
 impl Reply {
-    fn envelope(status: StatusCode, data: impl Serialize) -> Reply {
+    fn new(status: StatusCode, body: impl Serialize + Send + 'static) -> Reply {
         Reply {
             status,
-            body: json!({"success": true, "data": data}),
+            body: Box::new(move || serde_json::to_vec(&body)),
         }
     }
 
+    fn envelope(status: StatusCode, data: impl Serialize + Send + 'static) -> Reply {
+        Self::new(
+            status,
+            Envelope {
+                success: true,
+                data,
+            },
+        )
+    }
+
     /// 200 with `{"success": true, "data": data}`.
-    pub fn ok(data: impl Serialize) -> Reply {
+    pub fn ok(data: impl Serialize + Send + 'static) -> Reply {
         Self::envelope(StatusCode::OK, data)
     }
 
     /// 201 with the created resource.
-    pub fn created(data: impl Serialize) -> Reply {
+    pub fn created(data: impl Serialize + Send + 'static) -> Reply {
         Self::envelope(StatusCode::CREATED, data)
     }
 
     /// 202 with the job, export or render that was started.
-    pub fn accepted(data: impl Serialize) -> Reply {
+    pub fn accepted(data: impl Serialize + Send + 'static) -> Reply {
         Self::envelope(StatusCode::ACCEPTED, data)
     }
 
     /// 200 with `{"success": true, "message": message}`.
     pub fn deleted(message: &str) -> Reply {
-        Reply {
-            status: StatusCode::OK,
-            body: json!({"success": true, "message": message}),
-        }
+        Self::new(StatusCode::OK, json!({"success": true, "message": message}))
     }
 
-    /// 200 with one page of `items` and the pagination block.
-    pub fn list<T: Serialize>(items: Vec<T>, page: Page) -> Reply {
+    /// 200 with one page of `items` (only that page is cloned) and the
+    /// pagination block.
+    pub fn list<T: Clone + Serialize + Send + 'static>(items: Vec<&T>, page: Page) -> Reply {
         let total = items.len();
         let limit = page.limit as usize;
         let start = (page.page as usize - 1).saturating_mul(limit);
-        let data: Vec<T> = items.into_iter().skip(start).take(limit).collect();
-        Reply {
-            status: StatusCode::OK,
-            body: json!({
-                "success": true,
-                "data": data,
-                "pagination": {
+        let data: Vec<T> = items.into_iter().skip(start).take(limit).cloned().collect();
+        Self::new(
+            StatusCode::OK,
+            Listing {
+                success: true,
+                data,
+                pagination: json!({
                     "page": page.page,
                     "limit": page.limit,
                     "total": total,
                     "total_pages": total.div_ceil(limit),
-                },
-            }),
+                }),
+            },
+        )
+    }
+
+    /// Serialises the body into the response.
+    pub fn into_response(self) -> Response {
+        match (self.body)() {
+            Ok(bytes) => (
+                self.status,
+                [(header::CONTENT_TYPE, "application/json")],
+                bytes,
+            )
+                .into_response(),
+            Err(error) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("The response could not be serialised: {error}"),
+            )
+            .response(),
         }
     }
 }

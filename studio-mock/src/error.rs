@@ -1,6 +1,7 @@
 //! The error body every non-2xx response carries.
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -55,5 +56,10 @@ impl ApiError {
             body["errors"] = json!(self.errors);
         }
         body
+    }
+
+    /// The response: the status with the JSON body.
+    pub fn response(&self) -> Response {
+        (self.status, axum::Json(self.body())).into_response()
     }
 }

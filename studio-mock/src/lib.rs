@@ -4,7 +4,9 @@
 //! enforces the API's documented rules: credentials (401), scopes and
 //! bearer-only endpoints (403), unknown ids (404), validation (422), the
 //! wallet on paid operations (402) and per-credential quotas (429, with
-//! `Retry-After` and `X-RateLimit-*` headers). Jobs, exports and renders move
+//! `Retry-After` and `X-RateLimit-*` headers). It reads a request's body only
+//! once its credential, quota and scope have passed, and never past the
+//! body's limit ([`BodyLimits`], 413 beyond it). Jobs, exports and renders move
 //! from queued through processing to completed or failed over a configurable
 //! time, and their results (PNG images, WAV audio, placeholders for the rest)
 //! are served by the same server.
@@ -25,6 +27,7 @@
 
 mod artifacts;
 mod auth;
+mod body;
 mod call;
 mod error;
 mod faults;
@@ -35,6 +38,7 @@ mod server;
 mod store;
 mod validate;
 
+pub use body::BodyLimits;
 pub use faults::Fault;
 pub use limits::RateLimit;
 pub use studio_api::operations::Scope;
@@ -51,6 +55,7 @@ pub struct MockBuilder {
     job_duration: Duration,
     failure_rate: f64,
     rate_limit: Option<RateLimit>,
+    body_limits: BodyLimits,
     wallet: f64,
     log_requests: bool,
 }
@@ -61,6 +66,7 @@ impl Default for MockBuilder {
             job_duration: Duration::from_millis(1500),
             failure_rate: 0.0,
             rate_limit: Some(RateLimit::default()),
+            body_limits: BodyLimits::default(),
             wallet: 1000.0,
             log_requests: false,
         }
@@ -97,6 +103,20 @@ impl MockBuilder {
         self
     }
 
+    /// The largest JSON request body accepted, in bytes (default 1 MiB);
+    /// a longer one gets 413.
+    pub fn json_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limits.json = bytes;
+        self
+    }
+
+    /// The largest upload (`upload_asset`) accepted, in bytes (default
+    /// 100 MiB); a longer one gets 413.
+    pub fn upload_limit(mut self, bytes: usize) -> Self {
+        self.body_limits.upload = bytes;
+        self
+    }
+
     /// The wallet's starting balance in credits (default 1000).
     pub fn wallet(mut self, credits: f64) -> Self {
         self.wallet = credits;
@@ -122,6 +142,7 @@ impl MockBuilder {
                     failure_rate: self.failure_rate,
                 },
                 rate_limit: self.rate_limit,
+                body_limits: self.body_limits,
                 log_requests: self.log_requests,
             },
             validator: validate::RequestValidator::from_spec(),

@@ -3,7 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
-use studio_mock::MockServer;
+use studio_mock::{BodyLimits, MockServer};
 
 /// A stateful local Studio API server.
 #[derive(Parser)]
@@ -30,6 +30,12 @@ struct Args {
     /// Turn rate limiting off.
     #[arg(long)]
     no_rate_limit: bool,
+    /// Largest JSON request body accepted, in bytes (413 beyond it).
+    #[arg(long, value_name = "BYTES", default_value_t = BodyLimits::default().json)]
+    json_body_limit: usize,
+    /// Largest upload accepted, in bytes (413 beyond it).
+    #[arg(long, value_name = "BYTES", default_value_t = BodyLimits::default().upload)]
+    upload_limit: usize,
 }
 
 #[tokio::main]
@@ -49,6 +55,8 @@ async fn main() -> ExitCode {
         .job_duration(Duration::from_secs_f64(args.job_seconds.max(0.0)))
         .failure_rate(args.failure_rate)
         .wallet(args.wallet)
+        .json_body_limit(args.json_body_limit)
+        .upload_limit(args.upload_limit)
         .rate_limit(
             60,
             120,

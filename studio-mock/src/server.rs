@@ -1,7 +1,8 @@
 //! Routing, the per-request rule pipeline, and the connection loop.
 
-use crate::auth::Credentials;
-use crate::call::{Behaviour, Call};
+use crate::auth::{Credentials, Principal, User};
+use crate::body::{self, BodyKind, BodyLimits};
+use crate::call::{Behaviour, Call, Reply};
 use crate::error::ApiError;
 use crate::faults::Fault;
 use crate::handlers;
@@ -10,6 +11,7 @@ use crate::store::Store;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, get, on};
@@ -42,6 +44,8 @@ pub struct Config {
     pub behaviour: Behaviour,
     /// Quotas, or `None` for no rate limiting.
     pub rate_limit: Option<RateLimit>,
+    /// How large request bodies may be.
+    pub body_limits: BodyLimits,
     /// Print one line per request to stderr.
     pub log_requests: bool,
 }
@@ -49,7 +53,10 @@ pub struct Config {
 /// The state and settings every request handler shares.
 #[derive(Debug)]
 pub struct Shared {
-    /// Mutable state behind one lock: every request sees a consistent store.
+    /// Mutable state behind one lock: every request sees a consistent
+    /// store. It is held only to read or change the state: a request's
+    /// input is read and checked before it is taken, and the reply, cloned
+    /// out of the store, is serialised after it is released.
     pub state: Mutex<State>,
     /// Settings.
     pub config: Config,
@@ -63,6 +70,45 @@ impl Shared {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts a request for `op` and takes the next fault scripted for it.
+    fn take_fault(&self, op: &Operation) -> Option<Fault> {
+        let mut state = self.lock();
+        *state.counts.entry(op.id.to_string()).or_default() += 1;
+        state.faults.get_mut(op.id).and_then(VecDeque::pop_front)
+    }
+
+    /// Who is calling, counted against their quota and allowed to call
+    /// `op`: decided from the head alone, before any of the body is read.
+    /// A refusal carries the quota usage when the request was counted.
+    fn admit(
+        &self,
+        op: &Operation,
+        headers: &HeaderMap,
+    ) -> Result<(User, Option<Usage>), (ApiError, Option<Usage>)> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let principal = state
+            .credentials
+            .authenticate(headers)
+            .map_err(|error| (error, None))?;
+        let usage = match self.config.rate_limit {
+            None => None,
+            Some(limit) => {
+                let quota = match principal {
+                    Principal::ApiKey { .. } => limit.api_key_quota,
+                    Principal::Bearer { .. } => limit.bearer_quota,
+                };
+                let usage = state
+                    .limiter
+                    .admit(&principal.bucket(), quota, limit.window)
+                    .map_err(|(error, usage)| (error, Some(usage)))?;
+                Some(usage)
+            }
+        };
+        principal.authorize(op).map_err(|error| (error, usage))?;
+        Ok((principal.user().clone(), usage))
     }
 }
 
@@ -118,20 +164,16 @@ async fn dispatch(
     request: Request,
 ) -> Response {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 256 * 1024 * 1024)
-        .await
-        .unwrap_or_default();
-    let fault = {
-        let mut state = shared.lock();
-        *state.counts.entry(op.id.to_string()).or_default() += 1;
-        state.faults.get_mut(op.id).and_then(VecDeque::pop_front)
-    };
-    let response = match fault {
+    let (parts, mut body) = request.into_parts();
+    let response = match shared.take_fault(op) {
         Some(Fault::DropConnection) => {
-            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            response.extensions_mut().insert(DropConnection);
-            response
+            // Read the request, as a server that then died would have.
+            let limit = shared
+                .config
+                .body_limits
+                .of(shared.validator.body_kind(op.id));
+            let _ = body::read(&mut body, &parts.headers, limit).await;
+            dropped(StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
         Some(Fault::Status {
             status,
@@ -152,17 +194,14 @@ async fn dispatch(
             let page = format!("<html><body><h1>{status}</h1><p>upstream error</p></body></html>");
             (status, [(header::CONTENT_TYPE, "text/html")], page).into_response()
         }
-        Some(Fault::DropResponse) => {
-            let mut response = handle(&shared, op, params, &parts.uri, &parts.headers, &body);
-            response.extensions_mut().insert(DropConnection);
-            response
-        }
+        Some(Fault::DropResponse) => dropped(handle(&shared, op, params, &parts, &mut body).await),
         Some(Fault::Delay(delay)) => {
             tokio::time::sleep(delay).await;
-            handle(&shared, op, params, &parts.uri, &parts.headers, &body)
+            handle(&shared, op, params, &parts, &mut body).await
         }
-        None => handle(&shared, op, params, &parts.uri, &parts.headers, &body),
+        None => handle(&shared, op, params, &parts, &mut body).await,
     };
+    body::discard_rest(body, &parts.headers);
     if shared.config.log_requests {
         eprintln!(
             "{} {} {} -> {} ({} ms)",
@@ -176,81 +215,75 @@ async fn dispatch(
     response
 }
 
-/// Authentication, quota, authorization, then the operation itself.
-fn handle(
+/// Marks `response` so that its connection is closed instead of answered.
+fn dropped(mut response: Response) -> Response {
+    response.extensions_mut().insert(DropConnection);
+    response
+}
+
+/// Admission from the head, then the operation; the reply is serialised
+/// here, after the store's lock is released.
+async fn handle(
     shared: &Shared,
     op: &'static Operation,
     params: HashMap<String, String>,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
+    parts: &Parts,
+    body: &mut Body,
 ) -> Response {
-    let mut guard = shared.lock();
-    let state = &mut *guard;
-    let principal = match state.credentials.authenticate(headers) {
-        Ok(principal) => principal,
-        Err(error) => return error_response(&error, None),
+    let (user, usage) = match shared.admit(op, &parts.headers) {
+        Ok(admitted) => admitted,
+        Err((error, usage)) => return error_response(&error, usage),
     };
-    let usage = match shared.config.rate_limit {
-        None => None,
-        Some(limit) => {
-            let quota = match principal {
-                crate::auth::Principal::ApiKey { .. } => limit.api_key_quota,
-                crate::auth::Principal::Bearer { .. } => limit.bearer_quota,
-            };
-            match state
-                .limiter
-                .admit(&principal.bucket(), quota, limit.window)
-            {
-                Ok(usage) => Some(usage),
-                Err((error, usage)) => {
-                    let mut response = error_response(&error, Some(usage));
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, usage.retry_after.max(1).into());
-                    return response;
-                }
-            }
-        }
-    };
-    if let Err(error) = principal.authorize(op) {
-        return error_response(&error, usage);
-    }
-    let query = match Query::<Vec<(String, String)>>::try_from_uri(uri) {
-        Ok(Query(query)) => query,
-        Err(_) => {
-            return error_response(
-                &ApiError::invalid("query", "The query string is malformed."),
-                usage,
-            );
-        }
-    };
-    if let Err(error) = shared.validator.check(op.id, &query, body) {
-        return error_response(&error, usage);
-    }
-    handlers::advance(&mut state.store, Instant::now(), chrono::Utc::now());
-    let call = Call {
-        params,
-        query,
-        body,
-        user: principal.user(),
-        now: chrono::Utc::now(),
-        behaviour: &shared.config.behaviour,
-    };
-    match handlers::handle(op, &mut state.store, &call) {
-        Ok(reply) => with_usage(
-            (reply.status, axum::Json(reply.body)).into_response(),
-            usage,
-        ),
+    match run(shared, op, params, parts, body, &user).await {
+        Ok(reply) => with_usage(reply.into_response(), usage),
         Err(error) => error_response(&error, usage),
     }
 }
 
+/// Reads and checks the query and body of an admitted request (the body
+/// within its limit, all before the lock), then runs `op` on the store.
+async fn run(
+    shared: &Shared,
+    op: &'static Operation,
+    params: HashMap<String, String>,
+    parts: &Parts,
+    body: &mut Body,
+    user: &User,
+) -> Result<Reply, ApiError> {
+    let Query(query) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+        .map_err(|_| ApiError::invalid("query", "The query string is malformed."))?;
+    shared.validator.check_query(op.id, &query)?;
+    let body = match shared.validator.body_kind(op.id) {
+        BodyKind::None => Bytes::new(),
+        kind => body::read(body, &parts.headers, shared.config.body_limits.of(kind)).await?,
+    };
+    let json = shared.validator.check_body(op.id, &body)?;
+    let mut state = shared.lock();
+    handlers::advance(&mut state.store, Instant::now(), chrono::Utc::now());
+    let call = Call {
+        params,
+        query,
+        body: &body,
+        json: json.as_ref(),
+        user,
+        now: chrono::Utc::now(),
+        behaviour: &shared.config.behaviour,
+    };
+    handlers::handle(op, &mut state.store, &call)
+}
+
+/// The error's response, with the quota headers when the request was
+/// counted (and `Retry-After` when it was refused for the quota).
 fn error_response(error: &ApiError, usage: Option<Usage>) -> Response {
-    with_usage(
-        (error.status, axum::Json(error.body())).into_response(),
-        usage,
-    )
+    let mut response = with_usage(error.response(), usage);
+    if let Some(usage) = usage
+        && error.status == StatusCode::TOO_MANY_REQUESTS
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, usage.retry_after.max(1).into());
+    }
+    response
 }
 
 fn with_usage(mut response: Response, usage: Option<Usage>) -> Response {
@@ -264,12 +297,12 @@ fn with_usage(mut response: Response, usage: Option<Usage>) -> Response {
 }
 
 fn serve_file(shared: &Shared, name: &str) -> Response {
-    let state = shared.lock();
-    match state.store.files.get(name) {
+    let file = shared.lock().store.files.get(name).cloned();
+    match file {
         Some(file) => {
             let content_type = HeaderValue::from_str(&file.content_type)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-            ([(header::CONTENT_TYPE, content_type)], file.bytes.clone()).into_response()
+            ([(header::CONTENT_TYPE, content_type)], file.bytes).into_response()
         }
         None => error_response(&ApiError::not_found("File"), None),
     }

@@ -5,6 +5,7 @@
 
 use crate::error::ApiError;
 use crate::lifecycle::Lifecycle;
+use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use studio_api::types;
@@ -14,8 +15,8 @@ use studio_api::types;
 pub struct StoredFile {
     /// The `Content-Type` it is served with.
     pub content_type: String,
-    /// The bytes, exactly as stored.
-    pub bytes: Vec<u8>,
+    /// The bytes, exactly as stored (shared, so serving a file copies nothing).
+    pub bytes: Bytes,
 }
 
 /// A generation job with the timing that drives its status.
@@ -115,14 +116,14 @@ impl Store {
         stem: &str,
         extension: &str,
         content_type: &str,
-        bytes: Vec<u8>,
+        bytes: impl Into<Bytes>,
     ) -> String {
         let name = format!("{}.{extension}", self.id(stem));
         self.files.insert(
             name.clone(),
             StoredFile {
                 content_type: content_type.to_string(),
-                bytes,
+                bytes: bytes.into(),
             },
         );
         format!("{}/files/{name}", self.origin)

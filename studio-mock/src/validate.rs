@@ -7,6 +7,7 @@
 //! ranges, formats — answers 422 with the field at fault, exactly as the spec
 //! says and without a second hand-written list of rules.
 
+use crate::body::BodyKind;
 use crate::error::ApiError;
 use jsonschema::Validator;
 use serde_json::{Map, Value, json};
@@ -18,6 +19,7 @@ const SPEC: &str = include_str!("../../openapi/studio.yaml");
 
 /// The checks for one operation's input.
 struct Checks {
+    kind: BodyKind,
     body: Option<Validator>,
     query: Vec<QueryParam>,
 }
@@ -50,7 +52,15 @@ impl RequestValidator {
         let mut checks = HashMap::new();
         for op in OPERATIONS {
             let operation = &spec["paths"][op.path][op.method.to_lowercase()];
-            let body = operation["requestBody"]["content"]["application/json"]["schema"]
+            let content = &operation["requestBody"]["content"];
+            let kind = if content.get("application/json").is_some() {
+                BodyKind::Json
+            } else if content.get("application/octet-stream").is_some() {
+                BodyKind::Upload
+            } else {
+                BodyKind::None
+            };
+            let body = content["application/json"]["schema"]
                 .as_object()
                 .map(|schema| compile(&json_schema(&spec, &Value::Object(schema.clone()))));
             let query = operation["parameters"]
@@ -73,17 +83,23 @@ impl RequestValidator {
                     }
                 })
                 .collect();
-            checks.insert(op.id, Checks { body, query });
+            checks.insert(op.id, Checks { kind, body, query });
         }
         RequestValidator { checks }
     }
 
-    /// Checks the query and JSON body of a request for `operation_id`.
-    pub fn check(
+    /// The kind of body `operation_id` takes.
+    pub fn body_kind(&self, operation_id: &str) -> BodyKind {
+        self.checks
+            .get(operation_id)
+            .map_or(BodyKind::None, |checks| checks.kind)
+    }
+
+    /// Checks the query of a request for `operation_id`.
+    pub fn check_query(
         &self,
         operation_id: &str,
         query: &[(String, String)],
-        body: &[u8],
     ) -> Result<(), ApiError> {
         let Some(checks) = self.checks.get(operation_id) else {
             return Ok(());
@@ -112,42 +128,52 @@ impl RequestValidator {
             if let Some(error) = param.validator.iter_errors(&value).next() {
                 errors.push((
                     param.name.clone(),
-                    format!("The {} is invalid: {error}.", param.name),
+                    format!("The {} is invalid: {}.", param.name, error.masked()),
                 ));
             }
         }
-        if let Some(validator) = &checks.body {
-            match serde_json::from_slice::<Value>(body) {
-                Err(_) => errors.push((
-                    "body".into(),
-                    "The request body must be a JSON document.".into(),
-                )),
-                Ok(instance) => {
-                    for error in validator.iter_errors(&instance) {
-                        let path = error.instance_path().to_string();
-                        let field = path
-                            .trim_start_matches('/')
-                            .split('/')
-                            .next()
-                            .unwrap_or_default();
-                        let field = if field.is_empty() { "body" } else { field };
-                        errors.push((
-                            field.to_string(),
-                            format!("The {field} is invalid: {error}."),
-                        ));
-                    }
-                }
+        invalid(errors)
+    }
+
+    /// Parses and checks the JSON body of a request for `operation_id`;
+    /// the document, for an operation that takes one.
+    pub fn check_body(&self, operation_id: &str, body: &[u8]) -> Result<Option<Value>, ApiError> {
+        let Some(validator) = self.checks.get(operation_id).and_then(|c| c.body.as_ref()) else {
+            return Ok(None);
+        };
+        let instance = serde_json::from_slice::<Value>(body)
+            .map_err(|_| ApiError::invalid("body", "The request body must be a JSON document."))?;
+        let errors = validator
+            .iter_errors(&instance)
+            .map(|error| {
+                let path = error.instance_path().to_string();
+                let field = path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .next()
+                    .filter(|field| !field.is_empty())
+                    .unwrap_or("body")
+                    .to_string();
+                let message = format!("The {field} is invalid: {}.", error.masked());
+                (field, message)
+            })
+            .collect();
+        invalid(errors)?;
+        Ok(Some(instance))
+    }
+}
+
+/// One 422 naming every field at fault, or `Ok` when there are none.
+fn invalid(errors: Vec<(String, String)>) -> Result<(), ApiError> {
+    let mut errors = errors.into_iter();
+    match errors.next() {
+        None => Ok(()),
+        Some((field, message)) => {
+            let mut error = ApiError::invalid(&field, message);
+            for (field, message) in errors {
+                error.errors.entry(field).or_default().push(message);
             }
-        }
-        match errors.first() {
-            None => Ok(()),
-            Some((field, message)) => {
-                let mut error = ApiError::invalid(field, message.clone());
-                for (field, message) in errors.into_iter().skip(1) {
-                    error.errors.entry(field).or_default().push(message);
-                }
-                Err(error)
-            }
+            Err(error)
         }
     }
 }
@@ -226,5 +252,77 @@ fn json_schema(spec: &Value, schema: &Value) -> Value {
             }
         }
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::body::BodyLimits;
+
+    /// The longest JSON text `schema` admits, in bytes: four bytes a
+    /// character (the most UTF-8 takes), nothing for a free-form object.
+    /// Panics on a string without `maxLength` or a list without `maxItems`.
+    fn longest(schema: &Value, at: &str) -> usize {
+        let parts = schema.get("allOf").or(schema.get("anyOf"));
+        if let Some(parts) = parts.and_then(Value::as_array) {
+            return parts.iter().map(|s| longest(s, at)).max().unwrap_or(0);
+        }
+        if let Some(values) = schema["enum"].as_array() {
+            return values
+                .iter()
+                .map(|v| v.to_string().len())
+                .max()
+                .unwrap_or(0);
+        }
+        let bound = |keyword: &str| {
+            let value = schema[keyword].as_u64();
+            value.unwrap_or_else(|| panic!("{at} has no {keyword}")) as usize
+        };
+        match schema["type"].as_str().unwrap_or_default() {
+            "string" => 2 + 4 * bound("maxLength"),
+            "array" => 2 + bound("maxItems") * (longest(&schema["items"], at) + 1),
+            "object" => schema["properties"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(name, property)| name.len() + 4 + longest(property, &format!("{at}.{name}")))
+                .sum::<usize>()
+                .saturating_add(2),
+            "boolean" | "null" => 5,
+            _ => 24,
+        }
+    }
+
+    /// Every string and list a request carries in its query or JSON body
+    /// has a length limit (path ids are bounded by the URI alone), and the JSON body limit holds the longest body those
+    /// limits allow, so a valid request never meets a 413.
+    #[test]
+    fn every_request_input_is_bounded_and_fits_the_json_body_limit() {
+        let spec: Value = serde_yaml::from_str(SPEC).unwrap();
+        let mut largest = (0, "");
+        for op in OPERATIONS {
+            let operation = &spec["paths"][op.path][op.method.to_lowercase()];
+            let parameters = operation["parameters"].as_array().into_iter().flatten();
+            for parameter in parameters.map(|p| resolve(&spec, p)) {
+                if parameter["in"] != "query" {
+                    continue;
+                }
+                let name = format!("{}?{}", op.id, parameter["name"].as_str().unwrap());
+                longest(&json_schema(&spec, &parameter["schema"]), &name);
+            }
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+            if !body.is_null() {
+                let size = longest(&json_schema(&spec, body), op.id);
+                largest = largest.max((size, op.id));
+            }
+        }
+        let limit = BodyLimits::default().json;
+        assert!(
+            largest.0 <= limit,
+            "{} takes up to {} bytes",
+            largest.1,
+            largest.0
+        );
     }
 }

@@ -377,8 +377,8 @@ async fn uploaded_bytes_are_served_back_byte_for_byte() {
         .upload_asset()
         .filename("reference.bin")
         .content_type("application/x-test")
-        .project_id(&prj.id)
-        .tags(vec!["ref".to_string(), "v1".to_string()])
+        .project_id(prj.id.as_str())
+        .tags(vec!["ref".try_into().unwrap(), "v1".try_into().unwrap()])
         .body(bytes.clone())
         .send()
         .await

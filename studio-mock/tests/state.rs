@@ -67,7 +67,7 @@ async fn frame_positions_stay_contiguous() {
     let reordered = c
         .reorder_frames()
         .project_id(&prj.id)
-        .body_map(|b| b.frame_ids(wanted.clone()))
+        .body_map(|b| b.frame_ids(common::ids(&wanted)))
         .send()
         .await
         .unwrap();
@@ -552,7 +552,7 @@ async fn cloned_voices_can_be_deleted_and_premade_ones_cannot() {
         .data;
     let error = c
         .create_voice()
-        .body_map(|b| b.name("Me").sample_asset_ids(vec![image.id.clone()]))
+        .body_map(|b| b.name("Me").sample_asset_ids(common::ids([&image.id])))
         .send()
         .await
         .unwrap_err();
@@ -572,7 +572,7 @@ async fn cloned_voices_can_be_deleted_and_premade_ones_cannot() {
         .data;
     let voice = c
         .create_voice()
-        .body_map(|b| b.name("Me").sample_asset_ids(vec![sample.id.clone()]))
+        .body_map(|b| b.name("Me").sample_asset_ids(common::ids([&sample.id])))
         .send()
         .await
         .unwrap();

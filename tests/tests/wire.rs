@@ -80,7 +80,7 @@ round_trip!(
     |client| client.create_project().body_map(|b| b
         .name("Launch teaser")
         .aspect_ratio(types::AspectRatio::X916)
-        .style(Some("watercolor".to_string()))),
+        .style(Some("watercolor".try_into().unwrap()))),
     |request, response, canned| {
         assert_eq!(request.method, "POST");
         assert_eq!(request.path, "/api/v1/projects");
@@ -172,7 +172,7 @@ round_trip!(
         .frame_id("frm_3b9x2")
         .body_map(|b| b
             .duration_seconds(Some(4.5))
-            .camera_motion(Some("dolly_in".to_string()))),
+            .camera_motion(Some("dolly_in".try_into().unwrap()))),
     |request, response, canned| {
         assert_eq!(request.method, "POST");
         assert_eq!(request.path, "/api/v1/frames/frm_3b9x2/video/generate");
@@ -247,7 +247,10 @@ round_trip!(
         .filename("key art.png")
         .content_type("image/png")
         .project_id("prj_8f2k1")
-        .tags(vec!["key-art".to_string(), "v2".to_string()])
+        .tags(vec![
+            "key-art".try_into().unwrap(),
+            "v2".try_into().unwrap()
+        ])
         .body(upload_bytes()),
     |request, response, canned| {
         assert_eq!(request.method, "POST");

@@ -1,6 +1,6 @@
 //! Uploaded assets: stored byte for byte and served back.
 
-use super::set;
+use super::{set, set_opt};
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::{Store, StoredFile};
@@ -36,7 +36,7 @@ fn kind_of(content_type: &str) -> types::AssetKind {
     }
 }
 
-fn check_project(store: &Store, project: Option<&String>) -> Result<(), ApiError> {
+fn check_project(store: &Store, project: Option<&str>) -> Result<(), ApiError> {
     match project {
         Some(id) if !store.projects.contains_key(id) => Err(ApiError::invalid(
             "project_id",
@@ -81,7 +81,7 @@ pub fn upload(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .map(str::to_string)
         .unwrap_or_else(|| guess_content_type(&filename).to_string());
     let project_id = call.query("project_id").map(str::to_string);
-    check_project(store, project_id.as_ref())?;
+    check_project(store, project_id.as_deref())?;
     let id = store.id("ast");
     let extension = filename
         .rsplit_once('.')
@@ -93,7 +93,7 @@ pub fn upload(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         file_name.clone(),
         StoredFile {
             content_type: content_type.clone(),
-            bytes: call.body.to_vec(),
+            bytes: call.body.clone(),
         },
     );
     let asset = types::Asset {
@@ -119,25 +119,23 @@ fn asset<'a>(store: &'a Store, call: &Call<'_>) -> Result<&'a types::Asset, ApiE
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(asset(store, call)?))
+    Ok(Reply::ok(asset(store, call)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     asset(store, call)?;
     let request: types::UpdateAssetRequest = call.json()?;
-    check_project(store, request.project_id.as_ref())?;
+    check_project(store, request.project_id.as_deref().map(String::as_str))?;
     let tags_given = call.body_has("tags");
     let asset = store
         .assets
         .get_mut(call.param("asset_id"))
         .expect("checked above");
-    set(&mut asset.name, request.name.map(String::from));
+    set(&mut asset.name, request.name);
     if tags_given {
-        asset.tags = request.tags;
+        asset.tags = request.tags.into_iter().map(String::from).collect();
     }
-    if request.project_id.is_some() {
-        asset.project_id = request.project_id;
-    }
+    set_opt(&mut asset.project_id, request.project_id);
     Ok(Reply::ok(asset.clone()))
 }
 

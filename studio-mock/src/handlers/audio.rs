@@ -20,12 +20,16 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 }
 
 /// Checks that `frame_id`, when given, is a frame of `project`.
-fn check_frame(store: &Store, project: &str, frame_id: Option<&String>) -> Result<(), ApiError> {
+fn check_frame(
+    store: &Store,
+    project: &str,
+    frame_id: Option<&types::ResourceId>,
+) -> Result<(), ApiError> {
     match frame_id {
         Some(frame)
             if store
                 .frames
-                .get(frame)
+                .get(frame.as_str())
                 .is_none_or(|f| f.project_id != project) =>
         {
             Err(ApiError::invalid(
@@ -46,7 +50,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         Some(asset) => Some(
             store
                 .assets
-                .get(asset)
+                .get(asset.as_str())
                 .ok_or_else(|| ApiError::invalid("asset_id", "The selected asset_id is invalid."))?
                 .url
                 .clone(),
@@ -58,9 +62,9 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         project_id: project,
         kind: request.kind,
         name: request.name.to_string(),
-        asset_id: request.asset_id,
+        asset_id: request.asset_id.map(String::from),
         url,
-        frame_id: request.frame_id,
+        frame_id: request.frame_id.map(String::from),
         voice_id: None,
         text: None,
         start_seconds: request.start_seconds.unwrap_or(0.0),
@@ -81,7 +85,7 @@ fn track<'a>(store: &'a Store, call: &Call<'_>) -> Result<&'a types::AudioTrack,
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(track(store, call)?))
+    Ok(Reply::ok(track(store, call)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -92,7 +96,7 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .tracks
         .get_mut(call.param("track_id"))
         .expect("checked above");
-    set(&mut track.name, request.name.map(String::from));
+    set(&mut track.name, request.name);
     set_opt(&mut track.frame_id, request.frame_id);
     set(&mut track.start_seconds, request.start_seconds);
     set_opt(&mut track.duration_seconds, request.duration_seconds);

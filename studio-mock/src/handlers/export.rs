@@ -125,12 +125,12 @@ pub fn create_export(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
     if let Some(stranger) = request.frame_ids.iter().find(|id| {
         store
             .frames
-            .get(*id)
+            .get(id.as_str())
             .is_none_or(|f| f.project_id != project)
     }) {
         return Err(ApiError::invalid(
             "frame_ids",
-            format!("The frame {stranger} is not in this project."),
+            format!("The frame {} is not in this project.", stranger.as_str()),
         ));
     }
     store.charge(EXPORT_COST)?;
@@ -175,7 +175,7 @@ pub fn get_export(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError>
         .exports
         .get(call.param("export_id"))
         .ok_or_else(|| ApiError::not_found("Export"))?;
-    Ok(Reply::ok(&entry.export))
+    Ok(Reply::ok(entry.export.clone()))
 }
 
 pub fn create_render(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -215,5 +215,5 @@ pub fn get_render(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError>
         .renders
         .get(call.param("render_id"))
         .ok_or_else(|| ApiError::not_found("Render"))?;
-    Ok(Reply::ok(&entry.render))
+    Ok(Reply::ok(entry.render.clone()))
 }

@@ -69,13 +69,13 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     store.project(project)?;
     let request: types::CreateFrameRequest = call.json()?;
     let frame = insert_frame(store, project, request.position, call.now, |frame| {
-        frame.title = request.title;
-        frame.script = request.script;
-        frame.shot_type = request.shot_type;
-        frame.camera_motion = request.camera_motion;
+        frame.title = request.title.map(String::from);
+        frame.script = request.script.into();
+        frame.shot_type = request.shot_type.map(String::from);
+        frame.camera_motion = request.camera_motion.map(String::from);
         frame.duration_seconds = request.duration_seconds;
-        frame.image_prompt = request.image_prompt;
-        frame.video_prompt = request.video_prompt;
+        frame.image_prompt = request.image_prompt.map(String::from);
+        frame.video_prompt = request.video_prompt.map(String::from);
     });
     Ok(Reply::created(frame))
 }
@@ -84,8 +84,9 @@ pub fn reorder(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let project = call.param("project_id");
     store.project(project)?;
     let request: types::ReorderFramesRequest = call.json()?;
+    let order: Vec<String> = request.frame_ids.into_iter().map(String::from).collect();
     let mut current = store.frame_order(project);
-    let mut requested = request.frame_ids.clone();
+    let mut requested = order.clone();
     current.sort();
     requested.sort();
     if current != requested {
@@ -94,12 +95,13 @@ pub fn reorder(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
             "The frame_ids must list every frame of the project exactly once.",
         ));
     }
-    store.renumber_frames(project, &request.frame_ids, call.now);
-    Ok(Reply::ok(store.project_frames(project)))
+    store.renumber_frames(project, &order, call.now);
+    let frames: Vec<types::Frame> = store.project_frames(project).into_iter().cloned().collect();
+    Ok(Reply::ok(frames))
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(store.frame(call.param("frame_id"))?))
+    Ok(Reply::ok(store.frame(call.param("frame_id"))?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -196,11 +198,11 @@ fn version<'a>(store: &'a Store, call: &Call<'_>) -> Result<&'a types::FrameVers
 }
 
 pub fn get_version(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(version(store, call)?))
+    Ok(Reply::ok(version(store, call)?.clone()))
 }
 
 pub fn restore_version(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let version = version(store, call)?.clone();
     apply_version(store, &version, call.now);
-    Ok(Reply::ok(store.frame(&version.frame_id)?))
+    Ok(Reply::ok(store.frame(&version.frame_id)?.clone()))
 }

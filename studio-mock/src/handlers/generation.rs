@@ -241,7 +241,7 @@ pub fn get_job(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .jobs
         .get(call.param("job_id"))
         .ok_or_else(|| ApiError::not_found("Generation job"))?;
-    Ok(Reply::ok(&entry.job))
+    Ok(Reply::ok(entry.job.clone()))
 }
 
 /// The frame of the request and its project, or 404.
@@ -257,13 +257,13 @@ fn frame_target(store: &Store, call: &Call<'_>) -> Result<(types::Frame, Target)
 fn require_assets<'a>(
     store: &Store,
     field: &str,
-    ids: impl IntoIterator<Item = &'a String>,
+    ids: impl IntoIterator<Item = &'a types::ResourceId>,
 ) -> Result<(), ApiError> {
     for id in ids {
-        if !store.assets.contains_key(id) {
+        if !store.assets.contains_key(id.as_str()) {
             return Err(ApiError::invalid(
                 field,
-                format!("The selected {field} is invalid: {id}."),
+                format!("The selected {field} is invalid: {}.", id.as_str()),
             ));
         }
     }
@@ -330,7 +330,7 @@ pub fn multi_shot(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError>
     let frames = if request.frame_ids.is_empty() {
         store.frame_order(&project)
     } else {
-        request.frame_ids.clone()
+        request.frame_ids.into_iter().map(String::from).collect()
     };
     if frames.is_empty() {
         return Err(ApiError::invalid(
@@ -439,7 +439,7 @@ pub fn lip_sync(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         && request
             .voice_id
             .as_ref()
-            .is_none_or(|v| !store.voices.contains_key(v))
+            .is_none_or(|v| !store.voices.contains_key(v.as_str()))
     {
         return Err(ApiError::invalid(
             "voice_id",
@@ -449,7 +449,7 @@ pub fn lip_sync(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     if request
         .audio_track_id
         .as_ref()
-        .is_some_and(|t| !store.tracks.contains_key(t))
+        .is_some_and(|t| !store.tracks.contains_key(t.as_str()))
     {
         return Err(ApiError::invalid(
             "audio_track_id",
@@ -504,8 +504,8 @@ fn project_target(
 
 pub fn voiceover(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request: types::GenerateVoiceoverRequest = call.json()?;
-    let target = project_target(store, call, request.frame_id)?;
-    if !store.voices.contains_key(&request.voice_id) {
+    let target = project_target(store, call, request.frame_id.map(String::from))?;
+    if !store.voices.contains_key(request.voice_id.as_str()) {
         return Err(ApiError::invalid(
             "voice_id",
             "The selected voice_id is invalid.",
@@ -520,7 +520,7 @@ pub fn voiceover(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> 
         target,
         JobRequest {
             prompt: Some(text),
-            voice_id: Some(request.voice_id),
+            voice_id: Some(request.voice_id.into()),
             start_seconds: request.start_seconds,
             duration_seconds: Some(seconds),
         },
@@ -530,7 +530,7 @@ pub fn voiceover(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> 
 
 pub fn sfx(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request: types::GenerateSfxRequest = call.json()?;
-    let target = project_target(store, call, request.frame_id)?;
+    let target = project_target(store, call, request.frame_id.map(String::from))?;
     let job = start(
         store,
         call,

@@ -109,17 +109,18 @@ pub fn handle(op: &Operation, store: &mut Store, call: &Call<'_>) -> Result<Repl
     }
 }
 
-/// Replaces `*target` with `value` when the request carried one.
-fn set<T>(target: &mut T, value: Option<T>) {
+/// Replaces `*target` with `value` when the request carried one (a
+/// request's length-limited text becomes the resource's plain `String`).
+fn set<T>(target: &mut T, value: Option<impl Into<T>>) {
     if let Some(value) = value {
-        *target = value;
+        *target = value.into();
     }
 }
 
 /// Like [`set`], for a field that is itself optional.
-fn set_opt<T>(target: &mut Option<T>, value: Option<T>) {
-    if value.is_some() {
-        *target = value;
+fn set_opt<T>(target: &mut Option<T>, value: Option<impl Into<T>>) {
+    if let Some(value) = value {
+        *target = Some(value.into());
     }
 }
 
@@ -139,12 +140,14 @@ mod tests {
             job_duration: std::time::Duration::from_millis(10),
             failure_rate: 0.0,
         };
+        let (body, json) = (axum::body::Bytes::new(), serde_json::json!({}));
         for op in OPERATIONS {
             let mut store = Store::default();
             let call = Call {
                 params: params(op.path),
                 query: Vec::new(),
-                body: b"{}",
+                body: &body,
+                json: Some(&json),
                 user: &user,
                 now: chrono::Utc::now(),
                 behaviour: &behaviour,

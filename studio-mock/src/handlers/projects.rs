@@ -32,7 +32,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request: types::CreateProjectRequest = call.json()?;
     if let Some(team) = &request.team_id
-        && !store.teams.contains_key(team)
+        && !store.teams.contains_key(team.as_str())
     {
         return Err(ApiError::invalid(
             "team_id",
@@ -42,11 +42,11 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let project = types::Project {
         id: store.id("prj"),
         name: request.name.to_string(),
-        description: request.description,
+        description: request.description.map(String::from),
         aspect_ratio: request.aspect_ratio.unwrap_or(types::AspectRatio::X169),
-        style: request.style,
+        style: request.style.map(String::from),
         script: None,
-        team_id: request.team_id,
+        team_id: request.team_id.map(String::from),
         frame_count: 0,
         thumbnail_url: None,
         created_at: call.now,
@@ -57,7 +57,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(store.project(call.param("project_id"))?))
+    Ok(Reply::ok(store.project(call.param("project_id"))?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -65,7 +65,7 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     store.project(id)?;
     let request: types::UpdateProjectRequest = call.json()?;
     let project = store.projects.get_mut(id).expect("checked above");
-    set(&mut project.name, request.name.map(String::from));
+    set(&mut project.name, request.name);
     set_opt(&mut project.description, request.description);
     set(&mut project.aspect_ratio, request.aspect_ratio);
     set_opt(&mut project.style, request.style);
@@ -183,7 +183,7 @@ pub fn get_share_link(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiEr
         .share_links
         .get(id)
         .ok_or_else(|| ApiError::not_found("Share link"))?;
-    Ok(Reply::ok(link))
+    Ok(Reply::ok(link.clone()))
 }
 
 pub fn revoke_share_link(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {

@@ -56,7 +56,7 @@ pub fn update_comment(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiEr
     let id = comment_id(store, call)?;
     let request: types::UpdateCommentRequest = call.json()?;
     let comment = store.comments.get_mut(&id).expect("checked above");
-    set(&mut comment.body, request.body.map(String::from));
+    set(&mut comment.body, request.body);
     set(&mut comment.resolved, request.resolved);
     comment.updated_at = call.now;
     Ok(Reply::ok(comment.clone()))
@@ -90,7 +90,7 @@ pub fn create_review(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
         frame_id: frame.to_string(),
         reviewer: author(call),
         decision: request.decision,
-        note: request.note,
+        note: request.note.map(String::from),
         created_at: call.now,
     };
     store.reviews.insert(review.id.clone(), review.clone());

@@ -57,7 +57,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(team(store, call)?))
+    Ok(Reply::ok(team(store, call)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
@@ -67,7 +67,7 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .teams
         .get_mut(call.param("team_id"))
         .expect("checked above");
-    set(&mut team.name, request.name.map(String::from));
+    set(&mut team.name, request.name);
     team.updated_at = call.now;
     Ok(Reply::ok(team.clone()))
 }
@@ -197,7 +197,7 @@ pub fn create_invite(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
     let invite = types::Invite {
         id: store.id("inv"),
         team_id: id,
-        email: request.email,
+        email: request.email.into(),
         role: request.role,
         status: InviteStatus::Pending,
         expires_at: call.now + Duration::days(INVITE_LIFETIME_DAYS),

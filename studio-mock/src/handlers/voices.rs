@@ -53,22 +53,24 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         ));
     }
     for id in &request.sample_asset_ids {
-        match store.assets.get(id) {
+        match store.assets.get(id.as_str()) {
             Some(asset) if asset.kind == types::AssetKind::Audio => {}
             _ => {
                 return Err(ApiError::invalid(
                     "sample_asset_ids",
-                    format!("The asset {id} is not an uploaded audio file."),
+                    format!("The asset {} is not an uploaded audio file.", id.as_str()),
                 ));
             }
         }
     }
-    let preview = store.assets[&request.sample_asset_ids[0]].url.clone();
+    let preview = store.assets[request.sample_asset_ids[0].as_str()]
+        .url
+        .clone();
     let voice = types::Voice {
         id: store.id("voc"),
         name: request.name.to_string(),
         category: VoiceCategory::Cloned,
-        description: request.description,
+        description: request.description.map(String::from),
         language: None,
         preview_url: Some(preview),
         created_at: call.now,
@@ -97,7 +99,7 @@ fn voice<'a>(
 }
 
 pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(voice(store, call, false)?))
+    Ok(Reply::ok(voice(store, call, false)?.clone()))
 }
 
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {

@@ -4,7 +4,12 @@
 // Each test file is its own crate and uses a different subset of these.
 #![allow(dead_code)]
 
+pub mod wire;
+
+use serde_json::Value;
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use studio_api::{Client, ClientBuilder, Credential, Error, types};
 use studio_mock::{MockBuilder, MockServer};
@@ -44,6 +49,60 @@ pub fn key_client(server: &MockServer, key: &str) -> Client {
     plain(server, Credential::api_key(key))
         .build()
         .expect("a valid client")
+}
+
+/// The `host:port` a server at `base_url` listens on.
+pub fn address(base_url: &str) -> SocketAddr {
+    let rest = base_url.strip_prefix("http://").expect("an http URL");
+    let host = rest.split('/').next().expect("a host");
+    host.parse().expect("a numeric loopback address")
+}
+
+/// The spec the server validates against, as JSON.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        serde_yaml::from_str(include_str!("../../../openapi/studio.yaml")).expect("the spec")
+    })
+}
+
+/// A limit the spec states for a property of a request body schema, such
+/// as `maxLength` of `CreateProjectRequest.name`.
+#[track_caller]
+pub fn body_limit(schema: &str, property: &str, keyword: &str) -> usize {
+    let pointer = format!("/components/schemas/{schema}/properties/{property}/{keyword}");
+    number(spec().pointer(&pointer), &pointer)
+}
+
+/// A limit the spec states for a query parameter of an operation, such as
+/// `maxLength` of `list_projects`' `search`.
+#[track_caller]
+pub fn query_limit(operation_id: &str, name: &str, keyword: &str) -> usize {
+    let operation = spec()["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|methods| methods.values())
+        .find(|op| op["operationId"] == operation_id)
+        .unwrap_or_else(|| panic!("{operation_id} is in the spec"));
+    let parameter = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{operation_id} has a {name} parameter"));
+    number(
+        parameter["schema"].get(keyword),
+        &format!("{operation_id}.{name}.{keyword}"),
+    )
+}
+
+#[track_caller]
+fn number(value: Option<&Value>, what: &str) -> usize {
+    value
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("the spec states {what}")) as usize
 }
 
 /// A client with the server's `*` API key.
@@ -90,6 +149,13 @@ pub async fn frame(client: &Client, project_id: &str, script: &str) -> types::Fr
         .expect("create_frame")
         .into_inner()
         .data
+}
+
+/// Ids as a request body lists them (each checked against the spec's length limit).
+pub fn ids<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<types::ResourceId> {
+    ids.into_iter()
+        .map(|id| id.as_str().try_into().expect("an id within the limit"))
+        .collect()
 }
 
 /// The project as the server has it now.
