@@ -51,8 +51,8 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
             .limit(PAGE)
             .page(page);
         lookup = match &scope {
-            Scope::Frame(frame) => lookup.frame_id(frame),
-            Scope::Project(project) => lookup.project_id(project),
+            Scope::Frame(frame) => lookup.frame_id(frame.as_str()),
+            Scope::Project(project) => lookup.project_id(project.as_str()),
         };
         if let Some(since) = client.inner().clock().server_time_at_least(sent) {
             lookup = lookup.created_after(since);
