@@ -33,7 +33,7 @@ impl ClientHooks<ClientState> for Client {
 
     /// Sends the request, and sends it again when the retry policy allows;
     /// notes each attempt and response in the call's record. A read comes
-    /// back with its body already read (see [`whole`]).
+    /// back with its body already read.
     async fn exec(
         &self,
         mut request: reqwest::Request,
