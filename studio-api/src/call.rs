@@ -11,7 +11,7 @@
 use crate::error::{Error, ErrorKind, ResponseMeta};
 use crate::operations::{OPERATIONS, Operation};
 use crate::types::ErrorResponse;
-use crate::{Client, ResponseValue};
+use crate::{Client, ClientInfo, ResponseValue};
 use chrono::{DateTime, Utc};
 use progenitor_client::Error as RawError;
 use serde::Serialize;
@@ -32,6 +32,8 @@ pub(crate) struct Record {
     pub response: Option<ResponseMeta>,
     /// Pacing refused to send: the wait the server asked for.
     pub refused_for: Option<Duration>,
+    /// The last response's body was longer than the client reads.
+    pub oversized: bool,
 }
 
 tokio::task_local! {
@@ -63,8 +65,8 @@ impl<'a> Call<'a> {
     }
 
     /// Adds the path parameter `name`, refusing an empty, `.` or `..`
-    /// value: percent-encoding leaves those as they are, and they would
-    /// name another path (another operation) on the server. A value the
+    /// value or one with a backslash: percent-encoding leaves those as they
+    /// are, and they would name another path (another operation). A value the
     /// builder never got is left for the request to report.
     pub(crate) fn path(
         mut self,
@@ -75,6 +77,8 @@ impl<'a> Call<'a> {
         let problem = match value.as_str() {
             "" => Some("is empty"),
             "." | ".." => Some("is a dot segment"),
+            // URLs read `\` as `/` in http(s) paths, and it is not encoded.
+            v if v.contains('\\') => Some("contains a backslash"),
             _ => None,
         };
         if let Some(problem) = problem {
@@ -130,18 +134,34 @@ impl<'a> Call<'a> {
     /// Runs the generated request, maps its failure to [`Error`], and
     /// answers with the job(s) it started when the failure left the
     /// outcome unknown and the lookup finds them beyond doubt.
-    pub(crate) async fn run<T: DeserializeOwned>(
+    pub(crate) async fn run<T: DeserializeOwned + Serialize>(
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::configuration(
+                self.operation.id,
+                "studio_api::Client needs a Tokio runtime with I/O and timers enabled; \
+                 use studio_api_blocking outside one",
+            ));
+        }
         let (result, record) = RECORD
             .scope(RefCell::default(), async {
                 let result = send.await;
                 (result, RECORD.with(RefCell::take))
             })
             .await;
+        let started = self
+            .operation
+            .job_type
+            .map(|_| self.client.inner().started());
         let raw = match result {
-            Ok(value) => return Ok(value),
+            Ok(value) => {
+                if let Some(started) = started {
+                    started.remember(&*value);
+                }
+                return Ok(value);
+            }
             Err(raw) => raw,
         };
         let error = Error::from_call(self.operation, raw, &record).await;
@@ -154,6 +174,9 @@ impl<'a> Call<'a> {
         match Box::pin(crate::recovery::find(&self, sent)).await {
             Some((data, headers)) => {
                 let envelope = json!({"success": true, "data": data});
+                if let Some(started) = started {
+                    started.remember(&envelope);
+                }
                 match serde_json::from_value(envelope) {
                     Ok(value) => Ok(ResponseValue::new(
                         value,

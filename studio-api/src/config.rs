@@ -4,6 +4,7 @@
 use crate::clock::ServerClock;
 use crate::error::Error;
 use crate::pacing::Pacer;
+use crate::recovery::Started;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
 use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
@@ -124,6 +125,8 @@ pub struct ClientState {
     retry: RetryPolicy,
     pacer: Option<Arc<Pacer>>,
     clock: Arc<ServerClock>,
+    /// The jobs this client's calls started.
+    started: Arc<Started>,
     /// Sends downloads, which carry no credential and may follow redirects.
     downloads: reqwest::Client,
 }
@@ -142,6 +145,11 @@ impl ClientState {
     /// What the server's `Date` headers say about its clock.
     pub(crate) fn clock(&self) -> &ServerClock {
         &self.clock
+    }
+
+    /// The jobs this client's calls started.
+    pub(crate) fn started(&self) -> &Started {
+        &self.started
     }
 
     /// The HTTP client for downloads.
@@ -212,7 +220,7 @@ fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
 /// ```compile_fail
 /// let state = studio_api::ClientState::new(studio_api::Credential::api_key("sk_live_x\n"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     credential: Option<Credential>,
     no_credential: bool,
@@ -226,6 +234,28 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     retry: RetryPolicy,
     pacing: bool,
+}
+
+/// Shows no secret: the credential is redacted, the base URL loses any
+/// user-info, query or fragment, and a proxy shows only that it is set
+/// (its URL may hold a password).
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("credential", &self.credential)
+            .field("no_credential", &self.no_credential)
+            .field("base_url", &format_args!("{}", shown(&self.base_url)))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("root_certificates", &self.root_certificates.len())
+            .field("proxy", &self.proxy.as_ref().map(|_| "set"))
+            .field("local_address", &self.local_address)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("retry", &self.retry)
+            .field("pacing", &self.pacing)
+            .finish()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -301,7 +331,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection (default 10 s).
+    /// How long to wait for a connection (default 10 s; at most 90% of
+    /// the timeout, so a slow connect fails as nothing sent).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -327,7 +358,9 @@ impl ClientBuilder {
     }
 
     /// Sends every request through `proxy` instead of the proxy the
-    /// environment names (`HTTPS_PROXY` and friends, used by default).
+    /// environment names (`HTTPS_PROXY` and friends, used by default for an
+    /// https base URL; never for a plain http one, where it would see the
+    /// credential in clear text).
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
         self.proxy = Some(proxy);
         self
@@ -411,22 +444,34 @@ impl ClientBuilder {
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
             Error::configuration(BUILD, "the User-Agent suffix is not a valid header value")
         })?;
-        let http = |redirects| {
+        if self.timeout.is_zero() {
+            return Err(Error::configuration(BUILD, "the timeout is zero"));
+        }
+        // A connect that has not finished when the attempt's time is nearly
+        // up fails as a connect error (nothing sent, safe to resend), not as
+        // a timeout that may have reached the server.
+        let connect_timeout = self.connect_timeout.min(self.timeout.mul_f64(0.9));
+        // Plain http is allowed for loopback (or when asked); a proxy from
+        // the environment would carry the credential elsewhere in clear text.
+        let plain = base.scheme() == "http";
+        let http = |redirects, credentialed: bool| {
             let mut builder = reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
+                .connect_timeout(connect_timeout)
                 .timeout(self.timeout)
                 .redirect(redirects)
                 .referer(false)
                 .tls_certs_merge(self.root_certificates.iter().cloned())
                 .local_address(self.local_address);
-            if let Some(proxy) = &self.proxy {
-                builder = builder.proxy(proxy.clone());
+            match &self.proxy {
+                Some(proxy) => builder = builder.proxy(proxy.clone()),
+                None if plain && credentialed => builder = builder.no_proxy(),
+                None => {}
             }
             builder.build().map_err(|e| {
                 Error::configuration(BUILD, format!("the HTTP client could not be built: {e}"))
             })
         };
-        let api = http(reqwest::redirect::Policy::none())?;
+        let api = http(reqwest::redirect::Policy::none(), true)?;
         let state = ClientState {
             pacer: credential
                 .as_ref()
@@ -437,7 +482,8 @@ impl ClientBuilder {
             user_agent,
             retry: self.retry,
             clock: Arc::default(),
-            downloads: http(download_redirects())?,
+            started: Arc::default(),
+            downloads: http(download_redirects(), false)?,
             base: base.clone(),
         };
         let base_url = base.as_str().trim_end_matches('/');
@@ -461,17 +507,22 @@ fn download_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+/// A base URL as messages may show it: user-info, a query or a fragment
+/// may hold a secret, so they are never repeated.
+fn shown(text: &str) -> String {
+    match text.find(['?', '#']) {
+        _ if text.contains('@') => "(not shown: it has user-info)".to_string(),
+        Some(at) => format!("{:?} (its query or fragment not shown)", &text[..at]),
+        None => format!("{text:?}"),
+    }
+}
+
 /// Parses the base URL and refuses what would misdirect requests or leak
 /// a secret: user-info, a query, a fragment, and clear-text credentials to
 /// remote hosts. Messages never repeat user-info.
 fn check_base_url(text: &str, allow_insecure_http: bool) -> Result<reqwest::Url, Error> {
     let refuse = |why: String| Error::configuration(BUILD, format!("the base URL {why}"));
-    // User-info, a query or a fragment may hold a secret: never repeat them.
-    let shown = match text.find(['?', '#']) {
-        _ if text.contains('@') => "(not shown: it has user-info)".to_string(),
-        Some(at) => format!("{:?} (its query or fragment not shown)", &text[..at]),
-        None => format!("{text:?}"),
-    };
+    let shown = shown(text);
     let url = reqwest::Url::parse(text.trim())
         .map_err(|e| refuse(format!("{shown} is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {

@@ -217,6 +217,12 @@ impl Error {
             return Error::local(operation.id, kind, message.clone());
         }
         let mut details = Details::classify(operation.id, error, record.response.clone()).await;
+        if record.oversized {
+            details.message = format!(
+                "the response body is longer than {} MiB and was not read further",
+                crate::hooks::MAX_BODY_BYTES >> 20
+            );
+        }
         details.attempts = record.attempts;
         details.maybe_processed = details.attempts > 0
             && operation.method != "GET"

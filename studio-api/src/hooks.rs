@@ -6,6 +6,10 @@ use crate::retry::RetryEvent;
 use crate::{Client, ClientState};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 
+/// The largest response body read (32 MiB); API responses are pages of
+/// at most 100 items, far smaller.
+pub(crate) const MAX_BODY_BYTES: usize = 32 << 20;
+
 impl ClientHooks<ClientState> for Client {
     /// Adds the credential's header (marked sensitive, and only for the
     /// base URL's origin) and the User-Agent, then waits for quota. A wait
@@ -32,8 +36,8 @@ impl ClientHooks<ClientState> for Client {
     }
 
     /// Sends the request, and sends it again when the retry policy allows;
-    /// notes each attempt and response in the call's record. A read comes
-    /// back with its body already read.
+    /// notes each attempt and response in the call's record. The response
+    /// comes back with its body already read, within a bound.
     async fn exec(
         &self,
         mut request: reqwest::Request,
@@ -49,14 +53,15 @@ impl ClientHooks<ClientState> for Client {
                 record.attempts = attempt;
                 record.last_sent = Some(chrono::Utc::now());
                 record.response = None;
+                record.oversized = false;
             });
             let mut outcome = self.client().execute(request).await;
             if let Ok(response) = &outcome {
                 self.observe(response);
             }
-            // A read's body is read here, so that a body cut short or
-            // stalled past the timeout is retried like any broken read.
-            if read && let Ok(response) = outcome {
+            // The body is read here, within its bound, so that a read whose
+            // body is cut short or stalls is retried like any broken read.
+            if let Ok(response) = outcome {
                 outcome = whole(response).await;
             }
             let (Some((delay, reason)), Some(again)) =
@@ -106,17 +111,29 @@ impl Client {
     }
 }
 
-/// `response` with its body read in full, or the failure reading it.
+/// `response` with its body read in full, or the failure reading it. A
+/// body longer than [`MAX_BODY_BYTES`] is read no further: the call gets
+/// its start, which does not decode, and the record says why.
 async fn whole(mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
     use reqwest::ResponseBuilderExt;
     let mut whole = http::Response::builder()
         .status(response.status())
         .version(response.version())
         .url(response.url().clone());
+    let expected = response.content_length().unwrap_or(0);
     if let Some(headers) = whole.headers_mut() {
         *headers = std::mem::take(response.headers_mut());
     }
-    let body = response.bytes().await?;
+    let mut body =
+        Vec::with_capacity(usize::try_from(expected.min(MAX_BODY_BYTES as u64)).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if chunk.len() > room {
+            note(|record| record.oversized = true);
+            break;
+        }
+    }
     // The parts came from a valid response, so building cannot fail.
     Ok(whole.body(body).unwrap_or_default().into())
 }

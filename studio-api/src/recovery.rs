@@ -10,7 +10,9 @@
 //! creation time no earlier than the moment the submission was sent, as
 //! the server's clock had certainly reached it (see `clock`). Exactly one
 //! such job per requested frame is the answer; none, or more than one, is
-//! doubt, and doubt returns the original error, never a guess.
+//! doubt, and doubt returns the original error, never a guess. A job this
+//! client already returned for an earlier call (see [`Started`]) is never
+//! a candidate: whole-second clocks cannot always tell it apart by time.
 
 use crate::Client;
 use crate::call::Call;
@@ -75,7 +77,10 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
     }
     // The lookup's own Date counts: it was read after the submission.
     let since = client.inner().clock().server_time_at_least(sent)?;
-    let started = |job: &&GenerationJob| job.type_ == job_type && job.created_at >= since;
+    let known = client.inner().started();
+    let started = |job: &&GenerationJob| {
+        job.type_ == job_type && job.created_at >= since && !known.contains(&job.id)
+    };
     let found = match frames {
         None => {
             let mut matching = jobs.iter().filter(started).filter(|job| scope.holds(job));
@@ -162,4 +167,42 @@ async fn requested_frames(
     let mut seen = std::collections::HashSet::new();
     frames.retain(|frame| seen.insert(frame.clone()));
     (!frames.is_empty()).then_some(frames)
+}
+
+/// The ids of the jobs this client's calls started (the most recent
+/// [`Started::KEPT`]), which no later lookup may return as its own.
+#[derive(Debug, Default)]
+pub(crate) struct Started(std::sync::Mutex<std::collections::VecDeque<String>>);
+
+impl Started {
+    const KEPT: usize = 1024;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Notes the jobs in a job operation's answer (`data` is one job or a
+    /// list of them).
+    pub(crate) fn remember(&self, answer: &impl serde::Serialize) {
+        let Ok(answer) = serde_json::to_value(answer) else {
+            return;
+        };
+        let data = match &answer["data"] {
+            Value::Array(jobs) => jobs.iter().collect(),
+            job => vec![job],
+        };
+        let mut ids = self.lock();
+        for id in data.into_iter().filter_map(|job| job["id"].as_str()) {
+            if ids.len() == Self::KEPT {
+                ids.pop_front();
+            }
+            ids.push_back(id.to_string());
+        }
+    }
+
+    fn contains(&self, id: &str) -> bool {
+        self.lock().iter().any(|known| known == id)
+    }
 }

@@ -257,3 +257,63 @@ fn the_blocking_client_refuses_the_same_misuse() {
     assert!(error.message().contains("clear text"), "{error}");
     assert!(server.requests().is_empty());
 }
+
+#[test]
+fn a_zero_timeout_is_refused_and_no_secret_shows_in_the_builders_debug() {
+    let error = ClientBuilder::new()
+        .api_key("sk_live_x")
+        .timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), &ErrorKind::Configuration);
+    assert!(error.message().contains("timeout is zero"), "{error}");
+    let builder = ClientBuilder::new()
+        .api_key(SECRET)
+        .base_url("https://user:hunter2@mstudio.ai/api/v1?token=hunter3")
+        .proxy(reqwest::Proxy::all("http://proxyuser:hunter4@127.0.0.1:3128").unwrap());
+    let shown = format!("{builder:?}");
+    for secret in [SECRET, "hunter2", "hunter3", "hunter4"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}
+
+/// A write whose connection is still being made when the attempt's time
+/// runs out was never sent: it fails as a connect error, is retried, and
+/// its outcome is known.
+#[tokio::test]
+async fn a_connect_that_outlasts_the_timeout_counts_as_nothing_sent() {
+    // A listener with a full accept queue: connects hang.
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = socket.local_addr().unwrap();
+    let raw = socket2::SockRef::from(&socket);
+    raw.listen(0).unwrap();
+    let mut queue = Vec::new();
+    while let Ok(stream) =
+        std::net::TcpStream::connect_timeout(&address, Duration::from_millis(200))
+    {
+        queue.push(stream);
+        if queue.len() > 8 {
+            break;
+        }
+    }
+    let client = Client::builder()
+        .api_key("sk_live_x")
+        .base_url(format!("http://{address}/api/v1"))
+        .timeout(Duration::from_millis(500))
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .pacing(false)
+        .build()
+        .unwrap();
+    let error = client
+        .create_project()
+        .body_map(|b| b.name("Queued"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(!error.outcome_unknown(), "{error}");
+    assert_eq!(
+        error.attempts(),
+        3,
+        "a write that was never sent is retried"
+    );
+}

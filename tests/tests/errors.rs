@@ -173,3 +173,16 @@ async fn source_returns_the_underlying_cause() {
     // Errors stay cheap to clone, cause and all.
     assert!(error.clone().source().is_some());
 }
+
+#[test]
+fn outside_a_tokio_runtime_the_async_client_returns_an_error_not_a_panic() {
+    let server = not_found();
+    let client =
+        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+            .unwrap();
+    let error =
+        futures_executor::block_on(client.get_project().project_id("prj_1").send()).unwrap_err();
+    assert_eq!(error.kind(), &ErrorKind::Configuration);
+    assert!(error.message().contains("needs a Tokio runtime"), "{error}");
+    assert!(server.requests().is_empty());
+}

@@ -23,7 +23,7 @@ async fn dot_segments_and_empty_values_are_refused_before_sending() {
     let server = server();
     let client =
         Client::with_credential(server.base_url(), Credential::api_key("sk_live_x")).unwrap();
-    for value in ["", ".", ".."] {
+    for value in ["", ".", "..", "..\\projects\\prj_victim", ".\\", "a\\b"] {
         let error = client
             .remove_team_member()
             .team_id("tm_1")

@@ -168,9 +168,12 @@ async fn a_lost_multi_shot_of_named_frames_is_recovered_for_those_frames() {
 }
 
 #[tokio::test]
-async fn a_second_lost_submission_on_the_same_frame_within_a_second_is_doubt_not_a_guess() {
+async fn a_lost_submission_right_after_anothers_job_on_the_frame_is_doubt_not_a_guess() {
     let (server, client, frame) = setup().await;
-    image(&client, &frame).await.unwrap();
+    // Another client (another process, say) starts a job on the frame.
+    let other =
+        Client::with_credential(server.base_url(), Credential::api_key(server.api_key())).unwrap();
+    image(&other, &frame).await.unwrap();
     server.fail_next("generate_frame_image", 1, Fault::DropResponse);
     let error = image(&client, &frame).await.unwrap_err();
     // Both jobs may have started after the submission as far as whole-second
@@ -178,4 +181,40 @@ async fn a_second_lost_submission_on_the_same_frame_within_a_second_is_doubt_not
     assert!(error.outcome_unknown(), "{error}");
     assert_eq!(jobs_on(&client, &frame).await.len(), 2);
     assert_eq!(server.request_count("generate_frame_image"), 2);
+}
+
+#[tokio::test]
+async fn a_lost_submission_right_after_this_clients_own_job_is_recovered() {
+    let (server, client, frame) = setup().await;
+    let first = image(&client, &frame).await.unwrap().into_inner().data;
+    server.fail_next("generate_frame_image", 1, Fault::DropResponse);
+    let second = image(&client, &frame)
+        .await
+        .expect("the earlier job is this client's own, so only the new one is a candidate")
+        .into_inner()
+        .data;
+    assert_ne!(second.id, first.id);
+    assert_eq!(jobs_on(&client, &frame).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_job_an_earlier_call_started_is_never_a_later_calls_answer() {
+    let (server, client, frame) = setup().await;
+    let first = image(&client, &frame).await.unwrap().into_inner().data;
+    // Refused before it is handled: this submission starts nothing.
+    server.fail_next(
+        "generate_frame_image",
+        1,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+    );
+    let error = image(&client, &frame)
+        .await
+        .expect_err("the earlier call's job is not this call's");
+    assert!(error.outcome_unknown(), "{error}");
+    let jobs = jobs_on(&client, &frame).await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].id, first.id);
 }
