@@ -133,7 +133,8 @@ impl Client {
     /// complete, so a failed download leaves no partial file behind. No
     /// credential is sent: download URLs need none. Redirects (to a CDN,
     /// say) are followed up to 10 times, never from https to plain http.
-    /// The client's timeout covers the whole download.
+    /// Errors leave out the URL, which may be signed. The client's timeout
+    /// covers the whole download.
     pub async fn download(&self, url: &str, path: impl AsRef<Path>) -> Result<u64, Error> {
         let path = path.as_ref();
         let response = self.fetch(url).await?;
@@ -169,7 +170,13 @@ impl Client {
     async fn fetch(&self, url: &str) -> Result<reqwest::Response, Error> {
         let response = match self.inner().downloads().get(url).send().await {
             Ok(response) => response,
-            Err(e) => return Err(Error::from_raw(DOWNLOAD, RawError::CommunicationError(e)).await),
+            Err(e) => {
+                return Err(Error::from_raw(
+                    DOWNLOAD,
+                    RawError::CommunicationError(e.without_url()),
+                )
+                .await);
+            }
         };
         if response.status().is_success() {
             Ok(response)
@@ -193,7 +200,11 @@ where
         let chunk = match response.chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
-            Err(e) => return Err(Error::from_raw(DOWNLOAD, RawError::ResponseBodyError(e)).await),
+            Err(e) => {
+                return Err(
+                    Error::from_raw(DOWNLOAD, RawError::ResponseBodyError(e.without_url())).await,
+                );
+            }
         };
         writer
             .write_all(&chunk)

@@ -157,5 +157,9 @@ async fn downloads_follow_https_redirects_without_a_credential_but_not_down_to_h
         .unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Connection, "{error}");
     assert!(error.message().contains("https to plain http"), "{error}");
+    assert!(
+        !error.to_string().contains("down.png"),
+        "no URL, which may be signed: {error}"
+    );
     assert!(target.requests().is_empty(), "{:?}", target.requests());
 }
