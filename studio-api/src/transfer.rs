@@ -201,9 +201,11 @@ where
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(e) => {
-                return Err(
-                    Error::from_raw(DOWNLOAD, RawError::ResponseBodyError(e.without_url())).await,
-                );
+                return Err(Error::from_raw(
+                    DOWNLOAD,
+                    RawError::ResponseBodyError(e.without_url()),
+                )
+                .await);
             }
         };
         writer
