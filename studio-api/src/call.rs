@@ -90,7 +90,10 @@ impl<'a> Call<'a> {
                 ),
             ));
         }
-        self.path.push((name, value.clone()));
+        // Only the job lookup reads the values back.
+        if self.operation.job_type.is_some() {
+            self.path.push((name, value.clone()));
+        }
         Ok(self)
     }
 
@@ -108,7 +111,7 @@ impl<'a> Call<'a> {
         self
     }
 
-    /// The value of path parameter `name`.
+    /// The value of path parameter `name`, kept for job operations only.
     pub(crate) fn path_value(&self, name: &str) -> Option<&str> {
         self.path
             .iter()
@@ -165,29 +168,21 @@ impl<'a> Call<'a> {
             Err(raw) => raw,
         };
         let error = Error::from_call(self.operation, raw, &record).await;
-        if !error.outcome_unknown() || self.operation.job_type.is_none() {
-            return Err(error);
-        }
-        let Some(sent) = record.last_sent else {
+        let (Some(started), Some(sent), true) =
+            (started, record.last_sent, error.outcome_unknown())
+        else {
             return Err(error);
         };
-        match Box::pin(crate::recovery::find(&self, sent)).await {
-            Some((data, headers)) => {
-                let envelope = json!({"success": true, "data": data});
-                if let Some(started) = started {
-                    started.remember(&envelope);
-                }
-                match serde_json::from_value(envelope) {
-                    Ok(value) => Ok(ResponseValue::new(
-                        value,
-                        reqwest::StatusCode::from_u16(self.operation.success_status)
-                            .unwrap_or(reqwest::StatusCode::OK),
-                        headers,
-                    )),
-                    Err(_) => Err(error),
-                }
-            }
-            None => Err(error),
+        let Some((data, headers)) = Box::pin(crate::recovery::find(&self, sent)).await else {
+            return Err(error);
+        };
+        let envelope = json!({"success": true, "data": data});
+        started.remember(&envelope);
+        let status = reqwest::StatusCode::from_u16(self.operation.success_status)
+            .unwrap_or(reqwest::StatusCode::OK);
+        match serde_json::from_value(envelope) {
+            Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+            Err(_) => Err(error),
         }
     }
 }

@@ -33,11 +33,11 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
     let job_type: JobType = operation.job_type?.parse().ok()?;
     let client = call.client();
     let scope = match call.path_value("frame_id") {
-        Some(frame) => Scope::Frame(frame.to_string()),
-        None => Scope::Project(call.path_value("project_id")?.to_string()),
+        Some(frame) => Scope::Frame(frame),
+        None => Scope::Project(call.path_value("project_id")?),
     };
     let frames = match (job_type, &scope) {
-        (JobType::MultiShot, Scope::Project(project)) => {
+        (JobType::MultiShot, &Scope::Project(project)) => {
             Some(requested_frames(client, project, call.body_value()).await?)
         }
         _ => None,
@@ -52,9 +52,9 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
             .type_(job_type)
             .limit(PAGE)
             .page(page);
-        lookup = match &scope {
-            Scope::Frame(frame) => lookup.frame_id(frame.as_str()),
-            Scope::Project(project) => lookup.project_id(project.as_str()),
+        lookup = match scope {
+            Scope::Frame(frame) => lookup.frame_id(frame),
+            Scope::Project(project) => lookup.project_id(project),
         };
         if let Some(since) = client.inner().clock().server_time_at_least(sent) {
             lookup = lookup.created_after(since);
@@ -79,30 +79,30 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
     let since = client.inner().clock().server_time_at_least(sent)?;
     let known = client.inner().started();
     let started = |job: &&GenerationJob| {
-        job.type_ == job_type && job.created_at >= since && !known.contains(&job.id)
+        job.type_ == job_type
+            && job.created_at >= since
+            && !known.contains(&job.id)
+            && scope.holds(job)
+    };
+    // The one started job on `frame` (any frame of the scope for `None`).
+    let only = |frame: Option<&str>| {
+        let mut matching = jobs
+            .iter()
+            .filter(started)
+            .filter(|job| frame.is_none_or(|f| job.frame_id.as_deref() == Some(f)));
+        match (matching.next(), matching.next()) {
+            (Some(job), None) => serde_json::to_value(job).ok(),
+            _ => doubt(operation.id),
+        }
     };
     let found = match frames {
-        None => {
-            let mut matching = jobs.iter().filter(started).filter(|job| scope.holds(job));
-            let job = matching.next()?;
-            if matching.next().is_some() {
-                return doubt(operation.id);
-            }
-            serde_json::to_value(job).ok()?
-        }
-        Some(frames) => {
-            let mut answer = Vec::with_capacity(frames.len());
-            for frame in &frames {
-                let mut matching = jobs.iter().filter(started).filter(|job| {
-                    scope.holds(job) && job.frame_id.as_deref() == Some(frame.as_str())
-                });
-                let (Some(job), None) = (matching.next(), matching.next()) else {
-                    return doubt(operation.id);
-                };
-                answer.push(serde_json::to_value(job).ok()?);
-            }
-            Value::Array(answer)
-        }
+        None => only(None)?,
+        Some(frames) => Value::Array(
+            frames
+                .iter()
+                .map(|frame| only(Some(frame)))
+                .collect::<Option<_>>()?,
+        ),
     };
     tracing::info!(
         operation = operation.id,
@@ -112,17 +112,18 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
 }
 
 /// What the submission worked on.
-enum Scope {
-    Frame(String),
-    Project(String),
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Frame(&'a str),
+    Project(&'a str),
 }
 
-impl Scope {
+impl Scope<'_> {
     /// Whether `job` works on this frame or project.
     fn holds(&self, job: &GenerationJob) -> bool {
-        match self {
-            Scope::Frame(frame) => job.frame_id.as_deref() == Some(frame.as_str()),
-            Scope::Project(project) => job.project_id == *project,
+        match *self {
+            Scope::Frame(frame) => job.frame_id.as_deref() == Some(frame),
+            Scope::Project(project) => job.project_id == project,
         }
     }
 }
