@@ -193,12 +193,10 @@ impl Wait {
     }
 }
 
-/// `now + wait`, or a century from now when that overflows the clock.
+/// `now + wait`, at most a century ahead, so no wait overflows the clock.
 fn later(now: Instant, wait: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-    now.checked_add(wait.min(CENTURY))
-        .or_else(|| now.checked_add(Duration::from_secs(24 * 3600)))
-        .unwrap_or(now)
+    now.checked_add(wait.min(CENTURY)).unwrap_or(now)
 }
 
 #[cfg(test)]
