@@ -107,7 +107,7 @@ fn entry(op: &SpecOperation<'_>) -> TokenStream {
     let scope = variant(spec::extension_str(operation, "x-studio-scope").unwrap_or_default());
     let paid = spec::extension_flag(operation, "x-studio-paid");
     let bearer_only = spec::extension_flag(operation, "x-studio-bearer-only");
-    let job_type = match spec::extension_str(operation, "x-studio-job-type") {
+    let job_type = match spec::job_type(operation) {
         Some(kind) => quote!(Some(#kind)),
         None => quote!(None),
     };

@@ -63,6 +63,11 @@ pub fn extension_str<'a>(operation: &'a Operation, name: &str) -> Option<&'a str
     operation.extensions.get(name).and_then(|v| v.as_str())
 }
 
+/// The type of generation job an operation starts (`x-studio-job-type`).
+pub fn job_type(operation: &Operation) -> Option<&str> {
+    extension_str(operation, "x-studio-job-type")
+}
+
 /// Whether a boolean extension such as `x-studio-paid` is `true`.
 pub fn extension_flag(operation: &Operation, name: &str) -> bool {
     operation.extensions.get(name).and_then(|v| v.as_bool()) == Some(true)

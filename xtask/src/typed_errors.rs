@@ -82,7 +82,7 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
                 let field = syn::Ident::new(param, proc_macro2::Span::call_site());
                 quote!(.path(#param, &self.#field)?)
             });
-        let starts_jobs = spec::extension_str(operation.operation, "x-studio-job-type").is_some();
+        let starts_jobs = spec::job_type(operation.operation).is_some();
         let body = bodies
             .get(&name)
             .filter(|_| starts_jobs)
