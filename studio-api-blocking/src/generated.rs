@@ -1205,48 +1205,62 @@ pub mod builder {
 
 [`Client::list_projects`]: super::Client::list_projects*/
     #[derive(Debug, Clone)]
+    ///
+    /// Nothing is required: every field may be left out.
     pub struct ListProjects<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListProjects<'a>,
     }
     impl<'a> ListProjects<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListProjects::new(client.as_async()),
+                inner: client.as_async().list_projects(),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
             }
         }
-        pub fn search<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ListProjectsSearch>,
-        {
+        /// Only projects whose name or description contains this text (case-insensitive).
+        ///
+        /// Optional. At most 200 characters. Takes a `&str`, `String` or `ListProjectsSearch`. `None` leaves it out.
+        pub fn search<V: crate::IntoField<Option<types::ListProjectsSearch>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.search(value),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ResourceId>,
-        {
+        /// Only projects owned by this team.
+        ///
+        /// Optional. At most 128 characters. Takes a `&str`, `String` or `ResourceId`. `None` leaves it out.
+        pub fn team_id<V: crate::IntoField<Option<types::ResourceId>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
@@ -1270,17 +1284,21 @@ pub mod builder {
 
 [`Client::create_project`]: super::Client::create_project*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: the body's required fields (see `types::builder::CreateProjectRequest`).
     pub struct CreateProject<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateProject<'a>,
     }
     impl<'a> CreateProject<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateProject::new(client.as_async()),
+                inner: client.as_async().create_project(),
             }
         }
+        /// The whole request body: a `types::CreateProjectRequest`, or a `types::builder::CreateProjectRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateProjectRequest>,
@@ -1293,6 +1311,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateProjectRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1315,21 +1336,26 @@ pub mod builder {
 
 [`Client::get_project`]: super::Client::get_project*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct GetProject<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetProject<'a>,
     }
     impl<'a> GetProject<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetProject::new(client.as_async()),
+                inner: client.as_async().get_project(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
@@ -1346,21 +1372,26 @@ pub mod builder {
 
 [`Client::delete_project`]: super::Client::delete_project*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct DeleteProject<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteProject<'a>,
     }
     impl<'a> DeleteProject<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteProject::new(client.as_async()),
+                inner: client.as_async().delete_project(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
@@ -1375,26 +1406,33 @@ pub mod builder {
 
 [`Client::update_project`]: super::Client::update_project*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::UpdateProjectRequest`).
     pub struct UpdateProject<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateProject<'a>,
     }
     impl<'a> UpdateProject<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateProject::new(client.as_async()),
+                inner: client.as_async().update_project(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateProjectRequest`, or a `types::builder::UpdateProjectRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateProjectRequest>,
@@ -1407,6 +1445,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateProjectRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1429,26 +1470,33 @@ pub mod builder {
 
 [`Client::duplicate_project`]: super::Client::duplicate_project*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::DuplicateProjectRequest`).
     pub struct DuplicateProject<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DuplicateProject<'a>,
     }
     impl<'a> DuplicateProject<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DuplicateProject::new(client.as_async()),
+                inner: client.as_async().duplicate_project(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::DuplicateProjectRequest`, or a `types::builder::DuplicateProjectRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::DuplicateProjectRequest>,
@@ -1461,6 +1509,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::DuplicateProjectRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1483,26 +1534,33 @@ pub mod builder {
 
 [`Client::generate_script`]: super::Client::generate_script*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::GenerateScriptRequest`).
     pub struct GenerateScript<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GenerateScript<'a>,
     }
     impl<'a> GenerateScript<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GenerateScript::new(client.as_async()),
+                inner: client.as_async().generate_script(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::GenerateScriptRequest`, or a `types::builder::GenerateScriptRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateScriptRequest>,
@@ -1515,6 +1573,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::GenerateScriptRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1535,21 +1596,26 @@ pub mod builder {
 
 [`Client::get_share_link`]: super::Client::get_share_link*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct GetShareLink<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetShareLink<'a>,
     }
     impl<'a> GetShareLink<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetShareLink::new(client.as_async()),
+                inner: client.as_async().get_share_link(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
@@ -1566,26 +1632,33 @@ pub mod builder {
 
 [`Client::create_share_link`]: super::Client::create_share_link*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::CreateShareLinkRequest`).
     pub struct CreateShareLink<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateShareLink<'a>,
     }
     impl<'a> CreateShareLink<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateShareLink::new(client.as_async()),
+                inner: client.as_async().create_share_link(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::CreateShareLinkRequest`, or a `types::builder::CreateShareLinkRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateShareLinkRequest>,
@@ -1598,6 +1671,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateShareLinkRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1620,21 +1696,26 @@ pub mod builder {
 
 [`Client::revoke_share_link`]: super::Client::revoke_share_link*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct RevokeShareLink<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::RevokeShareLink<'a>,
     }
     impl<'a> RevokeShareLink<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::RevokeShareLink::new(client.as_async()),
+                inner: client.as_async().revoke_share_link(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
@@ -1649,39 +1730,50 @@ pub mod builder {
 
 [`Client::list_frames`]: super::Client::list_frames*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct ListFrames<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListFrames<'a>,
     }
     impl<'a> ListFrames<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListFrames::new(client.as_async()),
+                inner: client.as_async().list_frames(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -1705,26 +1797,33 @@ pub mod builder {
 
 [`Client::create_frame`]: super::Client::create_frame*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::CreateFrameRequest`).
     pub struct CreateFrame<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateFrame<'a>,
     }
     impl<'a> CreateFrame<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateFrame::new(client.as_async()),
+                inner: client.as_async().create_frame(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::CreateFrameRequest`, or a `types::builder::CreateFrameRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateFrameRequest>,
@@ -1737,6 +1836,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateFrameRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1757,26 +1859,33 @@ pub mod builder {
 
 [`Client::reorder_frames`]: super::Client::reorder_frames*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::ReorderFramesRequest`).
     pub struct ReorderFrames<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ReorderFrames<'a>,
     }
     impl<'a> ReorderFrames<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ReorderFrames::new(client.as_async()),
+                inner: client.as_async().reorder_frames(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::ReorderFramesRequest`, or a `types::builder::ReorderFramesRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ReorderFramesRequest>,
@@ -1789,6 +1898,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::ReorderFramesRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1811,21 +1923,26 @@ pub mod builder {
 
 [`Client::get_frame`]: super::Client::get_frame*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`.
     pub struct GetFrame<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetFrame<'a>,
     }
     impl<'a> GetFrame<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetFrame::new(client.as_async()),
+                inner: client.as_async().get_frame(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
@@ -1840,21 +1957,26 @@ pub mod builder {
 
 [`Client::delete_frame`]: super::Client::delete_frame*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`.
     pub struct DeleteFrame<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteFrame<'a>,
     }
     impl<'a> DeleteFrame<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteFrame::new(client.as_async()),
+                inner: client.as_async().delete_frame(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
@@ -1869,26 +1991,33 @@ pub mod builder {
 
 [`Client::update_frame`]: super::Client::update_frame*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::UpdateFrameRequest`).
     pub struct UpdateFrame<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateFrame<'a>,
     }
     impl<'a> UpdateFrame<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateFrame::new(client.as_async()),
+                inner: client.as_async().update_frame(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateFrameRequest`, or a `types::builder::UpdateFrameRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateFrameRequest>,
@@ -1901,6 +2030,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateFrameRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -1921,39 +2053,50 @@ pub mod builder {
 
 [`Client::list_frame_versions`]: super::Client::list_frame_versions*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`.
     pub struct ListFrameVersions<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListFrameVersions<'a>,
     }
     impl<'a> ListFrameVersions<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListFrameVersions::new(client.as_async()),
+                inner: client.as_async().list_frame_versions(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -1977,30 +2120,38 @@ pub mod builder {
 
 [`Client::get_frame_version`]: super::Client::get_frame_version*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, `version_id`.
     pub struct GetFrameVersion<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetFrameVersion<'a>,
     }
     impl<'a> GetFrameVersion<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetFrameVersion::new(client.as_async()),
+                inner: client.as_async().get_frame_version(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn version_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame version id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn version_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.version_id(value),
@@ -2017,30 +2168,38 @@ pub mod builder {
 
 [`Client::restore_frame_version`]: super::Client::restore_frame_version*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, `version_id`.
     pub struct RestoreFrameVersion<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::RestoreFrameVersion<'a>,
     }
     impl<'a> RestoreFrameVersion<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::RestoreFrameVersion::new(client.as_async()),
+                inner: client.as_async().restore_frame_version(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn version_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame version id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn version_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.version_id(value),
@@ -2055,39 +2214,50 @@ pub mod builder {
 
 [`Client::list_frame_comments`]: super::Client::list_frame_comments*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`.
     pub struct ListFrameComments<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListFrameComments<'a>,
     }
     impl<'a> ListFrameComments<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListFrameComments::new(client.as_async()),
+                inner: client.as_async().list_frame_comments(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -2111,26 +2281,33 @@ pub mod builder {
 
 [`Client::create_frame_comment`]: super::Client::create_frame_comment*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::CreateCommentRequest`).
     pub struct CreateFrameComment<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateFrameComment<'a>,
     }
     impl<'a> CreateFrameComment<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateFrameComment::new(client.as_async()),
+                inner: client.as_async().create_frame_comment(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::CreateCommentRequest`, or a `types::builder::CreateCommentRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateCommentRequest>,
@@ -2143,6 +2320,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateCommentRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2165,30 +2345,38 @@ pub mod builder {
 
 [`Client::delete_frame_comment`]: super::Client::delete_frame_comment*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, `comment_id`.
     pub struct DeleteFrameComment<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteFrameComment<'a>,
     }
     impl<'a> DeleteFrameComment<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteFrameComment::new(client.as_async()),
+                inner: client.as_async().delete_frame_comment(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn comment_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Comment id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn comment_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.comment_id(value),
@@ -2203,35 +2391,45 @@ pub mod builder {
 
 [`Client::update_frame_comment`]: super::Client::update_frame_comment*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, `comment_id`, the body's required fields (see `types::builder::UpdateCommentRequest`).
     pub struct UpdateFrameComment<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateFrameComment<'a>,
     }
     impl<'a> UpdateFrameComment<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateFrameComment::new(client.as_async()),
+                inner: client.as_async().update_frame_comment(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn comment_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Comment id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn comment_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.comment_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateCommentRequest`, or a `types::builder::UpdateCommentRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateCommentRequest>,
@@ -2244,6 +2442,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateCommentRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2266,39 +2467,50 @@ pub mod builder {
 
 [`Client::list_frame_reviews`]: super::Client::list_frame_reviews*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`.
     pub struct ListFrameReviews<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListFrameReviews<'a>,
     }
     impl<'a> ListFrameReviews<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListFrameReviews::new(client.as_async()),
+                inner: client.as_async().list_frame_reviews(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -2322,26 +2534,33 @@ pub mod builder {
 
 [`Client::create_frame_review`]: super::Client::create_frame_review*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::CreateReviewRequest`).
     pub struct CreateFrameReview<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateFrameReview<'a>,
     }
     impl<'a> CreateFrameReview<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateFrameReview::new(client.as_async()),
+                inner: client.as_async().create_frame_review(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::CreateReviewRequest`, or a `types::builder::CreateReviewRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateReviewRequest>,
@@ -2354,6 +2573,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateReviewRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2374,75 +2596,97 @@ pub mod builder {
 
 [`Client::list_generation_jobs`]: super::Client::list_generation_jobs*/
     #[derive(Debug, Clone)]
+    ///
+    /// Nothing is required: every field may be left out.
     pub struct ListGenerationJobs<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListGenerationJobs<'a>,
     }
     impl<'a> ListGenerationJobs<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListGenerationJobs::new(client.as_async()),
+                inner: client.as_async().list_generation_jobs(),
             }
         }
-        pub fn created_after<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-        {
+        /// Only jobs created at or after this instant (RFC 3339).
+        ///
+        /// Optional. Takes a `chrono::DateTime<Utc>`, a `std::time::SystemTime` or an RFC 3339 string. `None` leaves it out.
+        pub fn created_after<
+            V: crate::IntoField<Option<::chrono::DateTime<::chrono::offset::Utc>>>,
+        >(self, value: V) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.created_after(value),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ResourceId>,
-        {
+        /// Only jobs of this frame.
+        ///
+        /// Optional. At most 128 characters. Takes a `&str`, `String` or `ResourceId`. `None` leaves it out.
+        pub fn frame_id<V: crate::IntoField<Option<types::ResourceId>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ResourceId>,
-        {
+        /// Only jobs of this project.
+        ///
+        /// Optional. At most 128 characters. Takes a `&str`, `String` or `ResourceId`. `None` leaves it out.
+        pub fn project_id<V: crate::IntoField<Option<types::ResourceId>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
-        pub fn status<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::JobStatus>,
-        {
+        /// Only jobs in this status.
+        ///
+        /// Optional. Takes a `JobStatus`, or its wire value as a string: `"queued"`, `"processing"`, `"completed"`, `"failed"`, `"canceled"`. `None` leaves it out.
+        pub fn status<V: crate::IntoField<Option<types::JobStatus>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.status(value),
             }
         }
-        pub fn type_<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::JobType>,
-        {
+        /// Only jobs of this type.
+        ///
+        /// Optional. Takes a `JobType`, or its wire value as a string: `"image"`, `"image_edit"`, `"multi_shot"`, `"video"`, `"video_extend"`, `"lip_sync"`, `"voice"`, `"sfx"`. `None` leaves it out.
+        pub fn type_<V: crate::IntoField<Option<types::JobType>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.type_(value),
@@ -2466,21 +2710,26 @@ pub mod builder {
 
 [`Client::get_generation_job`]: super::Client::get_generation_job*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `job_id`.
     pub struct GetGenerationJob<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetGenerationJob<'a>,
     }
     impl<'a> GetGenerationJob<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetGenerationJob::new(client.as_async()),
+                inner: client.as_async().get_generation_job(),
             }
         }
-        pub fn job_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Generation job id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn job_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.job_id(value),
@@ -2497,26 +2746,33 @@ pub mod builder {
 
 [`Client::generate_frame_image`]: super::Client::generate_frame_image*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::GenerateImageRequest`).
     pub struct GenerateFrameImage<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GenerateFrameImage<'a>,
     }
     impl<'a> GenerateFrameImage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GenerateFrameImage::new(client.as_async()),
+                inner: client.as_async().generate_frame_image(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::GenerateImageRequest`, or a `types::builder::GenerateImageRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateImageRequest>,
@@ -2529,6 +2785,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::GenerateImageRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2551,26 +2810,33 @@ pub mod builder {
 
 [`Client::edit_frame_image`]: super::Client::edit_frame_image*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::EditImageRequest`).
     pub struct EditFrameImage<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::EditFrameImage<'a>,
     }
     impl<'a> EditFrameImage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::EditFrameImage::new(client.as_async()),
+                inner: client.as_async().edit_frame_image(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::EditImageRequest`, or a `types::builder::EditImageRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::EditImageRequest>,
@@ -2583,6 +2849,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::EditImageRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2605,26 +2874,33 @@ pub mod builder {
 
 [`Client::generate_multi_shot`]: super::Client::generate_multi_shot*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::MultiShotRequest`).
     pub struct GenerateMultiShot<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GenerateMultiShot<'a>,
     }
     impl<'a> GenerateMultiShot<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GenerateMultiShot::new(client.as_async()),
+                inner: client.as_async().generate_multi_shot(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::MultiShotRequest`, or a `types::builder::MultiShotRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::MultiShotRequest>,
@@ -2637,6 +2913,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::MultiShotRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2659,26 +2938,33 @@ pub mod builder {
 
 [`Client::generate_frame_video`]: super::Client::generate_frame_video*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::GenerateVideoRequest`).
     pub struct GenerateFrameVideo<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GenerateFrameVideo<'a>,
     }
     impl<'a> GenerateFrameVideo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GenerateFrameVideo::new(client.as_async()),
+                inner: client.as_async().generate_frame_video(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::GenerateVideoRequest`, or a `types::builder::GenerateVideoRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateVideoRequest>,
@@ -2691,6 +2977,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::GenerateVideoRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2713,26 +3002,33 @@ pub mod builder {
 
 [`Client::extend_frame_video`]: super::Client::extend_frame_video*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::ExtendVideoRequest`).
     pub struct ExtendFrameVideo<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ExtendFrameVideo<'a>,
     }
     impl<'a> ExtendFrameVideo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ExtendFrameVideo::new(client.as_async()),
+                inner: client.as_async().extend_frame_video(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::ExtendVideoRequest`, or a `types::builder::ExtendVideoRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::ExtendVideoRequest>,
@@ -2745,6 +3041,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::ExtendVideoRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2767,26 +3066,33 @@ pub mod builder {
 
 [`Client::lip_sync_frame_video`]: super::Client::lip_sync_frame_video*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `frame_id`, the body's required fields (see `types::builder::LipSyncRequest`).
     pub struct LipSyncFrameVideo<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::LipSyncFrameVideo<'a>,
     }
     impl<'a> LipSyncFrameVideo<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::LipSyncFrameVideo::new(client.as_async()),
+                inner: client.as_async().lip_sync_frame_video(),
             }
         }
-        pub fn frame_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Frame id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn frame_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.frame_id(value),
             }
         }
+        /// The whole request body: a `types::LipSyncRequest`, or a `types::builder::LipSyncRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::LipSyncRequest>,
@@ -2799,6 +3105,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::LipSyncRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2821,48 +3130,62 @@ pub mod builder {
 
 [`Client::list_audio_tracks`]: super::Client::list_audio_tracks*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct ListAudioTracks<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListAudioTracks<'a>,
     }
     impl<'a> ListAudioTracks<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListAudioTracks::new(client.as_async()),
+                inner: client.as_async().list_audio_tracks(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
-        pub fn kind<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::AudioKind>,
-        {
+        /// Only tracks of this kind.
+        ///
+        /// Optional. Takes a `AudioKind`, or its wire value as a string: `"voiceover"`, `"music"`, `"sfx"`. `None` leaves it out.
+        pub fn kind<V: crate::IntoField<Option<types::AudioKind>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.kind(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -2886,26 +3209,33 @@ pub mod builder {
 
 [`Client::create_audio_track`]: super::Client::create_audio_track*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::CreateAudioTrackRequest`).
     pub struct CreateAudioTrack<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateAudioTrack<'a>,
     }
     impl<'a> CreateAudioTrack<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateAudioTrack::new(client.as_async()),
+                inner: client.as_async().create_audio_track(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::CreateAudioTrackRequest`, or a `types::builder::CreateAudioTrackRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateAudioTrackRequest>,
@@ -2918,6 +3248,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateAudioTrackRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -2940,21 +3273,26 @@ pub mod builder {
 
 [`Client::get_audio_track`]: super::Client::get_audio_track*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `track_id`.
     pub struct GetAudioTrack<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetAudioTrack<'a>,
     }
     impl<'a> GetAudioTrack<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetAudioTrack::new(client.as_async()),
+                inner: client.as_async().get_audio_track(),
             }
         }
-        pub fn track_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Audio track id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn track_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.track_id(value),
@@ -2971,21 +3309,26 @@ pub mod builder {
 
 [`Client::delete_audio_track`]: super::Client::delete_audio_track*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `track_id`.
     pub struct DeleteAudioTrack<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteAudioTrack<'a>,
     }
     impl<'a> DeleteAudioTrack<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteAudioTrack::new(client.as_async()),
+                inner: client.as_async().delete_audio_track(),
             }
         }
-        pub fn track_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Audio track id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn track_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.track_id(value),
@@ -3000,26 +3343,33 @@ pub mod builder {
 
 [`Client::update_audio_track`]: super::Client::update_audio_track*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `track_id`, the body's required fields (see `types::builder::UpdateAudioTrackRequest`).
     pub struct UpdateAudioTrack<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateAudioTrack<'a>,
     }
     impl<'a> UpdateAudioTrack<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateAudioTrack::new(client.as_async()),
+                inner: client.as_async().update_audio_track(),
             }
         }
-        pub fn track_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Audio track id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn track_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.track_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateAudioTrackRequest`, or a `types::builder::UpdateAudioTrackRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateAudioTrackRequest>,
@@ -3032,6 +3382,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateAudioTrackRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3054,26 +3407,33 @@ pub mod builder {
 
 [`Client::generate_voiceover`]: super::Client::generate_voiceover*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::GenerateVoiceoverRequest`).
     pub struct GenerateVoiceover<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GenerateVoiceover<'a>,
     }
     impl<'a> GenerateVoiceover<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GenerateVoiceover::new(client.as_async()),
+                inner: client.as_async().generate_voiceover(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::GenerateVoiceoverRequest`, or a `types::builder::GenerateVoiceoverRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateVoiceoverRequest>,
@@ -3086,6 +3446,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::GenerateVoiceoverRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3108,26 +3471,33 @@ pub mod builder {
 
 [`Client::generate_sfx`]: super::Client::generate_sfx*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::GenerateSfxRequest`).
     pub struct GenerateSfx<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GenerateSfx<'a>,
     }
     impl<'a> GenerateSfx<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GenerateSfx::new(client.as_async()),
+                inner: client.as_async().generate_sfx(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::GenerateSfxRequest`, or a `types::builder::GenerateSfxRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::GenerateSfxRequest>,
@@ -3140,6 +3510,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::GenerateSfxRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3162,57 +3535,74 @@ pub mod builder {
 
 [`Client::list_assets`]: super::Client::list_assets*/
     #[derive(Debug, Clone)]
+    ///
+    /// Nothing is required: every field may be left out.
     pub struct ListAssets<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListAssets<'a>,
     }
     impl<'a> ListAssets<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListAssets::new(client.as_async()),
+                inner: client.as_async().list_assets(),
             }
         }
-        pub fn kind<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::AssetKind>,
-        {
+        /// Only assets of this kind.
+        ///
+        /// Optional. Takes a `AssetKind`, or its wire value as a string: `"image"`, `"audio"`, `"video"`, `"other"`. `None` leaves it out.
+        pub fn kind<V: crate::IntoField<Option<types::AssetKind>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.kind(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ResourceId>,
-        {
+        /// Only assets of this project.
+        ///
+        /// Optional. At most 128 characters. Takes a `&str`, `String` or `ResourceId`. `None` leaves it out.
+        pub fn project_id<V: crate::IntoField<Option<types::ResourceId>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
-        pub fn search<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ListAssetsSearch>,
-        {
+        /// Only assets whose name or tags contain this text (case-insensitive).
+        ///
+        /// Optional. At most 200 characters. Takes a `&str`, `String` or `ListAssetsSearch`. `None` leaves it out.
+        pub fn search<V: crate::IntoField<Option<types::ListAssetsSearch>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.search(value),
@@ -3236,53 +3626,71 @@ pub mod builder {
 
 [`Client::upload_asset`]: super::Client::upload_asset*/
     #[derive(Debug)]
+    ///
+    /// Required: `filename`, `body`.
     pub struct UploadAsset<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UploadAsset<'a>,
     }
     impl<'a> UploadAsset<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UploadAsset::new(client.as_async()),
+                inner: client.as_async().upload_asset(),
             }
         }
-        pub fn content_type<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::UploadAssetContentType>,
-        {
+        /// Media type of the file; guessed from `filename` when omitted.
+        ///
+        /// Optional. At most 255 characters. Takes a `&str`, `String` or `UploadAssetContentType`. `None` leaves it out.
+        pub fn content_type<V: crate::IntoField<Option<types::UploadAssetContentType>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.content_type(value),
             }
         }
-        pub fn filename<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::UploadAssetFilename>,
-        {
+        /// File name to store the asset under, with extension.
+        ///
+        /// **Required.** 1 to 255 characters. Takes a `&str`, `String` or `UploadAssetFilename`.
+        pub fn filename<V: crate::IntoField<types::UploadAssetFilename>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.filename(value),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ResourceId>,
-        {
+        /// Project to add the asset to; library-wide when omitted.
+        ///
+        /// Optional. At most 128 characters. Takes a `&str`, `String` or `ResourceId`. `None` leaves it out.
+        pub fn project_id<V: crate::IntoField<Option<types::ResourceId>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
-        pub fn tags<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::vec::Vec<types::Tag>>,
-        {
+        /// Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
+        ///
+        /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `Tag`. `None` leaves it out.
+        pub fn tags<V: crate::IntoField<Option<::std::vec::Vec<types::Tag>>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.tags(value),
             }
         }
+        /// The bytes to send, whole: anything `reqwest::Body` converts from,
+        /// such as a `Vec<u8>`, a `String` or a `tokio::fs::File`.
+        ///
+        /// **Required.**
         pub fn body<B>(self, value: B) -> Self
         where
             B: std::convert::TryInto<reqwest::Body>,
@@ -3301,21 +3709,26 @@ pub mod builder {
 
 [`Client::get_asset`]: super::Client::get_asset*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `asset_id`.
     pub struct GetAsset<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetAsset<'a>,
     }
     impl<'a> GetAsset<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetAsset::new(client.as_async()),
+                inner: client.as_async().get_asset(),
             }
         }
-        pub fn asset_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Asset id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn asset_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.asset_id(value),
@@ -3330,21 +3743,26 @@ pub mod builder {
 
 [`Client::delete_asset`]: super::Client::delete_asset*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `asset_id`.
     pub struct DeleteAsset<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteAsset<'a>,
     }
     impl<'a> DeleteAsset<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteAsset::new(client.as_async()),
+                inner: client.as_async().delete_asset(),
             }
         }
-        pub fn asset_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Asset id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn asset_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.asset_id(value),
@@ -3359,26 +3777,33 @@ pub mod builder {
 
 [`Client::update_asset`]: super::Client::update_asset*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `asset_id`, the body's required fields (see `types::builder::UpdateAssetRequest`).
     pub struct UpdateAsset<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateAsset<'a>,
     }
     impl<'a> UpdateAsset<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateAsset::new(client.as_async()),
+                inner: client.as_async().update_asset(),
             }
         }
-        pub fn asset_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Asset id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn asset_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.asset_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateAssetRequest`, or a `types::builder::UpdateAssetRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateAssetRequest>,
@@ -3391,6 +3816,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateAssetRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3411,39 +3839,50 @@ pub mod builder {
 
 [`Client::list_exports`]: super::Client::list_exports*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`.
     pub struct ListExports<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListExports<'a>,
     }
     impl<'a> ListExports<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListExports::new(client.as_async()),
+                inner: client.as_async().list_exports(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -3467,26 +3906,33 @@ pub mod builder {
 
 [`Client::create_export`]: super::Client::create_export*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::CreateExportRequest`).
     pub struct CreateExport<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateExport<'a>,
     }
     impl<'a> CreateExport<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateExport::new(client.as_async()),
+                inner: client.as_async().create_export(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::CreateExportRequest`, or a `types::builder::CreateExportRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateExportRequest>,
@@ -3499,6 +3945,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateExportRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3519,21 +3968,26 @@ pub mod builder {
 
 [`Client::get_export`]: super::Client::get_export*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `export_id`.
     pub struct GetExport<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetExport<'a>,
     }
     impl<'a> GetExport<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetExport::new(client.as_async()),
+                inner: client.as_async().get_export(),
             }
         }
-        pub fn export_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Export id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn export_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.export_id(value),
@@ -3548,26 +4002,33 @@ pub mod builder {
 
 [`Client::create_render`]: super::Client::create_render*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `project_id`, the body's required fields (see `types::builder::CreateRenderRequest`).
     pub struct CreateRender<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateRender<'a>,
     }
     impl<'a> CreateRender<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateRender::new(client.as_async()),
+                inner: client.as_async().create_render(),
             }
         }
-        pub fn project_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Project id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn project_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.project_id(value),
             }
         }
+        /// The whole request body: a `types::CreateRenderRequest`, or a `types::builder::CreateRenderRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateRenderRequest>,
@@ -3580,6 +4041,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateRenderRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3600,21 +4064,26 @@ pub mod builder {
 
 [`Client::get_render`]: super::Client::get_render*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `render_id`.
     pub struct GetRender<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetRender<'a>,
     }
     impl<'a> GetRender<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetRender::new(client.as_async()),
+                inner: client.as_async().get_render(),
             }
         }
-        pub fn render_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Render id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn render_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.render_id(value),
@@ -3629,30 +4098,38 @@ pub mod builder {
 
 [`Client::list_teams`]: super::Client::list_teams*/
     #[derive(Debug, Clone)]
+    ///
+    /// Nothing is required: every field may be left out.
     pub struct ListTeams<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListTeams<'a>,
     }
     impl<'a> ListTeams<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListTeams::new(client.as_async()),
+                inner: client.as_async().list_teams(),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -3676,17 +4153,21 @@ pub mod builder {
 
 [`Client::create_team`]: super::Client::create_team*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: the body's required fields (see `types::builder::CreateTeamRequest`).
     pub struct CreateTeam<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateTeam<'a>,
     }
     impl<'a> CreateTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateTeam::new(client.as_async()),
+                inner: client.as_async().create_team(),
             }
         }
+        /// The whole request body: a `types::CreateTeamRequest`, or a `types::builder::CreateTeamRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateTeamRequest>,
@@ -3699,6 +4180,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateTeamRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3719,21 +4203,26 @@ pub mod builder {
 
 [`Client::get_team`]: super::Client::get_team*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`.
     pub struct GetTeam<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetTeam<'a>,
     }
     impl<'a> GetTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetTeam::new(client.as_async()),
+                inner: client.as_async().get_team(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
@@ -3748,21 +4237,26 @@ pub mod builder {
 
 [`Client::delete_team`]: super::Client::delete_team*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`.
     pub struct DeleteTeam<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteTeam<'a>,
     }
     impl<'a> DeleteTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteTeam::new(client.as_async()),
+                inner: client.as_async().delete_team(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
@@ -3777,26 +4271,33 @@ pub mod builder {
 
 [`Client::update_team`]: super::Client::update_team*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`, the body's required fields (see `types::builder::UpdateTeamRequest`).
     pub struct UpdateTeam<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateTeam<'a>,
     }
     impl<'a> UpdateTeam<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateTeam::new(client.as_async()),
+                inner: client.as_async().update_team(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateTeamRequest`, or a `types::builder::UpdateTeamRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTeamRequest>,
@@ -3809,6 +4310,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateTeamRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3829,39 +4333,50 @@ pub mod builder {
 
 [`Client::list_team_members`]: super::Client::list_team_members*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`.
     pub struct ListTeamMembers<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListTeamMembers<'a>,
     }
     impl<'a> ListTeamMembers<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListTeamMembers::new(client.as_async()),
+                inner: client.as_async().list_team_members(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -3885,30 +4400,38 @@ pub mod builder {
 
 [`Client::remove_team_member`]: super::Client::remove_team_member*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`, `user_id`.
     pub struct RemoveTeamMember<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::RemoveTeamMember<'a>,
     }
     impl<'a> RemoveTeamMember<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::RemoveTeamMember::new(client.as_async()),
+                inner: client.as_async().remove_team_member(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
-        pub fn user_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// User id of the team member.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn user_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.user_id(value),
@@ -3923,35 +4446,45 @@ pub mod builder {
 
 [`Client::update_team_member`]: super::Client::update_team_member*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`, `user_id`, the body's required fields (see `types::builder::UpdateTeamMemberRequest`).
     pub struct UpdateTeamMember<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateTeamMember<'a>,
     }
     impl<'a> UpdateTeamMember<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateTeamMember::new(client.as_async()),
+                inner: client.as_async().update_team_member(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
-        pub fn user_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// User id of the team member.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn user_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.user_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateTeamMemberRequest`, or a `types::builder::UpdateTeamMemberRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateTeamMemberRequest>,
@@ -3964,6 +4497,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateTeamMemberRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -3986,39 +4522,50 @@ pub mod builder {
 
 [`Client::list_team_invites`]: super::Client::list_team_invites*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`.
     pub struct ListTeamInvites<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListTeamInvites<'a>,
     }
     impl<'a> ListTeamInvites<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListTeamInvites::new(client.as_async()),
+                inner: client.as_async().list_team_invites(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -4042,26 +4589,33 @@ pub mod builder {
 
 [`Client::create_team_invite`]: super::Client::create_team_invite*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`, the body's required fields (see `types::builder::CreateInviteRequest`).
     pub struct CreateTeamInvite<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateTeamInvite<'a>,
     }
     impl<'a> CreateTeamInvite<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateTeamInvite::new(client.as_async()),
+                inner: client.as_async().create_team_invite(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
+        /// The whole request body: a `types::CreateInviteRequest`, or a `types::builder::CreateInviteRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateInviteRequest>,
@@ -4074,6 +4628,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateInviteRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -4094,30 +4651,38 @@ pub mod builder {
 
 [`Client::revoke_team_invite`]: super::Client::revoke_team_invite*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `team_id`, `invite_id`.
     pub struct RevokeTeamInvite<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::RevokeTeamInvite<'a>,
     }
     impl<'a> RevokeTeamInvite<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::RevokeTeamInvite::new(client.as_async()),
+                inner: client.as_async().revoke_team_invite(),
             }
         }
-        pub fn team_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Team id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn team_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.team_id(value),
             }
         }
-        pub fn invite_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Invite id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn invite_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.invite_id(value),
@@ -4132,48 +4697,62 @@ pub mod builder {
 
 [`Client::list_voices`]: super::Client::list_voices*/
     #[derive(Debug, Clone)]
+    ///
+    /// Nothing is required: every field may be left out.
     pub struct ListVoices<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::ListVoices<'a>,
     }
     impl<'a> ListVoices<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::ListVoices::new(client.as_async()),
+                inner: client.as_async().list_voices(),
             }
         }
-        pub fn category<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::VoiceCategory>,
-        {
+        /// Only voices of this category.
+        ///
+        /// Optional. Takes a `VoiceCategory`, or its wire value as a string: `"premade"`, `"cloned"`. `None` leaves it out.
+        pub fn category<V: crate::IntoField<Option<types::VoiceCategory>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.category(value),
             }
         }
-        pub fn language<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ListVoicesLanguage>,
-        {
+        /// Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
+        ///
+        /// Optional. At most 35 characters. Takes a `&str`, `String` or `ListVoicesLanguage`. `None` leaves it out.
+        pub fn language<V: crate::IntoField<Option<types::ListVoicesLanguage>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.language(value),
             }
         }
-        pub fn limit<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Items per page, 1 to 100.
+        ///
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.limit(value),
             }
         }
-        pub fn page<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::num::NonZeroU32>,
-        {
+        /// Page to return, starting at 1.
+        ///
+        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.page(value),
@@ -4197,17 +4776,21 @@ pub mod builder {
 
 [`Client::create_voice`]: super::Client::create_voice*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: the body's required fields (see `types::builder::CreateVoiceRequest`).
     pub struct CreateVoice<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::CreateVoice<'a>,
     }
     impl<'a> CreateVoice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::CreateVoice::new(client.as_async()),
+                inner: client.as_async().create_voice(),
             }
         }
+        /// The whole request body: a `types::CreateVoiceRequest`, or a `types::builder::CreateVoiceRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::CreateVoiceRequest>,
@@ -4220,6 +4803,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::CreateVoiceRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(
@@ -4240,21 +4826,26 @@ pub mod builder {
 
 [`Client::get_voice`]: super::Client::get_voice*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `voice_id`.
     pub struct GetVoice<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::GetVoice<'a>,
     }
     impl<'a> GetVoice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::GetVoice::new(client.as_async()),
+                inner: client.as_async().get_voice(),
             }
         }
-        pub fn voice_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Voice id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn voice_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.voice_id(value),
@@ -4269,21 +4860,26 @@ pub mod builder {
 
 [`Client::delete_voice`]: super::Client::delete_voice*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `voice_id`.
     pub struct DeleteVoice<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::DeleteVoice<'a>,
     }
     impl<'a> DeleteVoice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::DeleteVoice::new(client.as_async()),
+                inner: client.as_async().delete_voice(),
             }
         }
-        pub fn voice_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Voice id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn voice_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.voice_id(value),
@@ -4298,26 +4894,33 @@ pub mod builder {
 
 [`Client::update_voice`]: super::Client::update_voice*/
     #[derive(Debug, Clone)]
+    ///
+    /// Required: `voice_id`, the body's required fields (see `types::builder::UpdateVoiceRequest`).
     pub struct UpdateVoice<'a> {
         pub(crate) client: &'a super::Client,
         pub(crate) inner: studio_api::builder::UpdateVoice<'a>,
     }
     impl<'a> UpdateVoice<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
+        pub(crate) fn new(client: &'a super::Client) -> Self {
             Self {
                 client,
-                inner: studio_api::builder::UpdateVoice::new(client.as_async()),
+                inner: client.as_async().update_voice(),
             }
         }
-        pub fn voice_id<V>(self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
+        /// Voice id.
+        ///
+        /// **Required.** Takes a `&str` or `String`.
+        pub fn voice_id<V: crate::IntoField<::std::string::String>>(
+            self,
+            value: V,
+        ) -> Self {
             Self {
                 client: self.client,
                 inner: self.inner.voice_id(value),
             }
         }
+        /// The whole request body: a `types::UpdateVoiceRequest`, or a `types::builder::UpdateVoiceRequest`
+        /// whose fields were set one by one.
         pub fn body<V>(self, value: V) -> Self
         where
             V: std::convert::TryInto<types::UpdateVoiceRequest>,
@@ -4330,6 +4933,9 @@ pub mod builder {
                 inner: self.inner.body(value),
             }
         }
+        /// Sets fields of the request body one by one, e.g.
+        /// `.body_map(|body| body.name("Teaser"))`; each setter of
+        /// `types::builder::UpdateVoiceRequest` says what it takes.
         pub fn body_map<F>(self, f: F) -> Self
         where
             F: std::ops::FnOnce(

@@ -11,8 +11,9 @@
 use crate::error::{Error, ErrorKind, ResponseMeta};
 use crate::operations::{OPERATIONS, Operation};
 use crate::types::ErrorResponse;
-use crate::{Client, ClientInfo, ResponseValue};
+use crate::{Client, ResponseValue};
 use chrono::{DateTime, Utc};
+use progenitor_client::ClientInfo;
 use progenitor_client::Error as RawError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -208,11 +208,7 @@ fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
 /// the client state can be reached from outside.
 ///
 /// ```compile_fail
-/// use studio_api::ClientInfo;
-/// let checked = studio_api::Client::builder().api_key("sk_live_x").build().unwrap();
-/// let state = checked.inner().clone();
-/// let http = reqwest::Client::new();
-/// let client = studio_api::Client::new_with_client("http://203.0.113.9/api/v1", http, state);
+/// let unchecked = studio_api::Client::new_with_client;
 /// ```
 ///
 /// ```compile_fail

@@ -30,6 +30,7 @@ mod call;
 mod clock;
 mod config;
 mod error;
+mod field;
 #[allow(
     clippy::all,
     clippy::pedantic,
@@ -51,6 +52,7 @@ pub mod operations;
 
 pub use config::{ClientBuilder, ClientState, Credential, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
+pub use field::IntoField;
 pub use generated::*;
 pub use jobs::{Handle, PollSchedule, Pollable, Work, wait_all};
 pub use pages::Pages;
@@ -66,6 +68,16 @@ impl Client {
     /// and `STUDIO_BASE_URL` (default `https://mstudio.ai/api/v1`).
     pub fn from_env() -> Result<Self, Error> {
         ClientBuilder::from_env().build()
+    }
+
+    /// The base URL every request goes to, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// The credential sent with every request, if any.
+    pub fn credential(&self) -> Option<&Credential> {
+        self.inner.credential()
     }
 
     /// A client for `base_url` that sends `credential` with every request,

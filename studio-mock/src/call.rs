@@ -98,13 +98,6 @@ impl Call<'_> {
         })
     }
 
-    /// Whether the JSON body names `field` at its top level (even as `null` or `[]`).
-    pub fn body_has(&self, field: &str) -> bool {
-        self.json
-            .and_then(Value::as_object)
-            .is_some_and(|body| body.contains_key(field))
-    }
-
     /// `page` and `limit`, validated (page ≥ 1, limit 1–100, defaults 1 and 20).
     pub fn page(&self) -> Result<Page, ApiError> {
         let number = |name: &str, default: u32, max: u32| -> Result<u32, ApiError> {

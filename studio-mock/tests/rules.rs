@@ -9,7 +9,7 @@ use common::{
     client, frame, key_client, project, start,
 };
 use serde_json::{Value, json};
-use studio_api::{Credential, types};
+use studio_api::{Credential, ErrorKind, types};
 use studio_mock::Scope;
 
 const UNAUTHORIZED: &str = "Missing or invalid API key / token.";
@@ -427,24 +427,37 @@ async fn invalid_bodies_get_422_with_field_messages() {
     assert_eq!(server.wallet(), 1000.0);
 }
 
+/// A `limit` past 100 gets 422 naming it. Sent raw: the generated client
+/// refuses it before sending, with the range from the spec.
 #[tokio::test]
 async fn a_limit_past_100_gets_422() {
     let server = start();
     let c = client(&server);
     let prj = project(&c, "Limits").await;
-    let error = c
-        .list_frames()
-        .project_id(&prj.id)
-        .limit(101u32)
-        .send()
-        .await
-        .unwrap_err();
-    assert_invalid_field(error, "limit");
-    let error = c.list_projects().limit(500u32).send().await.unwrap_err();
-    assert_invalid_field(error, "limit");
+    let raw = reqwest::Client::new();
+    for path in [
+        format!("/projects/{}/frames", prj.id),
+        "/projects".to_string(),
+    ] {
+        let response = raw
+            .get(format!("{}{path}?limit=101", server.base_url()))
+            .header("x-api-key", server.api_key())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body["errors"].get("limit").is_some(), "{body}");
+    }
+    let error = c.list_projects().limit(101).send().await.unwrap_err();
+    assert_eq!(error.kind(), &ErrorKind::InvalidInput, "{error}");
+    assert!(
+        error.message().contains("limit must be between 1 and 100"),
+        "{error}"
+    );
     // The bounds themselves are fine.
-    c.list_projects().limit(100u32).send().await.unwrap();
-    c.list_projects().limit(1u32).send().await.unwrap();
+    c.list_projects().limit(100).send().await.unwrap();
+    c.list_projects().limit(1).send().await.unwrap();
 }
 
 /// A value past the `maxLength` or `maxItems` the spec states gets 422

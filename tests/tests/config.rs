@@ -5,7 +5,7 @@ use serde_json::json;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use studio_api::{Client, ClientBuilder, ClientInfo, Credential, ErrorKind};
+use studio_api::{Client, ClientBuilder, Credential, ErrorKind};
 use studio_tests::RecordingServer;
 use studio_tests::faults::{FaultServer, Reply, http};
 
@@ -165,17 +165,11 @@ fn from_env_reads_the_documented_variables() {
     let error = read(None, None, None).unwrap_err();
     assert!(error.message().contains("STUDIO_API_KEY"), "{error}");
     let client = read(Some("sk_live_env"), None, None).unwrap();
-    assert_eq!(client.baseurl(), "https://mstudio.ai/api/v1");
-    assert!(matches!(
-        client.inner().credential(),
-        Some(Credential::ApiKey(_))
-    ));
+    assert_eq!(client.base_url(), "https://mstudio.ai/api/v1");
+    assert!(matches!(client.credential(), Some(Credential::ApiKey(_))));
     let client = read(None, Some("tok_env"), Some("http://127.0.0.1:9/api/v1/")).unwrap();
-    assert_eq!(client.baseurl(), "http://127.0.0.1:9/api/v1");
-    assert!(matches!(
-        client.inner().credential(),
-        Some(Credential::Bearer(_))
-    ));
+    assert_eq!(client.base_url(), "http://127.0.0.1:9/api/v1");
+    assert!(matches!(client.credential(), Some(Credential::Bearer(_))));
     let error = read(
         Some("sk_live_env"),
         None,

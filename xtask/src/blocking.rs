@@ -156,8 +156,10 @@ fn builder_impl(imp: &ItemImpl, operations: &HashMap<String, String>) -> Result<
         .items
         .iter()
         .filter_map(|item| match item {
-            ImplItem::Fn(f) if matches!(f.vis, syn::Visibility::Public(_)) => {
-                Some(builder_method(name, operation_id, f))
+            ImplItem::Fn(f)
+                if matches!(f.vis, syn::Visibility::Public(_)) || f.sig.ident == "new" =>
+            {
+                Some(builder_method(operation_id, f))
             }
             _ => None,
         })
@@ -169,15 +171,16 @@ fn builder_impl(imp: &ItemImpl, operations: &HashMap<String, String>) -> Result<
     })
 }
 
-fn builder_method(builder: &syn::Ident, operation_id: &str, f: &ImplItemFn) -> TokenStream {
+fn builder_method(operation_id: &str, f: &ImplItemFn) -> TokenStream {
     let docs = f.attrs.iter().filter(|a| a.path().is_ident("doc"));
     let mut sig = f.sig.clone();
     let name = &sig.ident;
     if name == "new" {
+        let method = quote::format_ident!("{operation_id}");
         return quote! {
             #(#docs)*
-            pub fn new(client: &'a super::Client) -> Self {
-                Self { client, inner: studio_api::builder::#builder::new(client.as_async()) }
+            pub(crate) fn new(client: &'a super::Client) -> Self {
+                Self { client, inner: client.as_async().#method() }
             }
         };
     }

@@ -12,12 +12,16 @@ pub mod bench_build;
 pub mod bench_report;
 pub mod blocking;
 pub mod client;
-pub mod constructors;
+pub mod facts;
 pub mod operations;
 pub mod pages;
 pub mod rules;
+pub mod setters;
 pub mod spec;
+pub mod syntax;
 pub mod typed_errors;
+pub mod updates;
+pub mod visibility;
 
 use std::path::{Path, PathBuf};
 
@@ -77,8 +81,11 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     }
     let mut async_client = client::generate(&spec)?;
     typed_errors::apply(&mut async_client, &spec)?;
-    constructors::apply(&mut async_client)?;
+    visibility::apply(&mut async_client)?;
     pages::apply(&mut async_client)?;
+    let doc = facts::document(&spec)?;
+    updates::apply(&mut async_client, &doc)?;
+    setters::apply(&mut async_client, &doc)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);
     Ok(vec![

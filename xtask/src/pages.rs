@@ -10,7 +10,8 @@
 //!
 //! Runs after [`crate::typed_errors`], whose `send()` it reads.
 
-use crate::typed_errors::{success_type, type_argument};
+use crate::syntax::type_argument;
+use crate::typed_errors::success_type;
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -10,11 +10,12 @@
 //! and maps the outcome to `crate::Error`.
 
 use crate::spec::{self, SpecOperation};
+use crate::syntax::type_argument;
 use anyhow::{Context, Result};
 use openapiv3::OpenAPI;
 use quote::quote;
 use std::collections::HashMap;
-use syn::{GenericArgument, ImplItem, Item, PathArguments, ReturnType, Type};
+use syn::{ImplItem, Item, ReturnType, Type};
 
 /// Rewrites the builders of `file`, generated from `spec`, in place.
 pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
@@ -155,17 +156,4 @@ pub(crate) fn success_type(output: &ReturnType) -> Option<&Type> {
         return None;
     };
     type_argument(ty)
-}
-
-/// The first type argument of a path type: `T` of `Vec<T>`, `Result<T, E>`
-/// or `Pages<'a, T>`.
-pub(crate) fn type_argument(ty: &Type) -> Option<&Type> {
-    let Type::Path(p) = ty else { return None };
-    let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|arg| match arg {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    })
 }

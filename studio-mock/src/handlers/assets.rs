@@ -1,6 +1,6 @@
 //! Uploaded assets: stored byte for byte and served back.
 
-use super::{set, set_opt};
+use super::{patch, set};
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::{Store, StoredFile};
@@ -125,17 +125,23 @@ pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     asset(store, call)?;
     let request: types::UpdateAssetRequest = call.json()?;
-    check_project(store, request.project_id.as_deref().map(String::as_str))?;
-    let tags_given = call.body_has("tags");
+    check_project(
+        store,
+        request
+            .project_id
+            .as_ref()
+            .and_then(|p| p.as_deref())
+            .map(String::as_str),
+    )?;
     let asset = store
         .assets
         .get_mut(call.param("asset_id"))
         .expect("checked above");
     set(&mut asset.name, request.name);
-    if tags_given {
-        asset.tags = request.tags.into_iter().map(String::from).collect();
+    if let Some(tags) = request.tags {
+        asset.tags = tags.into_iter().map(String::from).collect();
     }
-    set_opt(&mut asset.project_id, request.project_id);
+    patch(&mut asset.project_id, request.project_id);
     Ok(Reply::ok(asset.clone()))
 }
 

@@ -1,6 +1,6 @@
 //! Audio tracks on a project's timeline.
 
-use super::{set, set_opt};
+use super::{patch, set};
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::Store;
@@ -91,15 +91,19 @@ pub fn get(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
 pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let project = track(store, call)?.project_id.clone();
     let request: types::UpdateAudioTrackRequest = call.json()?;
-    check_frame(store, &project, request.frame_id.as_ref())?;
+    check_frame(
+        store,
+        &project,
+        request.frame_id.as_ref().and_then(Option::as_ref),
+    )?;
     let track = store
         .tracks
         .get_mut(call.param("track_id"))
         .expect("checked above");
     set(&mut track.name, request.name);
-    set_opt(&mut track.frame_id, request.frame_id);
+    patch(&mut track.frame_id, request.frame_id);
     set(&mut track.start_seconds, request.start_seconds);
-    set_opt(&mut track.duration_seconds, request.duration_seconds);
+    patch(&mut track.duration_seconds, request.duration_seconds);
     set(&mut track.volume, request.volume);
     track.updated_at = call.now;
     Ok(Reply::ok(track.clone()))

@@ -1,6 +1,6 @@
 //! Frames (shots) and their versions.
 
-use super::{set, set_opt};
+use super::{patch, set};
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::Store;
@@ -109,13 +109,13 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     store.frame(id)?;
     let request: types::UpdateFrameRequest = call.json()?;
     let frame = store.frames.get_mut(id).expect("checked above");
-    set_opt(&mut frame.title, request.title);
+    patch(&mut frame.title, request.title);
     set(&mut frame.script, request.script);
-    set_opt(&mut frame.shot_type, request.shot_type);
-    set_opt(&mut frame.camera_motion, request.camera_motion);
-    set_opt(&mut frame.duration_seconds, request.duration_seconds);
-    set_opt(&mut frame.image_prompt, request.image_prompt);
-    set_opt(&mut frame.video_prompt, request.video_prompt);
+    patch(&mut frame.shot_type, request.shot_type);
+    patch(&mut frame.camera_motion, request.camera_motion);
+    patch(&mut frame.duration_seconds, request.duration_seconds);
+    patch(&mut frame.image_prompt, request.image_prompt);
+    patch(&mut frame.video_prompt, request.video_prompt);
     frame.updated_at = call.now;
     Ok(Reply::ok(frame.clone()))
 }

@@ -117,10 +117,11 @@ fn set<T>(target: &mut T, value: Option<impl Into<T>>) {
     }
 }
 
-/// Like [`set`], for a field that is itself optional.
-fn set_opt<T>(target: &mut Option<T>, value: Option<impl Into<T>>) {
+/// Applies an update's nullable field to an optional one: absent keeps
+/// `*target`, `null` clears it, a value replaces it.
+fn patch<T>(target: &mut Option<T>, value: Option<Option<impl Into<T>>>) {
     if let Some(value) = value {
-        *target = Some(value.into());
+        *target = value.map(Into::into);
     }
 }
 

@@ -1,6 +1,6 @@
 //! Projects, AI scripts and share links.
 
-use super::{set, set_opt};
+use super::{patch, set};
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::Store;
@@ -66,10 +66,10 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let request: types::UpdateProjectRequest = call.json()?;
     let project = store.projects.get_mut(id).expect("checked above");
     set(&mut project.name, request.name);
-    set_opt(&mut project.description, request.description);
+    patch(&mut project.description, request.description);
     set(&mut project.aspect_ratio, request.aspect_ratio);
-    set_opt(&mut project.style, request.style);
-    set_opt(&mut project.script, request.script);
+    patch(&mut project.style, request.style);
+    patch(&mut project.script, request.script);
     project.updated_at = call.now;
     Ok(Reply::ok(project.clone()))
 }

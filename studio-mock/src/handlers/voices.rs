@@ -1,6 +1,6 @@
 //! The voice library: premade voices and the caller's cloned ones.
 
-use super::set_opt;
+use super::patch;
 use crate::artifacts;
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
@@ -112,8 +112,8 @@ pub fn update(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     if let Some(name) = request.name {
         voice.name = name.to_string();
     }
-    set_opt(&mut voice.description, request.description);
-    set_opt(&mut voice.language, request.language);
+    patch(&mut voice.description, request.description);
+    patch(&mut voice.language, request.language);
     Ok(Reply::ok(voice.clone()))
 }
 

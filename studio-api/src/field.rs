@@ -1,0 +1,143 @@
+//! The values a generated setter accepts.
+//!
+//! Every setter of a request builder takes `impl IntoField<F>`, where `F` is
+//! the field's type. `cargo xtask codegen` implements it, per field type, for
+//! the field's own type and for the plain values a caller has in hand: `&str`
+//! and `String` for text, any integer for an integer field, an enum or its
+//! wire string, a `Vec`, array or slice for a list, and `None` for an optional
+//! field. The checks the spec states (ranges, lengths, item counts, known
+//! enum values) run in the setter; a value that fails one makes `send()`
+//! return [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming
+//! the field, before anything is sent.
+
+/// A value a setter accepts for a field of type `F`.
+///
+/// Implemented by the generated code for each field type; see the setter's
+/// documentation for what it takes.
+pub trait IntoField<F> {
+    /// The field's value, or why this value cannot be one.
+    fn into_field(self) -> Result<F, String>;
+}
+
+/// A number, or the length of a list, that a setter compares with the
+/// bounds the spec gives; an absent optional value has none.
+pub(crate) trait Measure {
+    /// The quantity to check, if there is one.
+    fn measure(&self) -> Option<f64>;
+}
+
+macro_rules! measure_as_f64 {
+    ($($number:ty),*) => {$(
+        impl Measure for $number {
+            fn measure(&self) -> Option<f64> {
+                Some(*self as f64)
+            }
+        }
+    )*};
+}
+measure_as_f64!(i32, i64, u32, u64, f32, f64);
+
+impl Measure for std::num::NonZeroU32 {
+    fn measure(&self) -> Option<f64> {
+        Some(f64::from(self.get()))
+    }
+}
+
+impl Measure for std::num::NonZeroU64 {
+    fn measure(&self) -> Option<f64> {
+        Some(self.get() as f64)
+    }
+}
+
+impl<T: Measure> Measure for Option<T> {
+    fn measure(&self) -> Option<f64> {
+        self.as_ref().and_then(Measure::measure)
+    }
+}
+
+impl<T> Measure for Vec<T> {
+    fn measure(&self) -> Option<f64> {
+        Some(self.len() as f64)
+    }
+}
+
+/// Whether `value` is finite and within `min..=max` (or is absent).
+fn within<F: Measure>(value: &F, min: f64, max: f64) -> bool {
+    value
+        .measure()
+        .is_none_or(|m| m.is_finite() && min <= m && m <= max)
+}
+
+/// A number for a field with bounds: any value that cannot be converted
+/// (out of the type's range) or lies outside `min..=max` gets `message`,
+/// which states the range.
+pub(crate) fn number<F: Measure>(
+    value: Result<F, String>,
+    min: f64,
+    max: f64,
+    message: &str,
+) -> Result<F, String> {
+    value
+        .ok()
+        .filter(|v| within(v, min, max))
+        .ok_or_else(|| message.to_string())
+}
+
+/// A list for a field with an item count range: an item that cannot be
+/// converted keeps its own error (prefixed with the field); a list whose
+/// length lies outside `min..=max` gets `message`.
+pub(crate) fn items<F: Measure>(
+    value: Result<F, String>,
+    name: &str,
+    min: f64,
+    max: f64,
+    message: &str,
+) -> Result<F, String> {
+    match value {
+        Ok(v) if within(&v, min, max) => Ok(v),
+        Ok(_) => Err(message.to_string()),
+        Err(e) => Err(format!("{name}: {e}")),
+    }
+}
+
+/// Any other field: a value that cannot be converted gets its error,
+/// prefixed with the field.
+pub(crate) fn plain<F>(value: Result<F, String>, name: &str) -> Result<F, String> {
+    value.map_err(|e| format!("{name}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_outside_the_range_or_not_finite_get_the_range_message() {
+        let message = "volume must be between 0 and 1";
+        assert_eq!(number(Ok(0.5), 0.0, 1.0, message), Ok(0.5));
+        assert_eq!(number(Ok(Some(1.0)), 0.0, 1.0, message), Ok(Some(1.0)));
+        assert_eq!(number(Ok(None::<f64>), 0.0, 1.0, message), Ok(None));
+        for bad in [1.5, -0.1, f64::NAN, f64::INFINITY] {
+            assert_eq!(number(Ok(bad), 0.0, 1.0, message), Err(message.into()));
+        }
+        let unconvertible: Result<u32, String> = Err("out of range".into());
+        assert_eq!(number(unconvertible, 1.0, 100.0, "x"), Err("x".into()));
+    }
+
+    #[test]
+    fn lists_keep_item_errors_and_check_their_length() {
+        let message = "tags must have at most 2 items";
+        assert_eq!(
+            items(Ok(vec![1, 2]), "tags", 0.0, 2.0, message),
+            Ok(vec![1, 2])
+        );
+        assert_eq!(
+            items(Ok(vec![1, 2, 3]), "tags", 0.0, 2.0, message),
+            Err(message.into())
+        );
+        let bad_item: Result<Vec<u8>, String> = Err("longer than 64 characters".into());
+        assert_eq!(
+            items(bad_item, "tags", 0.0, 2.0, message),
+            Err("tags: longer than 64 characters".into())
+        );
+    }
+}

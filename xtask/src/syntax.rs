@@ -1,0 +1,54 @@
+//! Small helpers for walking the generated syn tree.
+
+use anyhow::{Context, Result};
+use syn::{GenericArgument, Item, ItemMod, PathArguments, Type};
+
+/// Access to an inline module's items.
+pub trait Content {
+    /// The module's items, or an error naming it when it has no body.
+    fn content_mut(&mut self) -> Result<&mut Vec<Item>>;
+}
+
+impl Content for ItemMod {
+    fn content_mut(&mut self) -> Result<&mut Vec<Item>> {
+        let name = self.ident.to_string();
+        self.content
+            .as_mut()
+            .map(|(_, items)| items)
+            .with_context(|| format!("module {name} has no body"))
+    }
+}
+
+/// The inline module `name` among `items`.
+pub fn module<'a>(items: &'a mut [Item], name: &str) -> Result<&'a mut ItemMod> {
+    items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == name => Some(m),
+            _ => None,
+        })
+        .with_context(|| format!("the generated client has no module {name}"))
+}
+
+/// The first type argument of a path type: `T` of `Vec<T>`, `Result<T, E>`
+/// or `Pages<'a, T>`.
+pub fn type_argument(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// [`type_argument`] of a path type whose last segment is `wrapper`:
+/// `T` of `Option<T>` for `"Option"`.
+pub fn inner<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
+    let Type::Path(path) = ty else { return None };
+    if path.path.segments.last()?.ident != wrapper {
+        return None;
+    }
+    type_argument(ty)
+}
