@@ -14,6 +14,11 @@
 ///
 /// Implemented by the generated code for each field type; see the setter's
 /// documentation for what it takes.
+#[diagnostic::on_unimplemented(
+    message = "this setter does not take a `{Self}`: its field is a `{F}`",
+    label = "not a value this setter takes",
+    note = "the setter's documentation says what it takes: for text a `&str` or `String`, for numbers an integer, for enums the enum or its wire string, for lists a `Vec`, array or slice, and `None` for an optional field"
+)]
 pub trait IntoField<F> {
     /// The field's value, or why this value cannot be one.
     fn into_field(self) -> Result<F, String>;

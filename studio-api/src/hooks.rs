@@ -10,6 +10,7 @@ use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 /// at most 100 items, far smaller.
 pub(crate) const MAX_BODY_BYTES: usize = 32 << 20;
 
+#[doc(hidden)]
 impl ClientHooks<ClientState> for Client {
     /// Adds the credential's header (marked sensitive, and only for the
     /// base URL's origin) and the User-Agent, then waits for quota. A wait

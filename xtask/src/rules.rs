@@ -4,6 +4,7 @@
 //! relies on facts (scope, error schema) the OpenAPI standard does not require.
 //! Every violation is reported as `operation_id: rule`.
 
+use crate::facts;
 use crate::spec::{self, SpecOperation};
 use openapiv3::{OpenAPI, Parameter, ReferenceOr, Response, StatusCode};
 use std::collections::HashMap;
@@ -88,6 +89,7 @@ fn operation_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
         ));
     }
     rules.extend(body_rules(spec, op));
+    rules.extend(update_rules(spec, op));
     rules.extend(response_rules(spec, op));
     rules.extend(parameter_rules(spec, op));
     rules
@@ -120,6 +122,59 @@ fn body_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
         ));
     }
     rules
+}
+
+/// A PATCH body must let a user clear what the resource it returns can hold
+/// as `null`: each of its properties that is nullable in the resource must be
+/// nullable in the body too.
+fn update_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+    if op.method != "PATCH" {
+        return Vec::new();
+    }
+    let Ok(doc) = facts::document(spec) else {
+        return vec!["the spec cannot be read as JSON".into()];
+    };
+    let operation = serde_json::to_value(op.operation).unwrap_or_default();
+    let schema_name = |schema: &serde_json::Value| {
+        schema["$ref"]
+            .as_str()
+            .and_then(|r| r.rsplit('/').next())
+            .map(str::to_string)
+    };
+    let Some(body) =
+        schema_name(&operation["requestBody"]["content"]["application/json"]["schema"])
+    else {
+        return Vec::new();
+    };
+    let resource = operation["responses"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(status, _)| status.starts_with('2'))
+        .map(|(_, response)| facts::resolve(&doc, response))
+        .filter_map(|response| schema_name(&response["content"]["application/json"]["schema"]))
+        .filter_map(|envelope| {
+            facts::component(&doc, &envelope)
+                .ok()
+                .map(|e| e["properties"]["data"].clone())
+        })
+        .find_map(|data| schema_name(&data));
+    let Some(resource) = resource else {
+        return Vec::new();
+    };
+    let properties = facts::component(&doc, &body)
+        .ok()
+        .and_then(|b| b["properties"].as_object().cloned())
+        .unwrap_or_default();
+    properties
+        .keys()
+        .filter(|p| {
+            let in_resource = facts::property(&doc, &resource, p).is_ok_and(|f| f.nullable);
+            let in_body = facts::property(&doc, &body, p).is_ok_and(|f| f.nullable);
+            in_resource && !in_body
+        })
+        .map(|p| format!("{body}.{p} must be nullable: {resource}.{p} can be null, and an update must be able to clear it"))
+        .collect()
 }
 
 /// The error statuses an operation must declare, by the API's conventions.

@@ -234,3 +234,17 @@ fn every_path_parameter_of_every_operation_is_checked_before_sending() {
     }
     assert!(checked > 50, "only {checked} path parameters");
 }
+
+#[test]
+fn an_update_that_cannot_clear_a_nullable_field_is_a_violation() {
+    let mut spec = spec_value();
+    spec["components"]["schemas"]["UpdateProjectRequest"]["properties"]["style"]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("nullable");
+    assert_single_violation(
+        &spec,
+        "update_project: UpdateProjectRequest.style must be nullable: Project.style can be \
+         null, and an update must be able to clear it",
+    );
+}
