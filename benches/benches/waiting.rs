@@ -58,7 +58,6 @@ async fn wait_once(units: u32, sdk: bool) -> Outcome {
     let job = client
         .generate_frame_image()
         .frame_id(&frame.id)
-        .body_map(|b| b)
         .send()
         .await
         .expect("a job")

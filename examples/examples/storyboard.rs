@@ -21,8 +21,8 @@ async fn main() -> Result<()> {
         .create_project()
         .body_map(|b| {
             b.name("The Lighthouse Keeper")
-                .aspect_ratio(types::AspectRatio::X169)
-                .style(Some("moody watercolor".try_into().expect("a short style")))
+                .aspect_ratio("16:9")
+                .style("moody watercolor")
         })
         .send()
         .await?
@@ -35,7 +35,7 @@ async fn main() -> Result<()> {
         .project_id(&project.id)
         .body_map(|b| {
             b.prompt("An old lighthouse keeper guides a lost ship home through a storm")
-                .frame_count(Some(4.try_into().expect("4 is not zero")))
+                .frame_count(4)
         })
         .send()
         .await?
@@ -48,7 +48,6 @@ async fn main() -> Result<()> {
         let job = client
             .generate_frame_image()
             .frame_id(&frame.id)
-            .body_map(|b| b)
             .send()
             .await?;
         image_jobs.push(client.job(&job.into_inner().data));
@@ -63,7 +62,7 @@ async fn main() -> Result<()> {
     let video_job = client
         .generate_frame_video()
         .frame_id(&first.id)
-        .body_map(|b| b.duration_seconds(Some(4.0)))
+        .body_map(|b| b.duration_seconds(4))
         .send()
         .await?
         .into_inner()
@@ -73,14 +72,13 @@ async fn main() -> Result<()> {
 
     let voices = client.list_voices().send().await?.into_inner().data;
     let voice = voices.first().ok_or("the voice library is empty")?;
-    let frame_id = types::ResourceId::try_from(first.id.as_str())?;
     let voice_job = client
         .generate_voiceover()
         .project_id(&project.id)
         .body_map(|b| {
-            b.text(first.script.as_str())
-                .voice_id(voice.id.as_str())
-                .frame_id(Some(frame_id))
+            b.text(&first.script)
+                .voice_id(&voice.id)
+                .frame_id(&first.id)
         })
         .send()
         .await?
@@ -92,7 +90,7 @@ async fn main() -> Result<()> {
     let export = client
         .create_export()
         .project_id(&project.id)
-        .body_map(|b| b.format(types::ExportFormat::Mp4).include_audio(Some(true)))
+        .body_map(|b| b.format("mp4").include_audio(true))
         .send()
         .await?
         .into_inner()

@@ -32,7 +32,6 @@ use studio_api::{Error, PollSchedule, Pollable, Work};
 /// let job = client
 ///     .generate_frame_image()
 ///     .frame_id(&frame.data.id)
-///     .body_map(|b| b)
 ///     .send()?
 ///     .into_inner()
 ///     .data;
@@ -92,7 +91,7 @@ impl<T: Pollable> Handle<T> {
     /// # let frame = client.create_frame().project_id(&project.data.id)
     /// #     .body_map(|b| b.script("A harbour at dawn")).send()?;
     /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
-    /// #     .body_map(|b| b).send()?.into_inner().data;
+    /// #     .send()?.into_inner().data;
     /// let quick = PollSchedule { first: Duration::from_millis(50), factor: 1.0, ..Default::default() };
     /// let soon = Instant::now() + Duration::from_millis(100);
     /// let error = client.job(&job).poll_schedule(quick).wait_until(soon).unwrap_err();
@@ -122,7 +121,7 @@ impl<T: Pollable> Handle<T> {
     /// # let frame = client.create_frame().project_id(&project.data.id)
     /// #     .body_map(|b| b.script("A harbour at dawn")).send()?;
     /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
-    /// #     .body_map(|b| b).send()?.into_inner().data;
+    /// #     .send()?.into_inner().data;
     /// let quick = PollSchedule { first: Duration::from_millis(20), factor: 1.0, ..Default::default() };
     /// for state in client.job(&job).poll_schedule(quick).progress() {
     ///     let state = state?;
@@ -180,7 +179,7 @@ impl<T> fmt::Debug for Progress<T> {
 /// # let frame = client.create_frame().project_id(&project.id)
 /// #     .body_map(|b| b.script("A harbour at dawn")).send()?;
 /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
-/// #     .body_map(|b| b).send()?.into_inner().data;
+/// #     .send()?.into_inner().data;
 /// let export = client
 ///     .create_export()
 ///     .project_id(&project.id)

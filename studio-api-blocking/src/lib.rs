@@ -17,7 +17,7 @@
 //!     "https://mstudio.ai/api/v1",
 //!     Credential::api_key("sk_live_your_key_here"),
 //! )?;
-//! let projects = client.list_projects().limit(10u32).send()?;
+//! let projects = client.list_projects().limit(10).send()?;
 //! for project in &projects.data {
 //!     println!("{} {}", project.id, project.name);
 //! }

@@ -45,7 +45,6 @@ fn start(failure_rate: f64) -> (MockServer, Client, GenerationJob) {
     let job = client
         .generate_frame_image()
         .frame_id(&frame.data.id)
-        .body_map(|b| b)
         .send()
         .unwrap()
         .into_inner()

@@ -278,7 +278,6 @@ impl Pollable for Work {
 /// let job = client
 ///     .generate_frame_image()
 ///     .frame_id(&frame.data.id)
-///     .body_map(|b| b)
 ///     .send()
 ///     .await?
 ///     .into_inner()
@@ -382,7 +381,7 @@ impl<T: Pollable> Handle<T> {
     /// # let frame = client.create_frame().project_id(&project.data.id)
     /// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
     /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
-    /// #     .body_map(|b| b).send().await?.into_inner().data;
+    /// #     .send().await?.into_inner().data;
     /// let quick = PollSchedule { first: Duration::from_millis(50), factor: 1.0, ..Default::default() };
     /// let soon = Instant::now() + Duration::from_millis(100);
     /// let error = client.job(&job).poll_schedule(quick).wait_until(soon).await.unwrap_err();
@@ -422,7 +421,7 @@ impl<T: Pollable> Handle<T> {
     /// # let frame = client.create_frame().project_id(&project.data.id)
     /// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
     /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
-    /// #     .body_map(|b| b).send().await?.into_inner().data;
+    /// #     .send().await?.into_inner().data;
     /// let quick = PollSchedule { first: Duration::from_millis(20), factor: 1.0, ..Default::default() };
     /// let mut states = Box::pin(client.job(&job).poll_schedule(quick).progress());
     /// while let Some(state) = states.next().await {
@@ -481,7 +480,7 @@ impl<T: Pollable> Handle<T> {
 /// # let frame = client.create_frame().project_id(&project.id)
 /// #     .body_map(|b| b.script("A harbour at dawn")).send().await?;
 /// # let job = client.generate_frame_image().frame_id(&frame.data.id)
-/// #     .body_map(|b| b).send().await?.into_inner().data;
+/// #     .send().await?.into_inner().data;
 /// let export = client
 ///     .create_export()
 ///     .project_id(&project.id)

@@ -11,7 +11,7 @@
 //!
 //! # async fn run() -> Result<(), studio_api::Error> {
 //! let client = Client::from_env()?; // STUDIO_API_KEY or STUDIO_BEARER_TOKEN
-//! match client.list_projects().limit(10u32).send().await {
+//! match client.list_projects().limit(10).send().await {
 //!     Ok(projects) => {
 //!         for project in &projects.data {
 //!             println!("{} {}", project.id, project.name);

@@ -73,7 +73,6 @@ impl Studio {
         self.client
             .generate_frame_image()
             .frame_id(&self.frame_id)
-            .body_map(|b| b)
             .send()
             .await
             .unwrap()

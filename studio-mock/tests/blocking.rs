@@ -74,12 +74,7 @@ fn the_blocking_client_runs_a_job_to_completion() {
         .unwrap()
         .into_inner()
         .data;
-    let job = c
-        .generate_frame_image()
-        .frame_id(&frm.id)
-        .body_map(|b| b)
-        .send()
-        .unwrap();
+    let job = c.generate_frame_image().frame_id(&frm.id).send().unwrap();
     assert_eq!(job.status(), 202);
     assert_eq!(job.data.status, types::JobStatus::Queued);
 

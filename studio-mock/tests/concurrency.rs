@@ -49,12 +49,7 @@ async fn concurrent_paid_jobs_never_overdraw_the_wallet() {
     for _ in 0..ATTEMPTS {
         let (c, frame_id) = (c.clone(), frm.id.clone());
         tasks.spawn(async move {
-            let result = c
-                .generate_frame_image()
-                .frame_id(&frame_id)
-                .body_map(|b| b)
-                .send()
-                .await;
+            let result = c.generate_frame_image().frame_id(&frame_id).send().await;
             match result {
                 Ok(response) => response.status().as_u16(),
                 Err(error) => error.status().expect("an HTTP answer").as_u16(),

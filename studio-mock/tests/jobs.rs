@@ -55,7 +55,6 @@ async fn generate_image(c: &Client, frame_id: &str) -> types::GenerationJob {
     accepted(
         c.generate_frame_image()
             .frame_id(frame_id)
-            .body_map(|b| b)
             .send()
             .await
             .unwrap(),
@@ -233,7 +232,6 @@ async fn multi_shot_starts_a_job_per_frame() {
     let response = c
         .generate_multi_shot()
         .project_id(&prj.id)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap();

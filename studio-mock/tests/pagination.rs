@@ -109,7 +109,6 @@ async fn job_filters_by_type_and_status_hold_across_pages() {
         let job = c
             .generate_frame_image()
             .frame_id(&frm.id)
-            .body_map(|b| b)
             .send()
             .await
             .unwrap();

@@ -79,7 +79,6 @@ async fn a_key_without_the_scope_gets_403_naming_it() {
             frames_only
                 .generate_frame_image()
                 .frame_id(&frm.id)
-                .body_map(|b| b)
                 .send()
                 .await
                 .unwrap_err(),
@@ -132,7 +131,6 @@ async fn a_star_key_and_a_bearer_token_have_every_scope() {
         caller
             .generate_frame_image()
             .frame_id(&frm.id)
-            .body_map(|b| b)
             .send()
             .await
             .unwrap();
@@ -393,7 +391,6 @@ async fn invalid_bodies_get_422_with_field_messages() {
     let error = c
         .generate_frame_video()
         .frame_id(&first.id)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap_err();
@@ -582,7 +579,6 @@ async fn paid_operations_get_402_when_the_wallet_is_short_and_charge_nothing() {
     let error = c
         .generate_frame_image()
         .frame_id(&frames[0].id)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap_err();
@@ -602,7 +598,6 @@ async fn paid_operations_get_402_when_the_wallet_is_short_and_charge_nothing() {
     let error = c
         .generate_multi_shot()
         .project_id(&prj.id)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap_err();
@@ -631,7 +626,6 @@ async fn paid_operations_get_402_when_the_wallet_is_short_and_charge_nothing() {
     let job = c
         .generate_frame_image()
         .frame_id(&frames[0].id)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap();

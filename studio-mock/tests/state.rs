@@ -344,7 +344,6 @@ async fn duplicating_a_project_copies_its_frames_independently() {
     let copy = c
         .duplicate_project()
         .project_id(&original.id)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap();

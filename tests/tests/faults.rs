@@ -37,7 +37,6 @@ async fn paid(client: &Client) -> Result<(), Error> {
     client
         .generate_frame_image()
         .frame_id("frm_1")
-        .body_map(|b| b)
         .send()
         .await
         .map(|_| ())

@@ -90,7 +90,6 @@ async fn a_5xx_on_a_billed_call_is_neither_resent_nor_mistaken_for_a_job() {
     let error = client
         .generate_frame_video()
         .frame_id(&frame)
-        .body_map(|b| b)
         .send()
         .await
         .unwrap_err();
@@ -131,7 +130,6 @@ async fn a_lost_multi_shot_is_recovered_as_one_job_per_frame_of_the_project() {
     let jobs = client
         .generate_multi_shot()
         .project_id(&project)
-        .body_map(|b| b)
         .send()
         .await
         .expect("one job per frame, found by the lookup")

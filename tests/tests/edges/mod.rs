@@ -166,11 +166,7 @@ macro_rules! call_op {
                 $finish.map(|answer| vec![answer.into_inner().data.id])
             }
             Op::Billed => {
-                let $sent = $client
-                    .generate_frame_image()
-                    .frame_id(FRAME)
-                    .body_map(|b| b)
-                    .send();
+                let $sent = $client.generate_frame_image().frame_id(FRAME).send();
                 $finish.map(|answer| vec![answer.into_inner().data.id])
             }
             Op::MultiShot(frames) => {
