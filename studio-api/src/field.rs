@@ -25,7 +25,8 @@ pub trait IntoField<F> {
 }
 
 /// A number, or the length of a list, that a setter compares with the
-/// bounds the spec gives; an absent optional value has none.
+/// bounds the spec gives; an absent optional value has none. Implemented
+/// for the number types a generated field can have.
 pub(crate) trait Measure {
     /// The quantity to check, if there is one.
     fn measure(&self) -> Option<f64>;
@@ -40,17 +41,11 @@ macro_rules! measure_as_f64 {
         }
     )*};
 }
-measure_as_f64!(i32, i64, u32, u64, f32, f64);
+measure_as_f64!(i32, i64, u32, u64, f64);
 
 impl Measure for std::num::NonZeroU32 {
     fn measure(&self) -> Option<f64> {
         Some(f64::from(self.get()))
-    }
-}
-
-impl Measure for std::num::NonZeroU64 {
-    fn measure(&self) -> Option<f64> {
-        Some(self.get() as f64)
     }
 }
 
