@@ -14,7 +14,7 @@
 //! required fields in each builder's docs.
 
 use crate::facts::{self, Facts};
-use crate::syntax::{Content, inner, module};
+use crate::syntax::{Content, inner, module, structure};
 use anyhow::{Context, Result, bail};
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -544,7 +544,7 @@ fn rewrite(
                 "builder {builder}: {replaced} required-field messages for {expected} required fields"
             );
         }
-        document_builder(items, &builder, &setters, body.as_ref(), builders);
+        document_builder(items, &builder, &setters, body.as_ref(), builders)?;
     }
     Ok(structs.len())
 }
@@ -819,7 +819,7 @@ fn document_builder(
     setters: &[Setter],
     body: Option<&Type>,
     builders: Builders,
-) {
+) -> Result<()> {
     let mut required: Vec<String> = setters
         .iter()
         .filter(|s| s.facts.required)
@@ -838,12 +838,7 @@ fn document_builder(
     } else {
         format!(" Required: {}.", required.join(", "))
     };
-    let Some(s) = items.iter_mut().find_map(|item| match item {
-        Item::Struct(s) if s.ident == name => Some(s),
-        _ => None,
-    }) else {
-        return;
-    };
+    let s = structure(items, name)?;
     if builders == Builders::Bodies {
         let intro = format!(
             " Builds a `{name}` field by field; a missing required field or a value the spec does not allow is reported when it is converted (by `send()`, or `try_into()`)."
@@ -852,4 +847,5 @@ fn document_builder(
     }
     s.attrs.push(syn::parse_quote!(#[doc = ""]));
     s.attrs.push(syn::parse_quote!(#[doc = #line]));
+    Ok(())
 }

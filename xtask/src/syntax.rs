@@ -1,7 +1,7 @@
 //! Small helpers for walking the generated syn tree.
 
 use anyhow::{Context, Result};
-use syn::{GenericArgument, Item, ItemMod, PathArguments, Type};
+use syn::{GenericArgument, Item, ItemMod, ItemStruct, PathArguments, Type};
 
 /// Access to an inline module's items.
 pub trait Content {
@@ -51,4 +51,15 @@ pub fn inner<'a>(ty: &'a Type, wrapper: &str) -> Option<&'a Type> {
         return None;
     }
     type_argument(ty)
+}
+
+/// The struct `name` among `items`.
+pub fn structure<'a>(items: &'a mut [Item], name: &str) -> Result<&'a mut ItemStruct> {
+    items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Struct(s) if s.ident == name => Some(s),
+            _ => None,
+        })
+        .with_context(|| format!("no generated struct {name}"))
 }

@@ -10,11 +10,11 @@
 //! `Option<Vec<T>>` (`None` leaves it out, `Some(vec![])` sends `[]`).
 
 use crate::facts;
-use crate::syntax::{Content, inner, module};
+use crate::syntax::{Content, inner, module, structure};
 use anyhow::{Context, Result, bail};
 use quote::ToTokens;
 use serde_json::Value;
-use syn::{Fields, Item, ItemStruct, Type};
+use syn::{Fields, ItemStruct, Type};
 
 /// The change one property of an update body gets.
 enum Change {
@@ -68,16 +68,6 @@ pub fn apply(file: &mut syn::File, doc: &Value) -> Result<()> {
         });
     }
     Ok(())
-}
-
-fn structure<'a>(items: &'a mut [Item], name: &str) -> Result<&'a mut ItemStruct> {
-    items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Struct(s) if s.ident == name => Some(s),
-            _ => None,
-        })
-        .with_context(|| format!("no generated struct {name}"))
 }
 
 /// The field of `s` that carries `property` (typify appends `_` to keywords).
