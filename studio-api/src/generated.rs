@@ -8096,7 +8096,7 @@ pub mod types {
         impl ErrorResponse {
             /// Validation failures by field name (422 only): each field maps to its messages.
             ///
-            /// Optional. Takes a `HashMap<String,Vec<String>>`.
+            /// Optional. Takes a value of the field's own type.
             pub fn errors<
                 V: crate::IntoField<
                         ::std::collections::HashMap<

@@ -299,12 +299,7 @@ impl Base {
             }
             Base::Json => "a `serde_json::Value`".into(),
             Base::Object(n) => format!("a `{n}` or its builder"),
-            Base::Exact(path) => format!(
-                "a `{}`",
-                path.replace("::std::collections::", "")
-                    .replace("::std::vec::", "")
-                    .replace("::std::string::", "")
-            ),
+            Base::Exact(_) => "a value of the field's own type".into(),
         }
     }
 }
