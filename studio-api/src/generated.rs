@@ -19061,7 +19061,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 27usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::GenerateImageRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -19222,7 +19222,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 28usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::EditImageRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -19383,7 +19383,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 29usize)
                 .path("project_id", &self.project_id)?
                 .body::<_, types::MultiShotRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -19546,7 +19546,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 30usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::GenerateVideoRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -19707,7 +19707,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 31usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::ExtendVideoRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -19868,7 +19868,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 32usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::LipSyncRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -20723,7 +20723,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 38usize)
                 .path("project_id", &self.project_id)?
                 .body::<_, types::GenerateVoiceoverRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -20885,7 +20885,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 39usize)
                 .path("project_id", &self.project_id)?
                 .body::<_, types::GenerateSfxRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(

@@ -222,7 +222,7 @@ fn every_path_parameter_of_every_operation_is_checked_before_sending() {
         let at = client
             .find(&start)
             .unwrap_or_else(|| panic!("{} starts no call", op.id));
-        let chain = &client[at..at + client[at..].find(".run(").unwrap()];
+        let chain = &client[at..at + client[at..].find(".run").unwrap()];
         for param in xtask::spec::path_parameters(op.path) {
             assert!(
                 chain.contains(&format!(".path(\"{param}\", &self.{param})?")),
