@@ -92,7 +92,7 @@ pub(crate) async fn find(
     for page in 1..=pages {
         let mut lookup = client
             .list_generation_jobs()
-            .type_(job_type)
+            .type_(job_type.clone())
             .limit(PAGE)
             .page(page);
         lookup = match scope {

@@ -13,6 +13,7 @@ pub mod bench_report;
 pub mod blocking;
 pub mod client;
 pub mod constructors;
+pub mod enums;
 pub mod operations;
 pub mod pages;
 pub mod rules;
@@ -79,6 +80,7 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     typed_errors::apply(&mut async_client, &spec)?;
     constructors::apply(&mut async_client)?;
     pages::apply(&mut async_client)?;
+    enums::apply(&mut async_client)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);
     Ok(vec![

@@ -234,3 +234,20 @@ fn every_path_parameter_of_every_operation_is_checked_before_sending() {
     }
     assert!(checked > 50, "only {checked} path parameters");
 }
+
+#[test]
+fn a_wire_value_that_makes_a_variant_named_unknown_is_an_error() {
+    let mut spec = spec_value();
+    spec["components"]["schemas"]["JobStatus"]["enum"]
+        .as_sequence_mut()
+        .unwrap()
+        .push("unknown".into());
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: JobStatus: the wire value \"unknown\" makes a variant named Unknown, \
+         the name kept for values the client does not know\n"
+    );
+}
