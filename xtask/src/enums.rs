@@ -72,20 +72,17 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
     let types = crate::pages::module(file, "types")?;
     types.retain(|item| !is_replaced_impl(item, &names));
     let mut rewritten = Vec::with_capacity(types.len() + enums.len() * 8);
-    for mut item in types.drain(..) {
-        let opened = match &mut item {
-            Item::Enum(e) => enums.iter().find(|s| e.ident == s.name),
-            _ => None,
-        };
-        let Some(string_enum) = opened else {
+    for item in types.drain(..) {
+        let Item::Enum(mut e) = item else {
             rewritten.push(item);
             continue;
         };
-        let Item::Enum(e) = &mut item else {
-            unreachable!("only enums are opened")
+        let Some(string_enum) = enums.iter().find(|s| e.ident == s.name) else {
+            rewritten.push(Item::Enum(e));
+            continue;
         };
-        open(e, string_enum)?;
-        rewritten.push(item);
+        open(&mut e, string_enum)?;
+        rewritten.push(Item::Enum(e));
         rewritten.extend(impls(string_enum)?);
     }
     *types = rewritten;
