@@ -40,4 +40,4 @@ pub use runtime::Client;
 pub use studio_api::{
     ByteStream, ClientState, Credential, Error, ResponseValue, operations, types,
 };
-pub use studio_api::{ErrorKind, IntoField, PollSchedule, Pollable, Work};
+pub use studio_api::{ErrorKind, IntoField, PollSchedule, Pollable, UnknownValue, Work};

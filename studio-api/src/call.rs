@@ -10,14 +10,14 @@
 
 use crate::error::{Error, ErrorKind, ResponseMeta};
 use crate::operations::{OPERATIONS, Operation};
+use crate::recovery::JobAnswer;
 use crate::types::ErrorResponse;
 use crate::{Client, ResponseValue};
 use chrono::{DateTime, Utc};
 use progenitor_client::ClientInfo;
 use progenitor_client::Error as RawError;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::future::Future;
 use std::time::Duration;
@@ -135,13 +135,57 @@ impl<'a> Call<'a> {
         self.client
     }
 
-    /// Runs the generated request, maps its failure to [`Error`], and
-    /// answers with the job(s) it started when the failure left the
-    /// outcome unknown and the lookup finds them beyond doubt.
-    pub(crate) async fn run<T: DeserializeOwned + Serialize>(
+    /// Runs the generated request and maps its failure to [`Error`].
+    pub(crate) async fn run<T>(
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
+        let (result, record) = self.recorded(send).await?;
+        match result {
+            Ok(value) => Ok(value),
+            Err(raw) => Err(Error::from_call(self.operation, raw, &record).await),
+        }
+    }
+
+    /// Runs the generated request of an operation that starts jobs like
+    /// [`run`](Self::run), notes the jobs it answers with, and answers with
+    /// the job(s) it started when the failure left the outcome unknown and
+    /// the lookup finds them beyond doubt.
+    pub(crate) async fn run_job<T: JobAnswer>(
+        self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
+    ) -> Result<ResponseValue<T>, Error> {
+        let (result, record) = self.recorded(send).await?;
+        let started = self.client.inner().started();
+        let raw = match result {
+            Ok(value) => {
+                started.remember(value.job_ids());
+                return Ok(value);
+            }
+            Err(raw) => raw,
+        };
+        let error = Error::from_call(self.operation, raw, &record).await;
+        let (Some(sent), true) = (record.last_sent, error.outcome_unknown()) else {
+            return Err(error);
+        };
+        let Some((jobs, headers)) = Box::pin(crate::recovery::find(&self, sent)).await else {
+            return Err(error);
+        };
+        let Some(answer) = T::of_jobs(jobs) else {
+            return Err(error);
+        };
+        started.remember(answer.job_ids());
+        let status = reqwest::StatusCode::from_u16(self.operation.success_status)
+            .unwrap_or(reqwest::StatusCode::OK);
+        Ok(ResponseValue::new(answer, status, headers))
+    }
+
+    /// Runs the generated request with a [`Record`] for the hooks to
+    /// fill; fails at once outside a Tokio runtime.
+    async fn recorded<T>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
+    ) -> Result<(Result<ResponseValue<T>, RawError<ErrorResponse>>, Record), Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::configuration(
                 self.operation.id,
@@ -149,41 +193,11 @@ impl<'a> Call<'a> {
                  use studio_api_blocking outside one",
             ));
         }
-        let (result, record) = RECORD
+        Ok(RECORD
             .scope(RefCell::default(), async {
                 let result = send.await;
                 (result, RECORD.with(RefCell::take))
             })
-            .await;
-        let started = self
-            .operation
-            .job_type
-            .map(|_| self.client.inner().started());
-        let raw = match result {
-            Ok(value) => {
-                if let Some(started) = started {
-                    started.remember(&*value);
-                }
-                return Ok(value);
-            }
-            Err(raw) => raw,
-        };
-        let error = Error::from_call(self.operation, raw, &record).await;
-        let (Some(started), Some(sent), true) =
-            (started, record.last_sent, error.outcome_unknown())
-        else {
-            return Err(error);
-        };
-        let Some((data, headers)) = Box::pin(crate::recovery::find(&self, sent)).await else {
-            return Err(error);
-        };
-        let envelope = json!({"success": true, "data": data});
-        started.remember(&envelope);
-        let status = reqwest::StatusCode::from_u16(self.operation.success_status)
-            .unwrap_or(reqwest::StatusCode::OK);
-        match serde_json::from_value(envelope) {
-            Ok(value) => Ok(ResponseValue::new(value, status, headers)),
-            Err(_) => Err(error),
-        }
+            .await)
     }
 }

@@ -68,7 +68,9 @@ pub enum ErrorKind {
         /// The start of the body, lossily decoded.
         snippet: String,
     },
-    /// The input was invalid before anything was sent (a builder value).
+    /// The input was invalid before anything was sent: a builder value, or
+    /// a value the request could not be made from (such as an enum value
+    /// this client does not know, read from a response and passed back).
     InvalidInput,
     /// The client was misconfigured or misused; nothing was sent.
     Configuration,
@@ -195,10 +197,12 @@ impl Error {
     }
 
     /// A failed read that the generated client did not make (a
-    /// download), sent once, mapped the same way as theirs.
+    /// download), sent once unless it could not be built, mapped the same
+    /// way as theirs.
     pub(crate) async fn from_raw(operation: &'static str, error: RawError<ErrorResponse>) -> Self {
+        let built = !matches!(&error, RawError::CommunicationError(e) if e.is_builder());
         let mut details = Details::classify(operation, error, None).await;
-        details.attempts = 1;
+        details.attempts = u32::from(built);
         details.maybe_processed = false;
         Error(Box::new(details))
     }
@@ -402,6 +406,20 @@ impl Details {
             RawError::InvalidResponsePayload(body, error) => {
                 Self::from_body(operation, meta, &body, error.to_string()).caused_by(error)
             }
+            // The request could not be made (a value in it failed to
+            // serialise, such as an enum value this client does not know):
+            // nothing was sent.
+            RawError::CommunicationError(error) if error.is_builder() => Details {
+                kind: ErrorKind::InvalidInput,
+                ..Self::configuration(
+                    operation,
+                    format!(
+                        "the request could not be built, so nothing was sent: {}",
+                        error_chain(&error)
+                    ),
+                )
+            }
+            .caused_by(error),
             RawError::CommunicationError(error)
             | RawError::ResponseBodyError(error)
             | RawError::InvalidUpgrade(error) => {

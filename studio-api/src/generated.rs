@@ -7,39 +7,51 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///Frame aspect ratio of a project.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"16:9".parse::<AspectRatio>()`. A value this client does not know decodes as [`AspectRatio::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum AspectRatio {
-        #[serde(rename = "16:9")]
+        ///`"16:9"`
         X169,
-        #[serde(rename = "9:16")]
+        ///`"9:16"`
         X916,
-        #[serde(rename = "1:1")]
+        ///`"1:1"`
         X11,
-        #[serde(rename = "4:5")]
+        ///`"4:5"`
         X45,
-        #[serde(rename = "21:9")]
+        ///`"21:9"`
         X219,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl AspectRatio {
+        ///The value as the wire spells it; for [`AspectRatio::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X169 => "16:9",
+                Self::X916 => "9:16",
+                Self::X11 => "1:1",
+                Self::X45 => "4:5",
+                Self::X219 => "21:9",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "16:9" => ::std::option::Option::Some(Self::X169),
+                "9:16" => ::std::option::Option::Some(Self::X916),
+                "1:1" => ::std::option::Option::Some(Self::X11),
+                "4:5" => ::std::option::Option::Some(Self::X45),
+                "21:9" => ::std::option::Option::Some(Self::X219),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for AspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X169 => f.write_str("16:9"),
-                Self::X916 => f.write_str("9:16"),
-                Self::X11 => f.write_str("1:1"),
-                Self::X45 => f.write_str("4:5"),
-                Self::X219 => f.write_str("21:9"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for AspectRatio {
@@ -47,14 +59,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "16:9" => Ok(Self::X169),
-                "9:16" => Ok(Self::X916),
-                "1:1" => Ok(Self::X11),
-                "4:5" => Ok(Self::X45),
-                "21:9" => Ok(Self::X219),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "AspectRatio", "\"16:9\", \"9:16\", \"1:1\", \"4:5\", \"21:9\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for AspectRatio {
@@ -65,12 +77,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for AspectRatio {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for AspectRatio {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AspectRatio {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AspectRatio;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for AspectRatio")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<AspectRatio, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        AspectRatio::known(value)
+                            .unwrap_or_else(|| {
+                                AspectRatio::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<AspectRatio, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match AspectRatio::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                AspectRatio::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for AspectRatio {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "AspectRatio", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///A file in the asset library.
@@ -101,36 +191,47 @@ pub mod types {
         }
     }
     ///Broad kind of an uploaded file, derived from its content type.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"image".parse::<AssetKind>()`. A value this client does not know decodes as [`AssetKind::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum AssetKind {
-        #[serde(rename = "image")]
+        ///`"image"`
         Image,
-        #[serde(rename = "audio")]
+        ///`"audio"`
         Audio,
-        #[serde(rename = "video")]
+        ///`"video"`
         Video,
-        #[serde(rename = "other")]
+        ///`"other"`
         Other,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl AssetKind {
+        ///The value as the wire spells it; for [`AssetKind::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Image => "image",
+                Self::Audio => "audio",
+                Self::Video => "video",
+                Self::Other => "other",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "image" => ::std::option::Option::Some(Self::Image),
+                "audio" => ::std::option::Option::Some(Self::Audio),
+                "video" => ::std::option::Option::Some(Self::Video),
+                "other" => ::std::option::Option::Some(Self::Other),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for AssetKind {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Image => f.write_str("image"),
-                Self::Audio => f.write_str("audio"),
-                Self::Video => f.write_str("video"),
-                Self::Other => f.write_str("other"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for AssetKind {
@@ -138,13 +239,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "image" => Ok(Self::Image),
-                "audio" => Ok(Self::Audio),
-                "video" => Ok(Self::Video),
-                "other" => Ok(Self::Other),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value, "AssetKind",
+                        "\"image\", \"audio\", \"video\", \"other\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for AssetKind {
@@ -155,12 +257,87 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for AssetKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for AssetKind {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetKind {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AssetKind;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for AssetKind")
+                }
+                fn visit_str<E>(self, value: &str) -> ::std::result::Result<AssetKind, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        AssetKind::known(value)
+                            .unwrap_or_else(|| {
+                                AssetKind::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<AssetKind, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match AssetKind::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                AssetKind::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for AssetKind {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "AssetKind", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///One page of Asset items.
@@ -190,33 +367,43 @@ pub mod types {
         }
     }
     ///Role of an audio track on the timeline.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"voiceover".parse::<AudioKind>()`. A value this client does not know decodes as [`AudioKind::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum AudioKind {
-        #[serde(rename = "voiceover")]
+        ///`"voiceover"`
         Voiceover,
-        #[serde(rename = "music")]
+        ///`"music"`
         Music,
-        #[serde(rename = "sfx")]
+        ///`"sfx"`
         Sfx,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl AudioKind {
+        ///The value as the wire spells it; for [`AudioKind::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Voiceover => "voiceover",
+                Self::Music => "music",
+                Self::Sfx => "sfx",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "voiceover" => ::std::option::Option::Some(Self::Voiceover),
+                "music" => ::std::option::Option::Some(Self::Music),
+                "sfx" => ::std::option::Option::Some(Self::Sfx),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for AudioKind {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Voiceover => f.write_str("voiceover"),
-                Self::Music => f.write_str("music"),
-                Self::Sfx => f.write_str("sfx"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for AudioKind {
@@ -224,12 +411,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "voiceover" => Ok(Self::Voiceover),
-                "music" => Ok(Self::Music),
-                "sfx" => Ok(Self::Sfx),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value, "AudioKind",
+                        "\"voiceover\", \"music\", \"sfx\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for AudioKind {
@@ -240,12 +429,87 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for AudioKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for AudioKind {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AudioKind {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = AudioKind;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for AudioKind")
+                }
+                fn visit_str<E>(self, value: &str) -> ::std::result::Result<AudioKind, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        AudioKind::known(value)
+                            .unwrap_or_else(|| {
+                                AudioKind::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<AudioKind, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match AudioKind::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                AudioKind::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for AudioKind {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "AudioKind", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///A clip on the project's audio timeline.
@@ -1766,33 +2030,43 @@ pub mod types {
         }
     }
     ///Export output: `mp4` video, `pdf` storyboard sheet, or `zip` of every frame's media.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"mp4".parse::<ExportFormat>()`. A value this client does not know decodes as [`ExportFormat::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ExportFormat {
-        #[serde(rename = "mp4")]
+        ///`"mp4"`
         Mp4,
-        #[serde(rename = "pdf")]
+        ///`"pdf"`
         Pdf,
-        #[serde(rename = "zip")]
+        ///`"zip"`
         Zip,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl ExportFormat {
+        ///The value as the wire spells it; for [`ExportFormat::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Mp4 => "mp4",
+                Self::Pdf => "pdf",
+                Self::Zip => "zip",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "mp4" => ::std::option::Option::Some(Self::Mp4),
+                "pdf" => ::std::option::Option::Some(Self::Pdf),
+                "zip" => ::std::option::Option::Some(Self::Zip),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for ExportFormat {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Mp4 => f.write_str("mp4"),
-                Self::Pdf => f.write_str("pdf"),
-                Self::Zip => f.write_str("zip"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for ExportFormat {
@@ -1800,12 +2074,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "mp4" => Ok(Self::Mp4),
-                "pdf" => Ok(Self::Pdf),
-                "zip" => Ok(Self::Zip),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "ExportFormat", "\"mp4\", \"pdf\", \"zip\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for ExportFormat {
@@ -1816,12 +2092,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for ExportFormat {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for ExportFormat {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ExportFormat {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ExportFormat;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for ExportFormat")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ExportFormat, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        ExportFormat::known(value)
+                            .unwrap_or_else(|| {
+                                ExportFormat::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ExportFormat, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match ExportFormat::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                ExportFormat::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ExportFormat {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "ExportFormat", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///One page of Export items.
@@ -2973,36 +3327,47 @@ pub mod types {
         }
     }
     ///State of a team invite.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"pending".parse::<InviteStatus>()`. A value this client does not know decodes as [`InviteStatus::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum InviteStatus {
-        #[serde(rename = "pending")]
+        ///`"pending"`
         Pending,
-        #[serde(rename = "accepted")]
+        ///`"accepted"`
         Accepted,
-        #[serde(rename = "expired")]
+        ///`"expired"`
         Expired,
-        #[serde(rename = "revoked")]
+        ///`"revoked"`
         Revoked,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl InviteStatus {
+        ///The value as the wire spells it; for [`InviteStatus::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Pending => "pending",
+                Self::Accepted => "accepted",
+                Self::Expired => "expired",
+                Self::Revoked => "revoked",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "pending" => ::std::option::Option::Some(Self::Pending),
+                "accepted" => ::std::option::Option::Some(Self::Accepted),
+                "expired" => ::std::option::Option::Some(Self::Expired),
+                "revoked" => ::std::option::Option::Some(Self::Revoked),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for InviteStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Pending => f.write_str("pending"),
-                Self::Accepted => f.write_str("accepted"),
-                Self::Expired => f.write_str("expired"),
-                Self::Revoked => f.write_str("revoked"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for InviteStatus {
@@ -3010,13 +3375,15 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "pending" => Ok(Self::Pending),
-                "accepted" => Ok(Self::Accepted),
-                "expired" => Ok(Self::Expired),
-                "revoked" => Ok(Self::Revoked),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "InviteStatus",
+                        "\"pending\", \"accepted\", \"expired\", \"revoked\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for InviteStatus {
@@ -3027,12 +3394,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for InviteStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for InviteStatus {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for InviteStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = InviteStatus;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for InviteStatus")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<InviteStatus, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        InviteStatus::known(value)
+                            .unwrap_or_else(|| {
+                                InviteStatus::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<InviteStatus, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match InviteStatus::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                InviteStatus::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for InviteStatus {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "InviteStatus", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///Output of a completed generation job; which fields are set depends on the job type.
@@ -3060,39 +3505,51 @@ pub mod types {
         }
     }
     ///Lifecycle state of asynchronous work (generation jobs, exports, renders). `completed`, `failed` and `canceled` are terminal.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"queued".parse::<JobStatus>()`. A value this client does not know decodes as [`JobStatus::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum JobStatus {
-        #[serde(rename = "queued")]
+        ///`"queued"`
         Queued,
-        #[serde(rename = "processing")]
+        ///`"processing"`
         Processing,
-        #[serde(rename = "completed")]
+        ///`"completed"`
         Completed,
-        #[serde(rename = "failed")]
+        ///`"failed"`
         Failed,
-        #[serde(rename = "canceled")]
+        ///`"canceled"`
         Canceled,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl JobStatus {
+        ///The value as the wire spells it; for [`JobStatus::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Queued => "queued",
+                Self::Processing => "processing",
+                Self::Completed => "completed",
+                Self::Failed => "failed",
+                Self::Canceled => "canceled",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "queued" => ::std::option::Option::Some(Self::Queued),
+                "processing" => ::std::option::Option::Some(Self::Processing),
+                "completed" => ::std::option::Option::Some(Self::Completed),
+                "failed" => ::std::option::Option::Some(Self::Failed),
+                "canceled" => ::std::option::Option::Some(Self::Canceled),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for JobStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Queued => f.write_str("queued"),
-                Self::Processing => f.write_str("processing"),
-                Self::Completed => f.write_str("completed"),
-                Self::Failed => f.write_str("failed"),
-                Self::Canceled => f.write_str("canceled"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for JobStatus {
@@ -3100,20 +3557,28 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "queued" => Ok(Self::Queued),
-                "processing" => Ok(Self::Processing),
-                "completed" => Ok(Self::Completed),
-                "failed" => Ok(Self::Failed),
-                "canceled" => Ok(Self::Canceled),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value, "JobStatus",
+                        "\"queued\", \"processing\", \"completed\", \"failed\", \"canceled\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for JobStatus {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for JobStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -3126,49 +3591,131 @@ pub mod types {
             value.parse()
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for JobStatus {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = JobStatus;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for JobStatus")
+                }
+                fn visit_str<E>(self, value: &str) -> ::std::result::Result<JobStatus, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        JobStatus::known(value)
+                            .unwrap_or_else(|| {
+                                JobStatus::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<JobStatus, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match JobStatus::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                JobStatus::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for JobStatus {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "JobStatus", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
+        }
+    }
     ///Kind of work a generation job performs.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"image".parse::<JobType>()`. A value this client does not know decodes as [`JobType::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum JobType {
-        #[serde(rename = "image")]
+        ///`"image"`
         Image,
-        #[serde(rename = "image_edit")]
+        ///`"image_edit"`
         ImageEdit,
-        #[serde(rename = "multi_shot")]
+        ///`"multi_shot"`
         MultiShot,
-        #[serde(rename = "video")]
+        ///`"video"`
         Video,
-        #[serde(rename = "video_extend")]
+        ///`"video_extend"`
         VideoExtend,
-        #[serde(rename = "lip_sync")]
+        ///`"lip_sync"`
         LipSync,
-        #[serde(rename = "voice")]
+        ///`"voice"`
         Voice,
-        #[serde(rename = "sfx")]
+        ///`"sfx"`
         Sfx,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl JobType {
+        ///The value as the wire spells it; for [`JobType::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Image => "image",
+                Self::ImageEdit => "image_edit",
+                Self::MultiShot => "multi_shot",
+                Self::Video => "video",
+                Self::VideoExtend => "video_extend",
+                Self::LipSync => "lip_sync",
+                Self::Voice => "voice",
+                Self::Sfx => "sfx",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "image" => ::std::option::Option::Some(Self::Image),
+                "image_edit" => ::std::option::Option::Some(Self::ImageEdit),
+                "multi_shot" => ::std::option::Option::Some(Self::MultiShot),
+                "video" => ::std::option::Option::Some(Self::Video),
+                "video_extend" => ::std::option::Option::Some(Self::VideoExtend),
+                "lip_sync" => ::std::option::Option::Some(Self::LipSync),
+                "voice" => ::std::option::Option::Some(Self::Voice),
+                "sfx" => ::std::option::Option::Some(Self::Sfx),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for JobType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Image => f.write_str("image"),
-                Self::ImageEdit => f.write_str("image_edit"),
-                Self::MultiShot => f.write_str("multi_shot"),
-                Self::Video => f.write_str("video"),
-                Self::VideoExtend => f.write_str("video_extend"),
-                Self::LipSync => f.write_str("lip_sync"),
-                Self::Voice => f.write_str("voice"),
-                Self::Sfx => f.write_str("sfx"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for JobType {
@@ -3176,17 +3723,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "image" => Ok(Self::Image),
-                "image_edit" => Ok(Self::ImageEdit),
-                "multi_shot" => Ok(Self::MultiShot),
-                "video" => Ok(Self::Video),
-                "video_extend" => Ok(Self::VideoExtend),
-                "lip_sync" => Ok(Self::LipSync),
-                "voice" => Ok(Self::Voice),
-                "sfx" => Ok(Self::Sfx),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value, "JobType",
+                        "\"image\", \"image_edit\", \"multi_shot\", \"video\", \"video_extend\", \"lip_sync\", \"voice\", \"sfx\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for JobType {
@@ -3197,12 +3741,85 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for JobType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for JobType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobType {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = JobType;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for JobType")
+                }
+                fn visit_str<E>(self, value: &str) -> ::std::result::Result<JobType, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        JobType::known(value)
+                            .unwrap_or_else(|| {
+                                JobType::Unknown(crate::UnknownValue::new(value.to_owned()))
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<JobType, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match JobType::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                JobType::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for JobType {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "JobType", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///Speech to lip-sync the frame's video to. Give exactly one source: `audio_track_id`, `audio_asset_id`, or `text` together with `voice_id`. Any other combination is rejected with 422.
@@ -3646,36 +4263,47 @@ pub mod types {
         }
     }
     ///Video codec of a Remotion render.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"h264".parse::<RenderCodec>()`. A value this client does not know decodes as [`RenderCodec::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum RenderCodec {
-        #[serde(rename = "h264")]
+        ///`"h264"`
         H264,
-        #[serde(rename = "h265")]
+        ///`"h265"`
         H265,
-        #[serde(rename = "vp9")]
+        ///`"vp9"`
         Vp9,
-        #[serde(rename = "prores")]
+        ///`"prores"`
         Prores,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl RenderCodec {
+        ///The value as the wire spells it; for [`RenderCodec::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::H264 => "h264",
+                Self::H265 => "h265",
+                Self::Vp9 => "vp9",
+                Self::Prores => "prores",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "h264" => ::std::option::Option::Some(Self::H264),
+                "h265" => ::std::option::Option::Some(Self::H265),
+                "vp9" => ::std::option::Option::Some(Self::Vp9),
+                "prores" => ::std::option::Option::Some(Self::Prores),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for RenderCodec {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::H264 => f.write_str("h264"),
-                Self::H265 => f.write_str("h265"),
-                Self::Vp9 => f.write_str("vp9"),
-                Self::Prores => f.write_str("prores"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for RenderCodec {
@@ -3683,13 +4311,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "h264" => Ok(Self::H264),
-                "h265" => Ok(Self::H265),
-                "vp9" => Ok(Self::Vp9),
-                "prores" => Ok(Self::Prores),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "RenderCodec", "\"h264\", \"h265\", \"vp9\", \"prores\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for RenderCodec {
@@ -3700,12 +4329,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for RenderCodec {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for RenderCodec {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RenderCodec {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = RenderCodec;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for RenderCodec")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<RenderCodec, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        RenderCodec::known(value)
+                            .unwrap_or_else(|| {
+                                RenderCodec::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<RenderCodec, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match RenderCodec::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                RenderCodec::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for RenderCodec {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "RenderCodec", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///Success envelope holding one Render.
@@ -3806,33 +4513,45 @@ pub mod types {
         }
     }
     ///Outcome of a frame review.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"approved".parse::<ReviewDecision>()`. A value this client does not know decodes as [`ReviewDecision::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ReviewDecision {
-        #[serde(rename = "approved")]
+        ///`"approved"`
         Approved,
-        #[serde(rename = "changes_requested")]
+        ///`"changes_requested"`
         ChangesRequested,
-        #[serde(rename = "rejected")]
+        ///`"rejected"`
         Rejected,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl ReviewDecision {
+        ///The value as the wire spells it; for [`ReviewDecision::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Approved => "approved",
+                Self::ChangesRequested => "changes_requested",
+                Self::Rejected => "rejected",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "approved" => ::std::option::Option::Some(Self::Approved),
+                "changes_requested" => {
+                    ::std::option::Option::Some(Self::ChangesRequested)
+                }
+                "rejected" => ::std::option::Option::Some(Self::Rejected),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for ReviewDecision {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Approved => f.write_str("approved"),
-                Self::ChangesRequested => f.write_str("changes_requested"),
-                Self::Rejected => f.write_str("rejected"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for ReviewDecision {
@@ -3840,12 +4559,15 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "approved" => Ok(Self::Approved),
-                "changes_requested" => Ok(Self::ChangesRequested),
-                "rejected" => Ok(Self::Rejected),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "ReviewDecision",
+                        "\"approved\", \"changes_requested\", \"rejected\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for ReviewDecision {
@@ -3856,12 +4578,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for ReviewDecision {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for ReviewDecision {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReviewDecision {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReviewDecision;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for ReviewDecision")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ReviewDecision, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        ReviewDecision::known(value)
+                            .unwrap_or_else(|| {
+                                ReviewDecision::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ReviewDecision, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match ReviewDecision::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                ReviewDecision::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ReviewDecision {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "ReviewDecision", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///One page of Review items.
@@ -3916,30 +4716,39 @@ pub mod types {
         }
     }
     ///What holders of a share link may do.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"view".parse::<ShareAccess>()`. A value this client does not know decodes as [`ShareAccess::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ShareAccess {
-        #[serde(rename = "view")]
+        ///`"view"`
         View,
-        #[serde(rename = "comment")]
+        ///`"comment"`
         Comment,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl ShareAccess {
+        ///The value as the wire spells it; for [`ShareAccess::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::View => "view",
+                Self::Comment => "comment",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "view" => ::std::option::Option::Some(Self::View),
+                "comment" => ::std::option::Option::Some(Self::Comment),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for ShareAccess {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::View => f.write_str("view"),
-                Self::Comment => f.write_str("comment"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for ShareAccess {
@@ -3947,11 +4756,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "view" => Ok(Self::View),
-                "comment" => Ok(Self::Comment),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "ShareAccess", "\"view\", \"comment\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for ShareAccess {
@@ -3962,12 +4774,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for ShareAccess {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for ShareAccess {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ShareAccess {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ShareAccess;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for ShareAccess")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ShareAccess, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        ShareAccess::known(value)
+                            .unwrap_or_else(|| {
+                                ShareAccess::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ShareAccess, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match ShareAccess::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                ShareAccess::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for ShareAccess {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "ShareAccess", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///Public link to a project for people without a Studio account.
@@ -4147,36 +5037,47 @@ pub mod types {
         }
     }
     ///Role of a user within a team.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"owner".parse::<TeamRole>()`. A value this client does not know decodes as [`TeamRole::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum TeamRole {
-        #[serde(rename = "owner")]
+        ///`"owner"`
         Owner,
-        #[serde(rename = "admin")]
+        ///`"admin"`
         Admin,
-        #[serde(rename = "editor")]
+        ///`"editor"`
         Editor,
-        #[serde(rename = "viewer")]
+        ///`"viewer"`
         Viewer,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl TeamRole {
+        ///The value as the wire spells it; for [`TeamRole::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Owner => "owner",
+                Self::Admin => "admin",
+                Self::Editor => "editor",
+                Self::Viewer => "viewer",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "owner" => ::std::option::Option::Some(Self::Owner),
+                "admin" => ::std::option::Option::Some(Self::Admin),
+                "editor" => ::std::option::Option::Some(Self::Editor),
+                "viewer" => ::std::option::Option::Some(Self::Viewer),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for TeamRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Owner => f.write_str("owner"),
-                Self::Admin => f.write_str("admin"),
-                Self::Editor => f.write_str("editor"),
-                Self::Viewer => f.write_str("viewer"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for TeamRole {
@@ -4184,13 +5085,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "owner" => Ok(Self::Owner),
-                "admin" => Ok(Self::Admin),
-                "editor" => Ok(Self::Editor),
-                "viewer" => Ok(Self::Viewer),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value, "TeamRole",
+                        "\"owner\", \"admin\", \"editor\", \"viewer\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for TeamRole {
@@ -4201,12 +5103,87 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for TeamRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for TeamRole {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamRole {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = TeamRole;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for TeamRole")
+                }
+                fn visit_str<E>(self, value: &str) -> ::std::result::Result<TeamRole, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        TeamRole::known(value)
+                            .unwrap_or_else(|| {
+                                TeamRole::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<TeamRole, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match TeamRole::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                TeamRole::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for TeamRole {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "TeamRole", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///Asset fields to change; omitted fields keep their value.
@@ -5517,45 +6494,59 @@ pub mod types {
         }
     }
     ///What produced a frame version.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"upload".parse::<VersionSource>()`. A value this client does not know decodes as [`VersionSource::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum VersionSource {
-        #[serde(rename = "upload")]
+        ///`"upload"`
         Upload,
-        #[serde(rename = "image_generation")]
+        ///`"image_generation"`
         ImageGeneration,
-        #[serde(rename = "image_edit")]
+        ///`"image_edit"`
         ImageEdit,
-        #[serde(rename = "multi_shot")]
+        ///`"multi_shot"`
         MultiShot,
-        #[serde(rename = "video_generation")]
+        ///`"video_generation"`
         VideoGeneration,
-        #[serde(rename = "video_extend")]
+        ///`"video_extend"`
         VideoExtend,
-        #[serde(rename = "lip_sync")]
+        ///`"lip_sync"`
         LipSync,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl VersionSource {
+        ///The value as the wire spells it; for [`VersionSource::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Upload => "upload",
+                Self::ImageGeneration => "image_generation",
+                Self::ImageEdit => "image_edit",
+                Self::MultiShot => "multi_shot",
+                Self::VideoGeneration => "video_generation",
+                Self::VideoExtend => "video_extend",
+                Self::LipSync => "lip_sync",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "upload" => ::std::option::Option::Some(Self::Upload),
+                "image_generation" => ::std::option::Option::Some(Self::ImageGeneration),
+                "image_edit" => ::std::option::Option::Some(Self::ImageEdit),
+                "multi_shot" => ::std::option::Option::Some(Self::MultiShot),
+                "video_generation" => ::std::option::Option::Some(Self::VideoGeneration),
+                "video_extend" => ::std::option::Option::Some(Self::VideoExtend),
+                "lip_sync" => ::std::option::Option::Some(Self::LipSync),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for VersionSource {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Upload => f.write_str("upload"),
-                Self::ImageGeneration => f.write_str("image_generation"),
-                Self::ImageEdit => f.write_str("image_edit"),
-                Self::MultiShot => f.write_str("multi_shot"),
-                Self::VideoGeneration => f.write_str("video_generation"),
-                Self::VideoExtend => f.write_str("video_extend"),
-                Self::LipSync => f.write_str("lip_sync"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for VersionSource {
@@ -5563,16 +6554,15 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "upload" => Ok(Self::Upload),
-                "image_generation" => Ok(Self::ImageGeneration),
-                "image_edit" => Ok(Self::ImageEdit),
-                "multi_shot" => Ok(Self::MultiShot),
-                "video_generation" => Ok(Self::VideoGeneration),
-                "video_extend" => Ok(Self::VideoExtend),
-                "lip_sync" => Ok(Self::LipSync),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "VersionSource",
+                        "\"upload\", \"image_generation\", \"image_edit\", \"multi_shot\", \"video_generation\", \"video_extend\", \"lip_sync\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for VersionSource {
@@ -5583,12 +6573,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for VersionSource {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for VersionSource {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VersionSource {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = VersionSource;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for VersionSource")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<VersionSource, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        VersionSource::known(value)
+                            .unwrap_or_else(|| {
+                                VersionSource::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<VersionSource, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match VersionSource::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                VersionSource::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for VersionSource {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "VersionSource", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///A voice usable for AI voiceover.
@@ -5617,30 +6685,39 @@ pub mod types {
         }
     }
     ///`premade` voices are provided by Studio; `cloned` voices were created from your samples.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
+    ///
+    ///Parse one from its wire value, e.g. `"premade".parse::<VoiceCategory>()`. A value this client does not know decodes as [`VoiceCategory::Unknown`], which keeps its string.
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum VoiceCategory {
-        #[serde(rename = "premade")]
+        ///`"premade"`
         Premade,
-        #[serde(rename = "cloned")]
+        ///`"cloned"`
         Cloned,
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        Unknown(crate::UnknownValue),
+    }
+    impl VoiceCategory {
+        ///The value as the wire spells it; for [`VoiceCategory::Unknown`], the string the server sent.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Premade => "premade",
+                Self::Cloned => "cloned",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// The known variant spelled `value` on the wire, if there is one.
+        fn known(value: &str) -> ::std::option::Option<Self> {
+            match value {
+                "premade" => ::std::option::Option::Some(Self::Premade),
+                "cloned" => ::std::option::Option::Some(Self::Cloned),
+                _ => ::std::option::Option::None,
+            }
+        }
     }
     impl ::std::fmt::Display for VoiceCategory {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Premade => f.write_str("premade"),
-                Self::Cloned => f.write_str("cloned"),
-            }
+            f.write_str(self.as_str())
         }
     }
     impl ::std::str::FromStr for VoiceCategory {
@@ -5648,11 +6725,14 @@ pub mod types {
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "premade" => Ok(Self::Premade),
-                "cloned" => Ok(Self::Cloned),
-                _ => Err("invalid value".into()),
-            }
+            Self::known(value)
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "{:?} is not a known {}; expected one of {}", value,
+                        "VoiceCategory", "\"premade\", \"cloned\"",
+                    )
+                        .into()
+                })
         }
     }
     impl ::std::convert::TryFrom<&str> for VoiceCategory {
@@ -5663,12 +6743,90 @@ pub mod types {
             value.parse()
         }
     }
+    impl ::std::convert::TryFrom<&::std::string::String> for VoiceCategory {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     impl ::std::convert::TryFrom<::std::string::String> for VoiceCategory {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for VoiceCategory {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = VoiceCategory;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a string value for VoiceCategory")
+                }
+                fn visit_str<E>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<VoiceCategory, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        VoiceCategory::known(value)
+                            .unwrap_or_else(|| {
+                                VoiceCategory::Unknown(
+                                    crate::UnknownValue::new(value.to_owned()),
+                                )
+                            }),
+                    )
+                }
+                fn visit_string<E>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<VoiceCategory, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match VoiceCategory::known(&value) {
+                            ::std::option::Option::Some(known) => known,
+                            ::std::option::Option::None => {
+                                VoiceCategory::Unknown(crate::UnknownValue::new(value))
+                            }
+                        },
+                    )
+                }
+            }
+            deserializer.deserialize_str(Visitor)
+        }
+    }
+    impl ::serde::Serialize for VoiceCategory {
+        fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+        where
+            S: ::serde::Serializer,
+        {
+            match self {
+                Self::Unknown(value) => {
+                    ::std::result::Result::Err(
+                        <S::Error as ::serde::ser::Error>::custom(
+                            ::std::format_args!(
+                                "{} value {:?} is not known to this client and cannot be sent",
+                                "VoiceCategory", value.as_str(),
+                            ),
+                        ),
+                    )
+                }
+                known => serializer.serialize_str(known.as_str()),
+            }
         }
     }
     ///One page of Voice items.
@@ -19715,7 +20873,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 27usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::GenerateImageRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -19884,7 +21042,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 28usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::EditImageRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -20053,7 +21211,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 29usize)
                 .path("project_id", &self.project_id)?
                 .body::<_, types::MultiShotRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -20224,7 +21382,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 30usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::GenerateVideoRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -20393,7 +21551,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 31usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::ExtendVideoRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -20562,7 +21720,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 32usize)
                 .path("frame_id", &self.frame_id)?
                 .body::<_, types::LipSyncRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -21454,7 +22612,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 38usize)
                 .path("project_id", &self.project_id)?
                 .body::<_, types::GenerateVoiceoverRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -21624,7 +22782,7 @@ pub mod builder {
             crate::call::Call::new(self.client, 39usize)
                 .path("project_id", &self.project_id)?
                 .body::<_, types::GenerateSfxRequest>(&self.body)
-                .run(self.send_raw())
+                .run_job(self.send_raw())
                 .await
         }
         async fn send_raw(
@@ -26910,7 +28068,12 @@ mod into_field {
         > {
             self.to_string()
                 .parse::<types::AspectRatio>()
-                .map_err(|e| e.to_string())
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AspectRatio", self.as_str()
+                    )
+                })
                 .map(Some)
         }
     }
@@ -26966,7 +28129,12 @@ mod into_field {
         > {
             self.to_string()
                 .parse::<types::AssetKind>()
-                .map_err(|e| e.to_string())
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AssetKind", self.as_str()
+                    )
+                })
                 .map(Some)
         }
     }
@@ -27022,7 +28190,12 @@ mod into_field {
         > {
             self.to_string()
                 .parse::<types::AudioKind>()
-                .map_err(|e| e.to_string())
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AudioKind", self.as_str()
+                    )
+                })
                 .map(Some)
         }
     }
@@ -28456,7 +29629,12 @@ mod into_field {
         > {
             self.to_string()
                 .parse::<types::JobStatus>()
-                .map_err(|e| e.to_string())
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobStatus", self.as_str()
+                    )
+                })
                 .map(Some)
         }
     }
@@ -28512,7 +29690,12 @@ mod into_field {
         > {
             self.to_string()
                 .parse::<types::JobType>()
-                .map_err(|e| e.to_string())
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobType", self.as_str()
+                    )
+                })
                 .map(Some)
         }
     }
@@ -29408,7 +30591,12 @@ mod into_field {
         > {
             self.to_string()
                 .parse::<types::VoiceCategory>()
-                .map_err(|e| e.to_string())
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "VoiceCategory", self.as_str()
+                    )
+                })
                 .map(Some)
         }
     }
@@ -30588,7 +31776,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::AspectRatio, ::std::string::String> {
-            self.to_string().parse::<types::AspectRatio>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::AspectRatio>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AspectRatio", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::Asset> for types::Asset {
@@ -30630,7 +31825,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::AssetKind, ::std::string::String> {
-            self.to_string().parse::<types::AssetKind>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::AssetKind>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AssetKind", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::AudioKind> for &str {
@@ -30658,7 +31860,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::AudioKind, ::std::string::String> {
-            self.to_string().parse::<types::AudioKind>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::AudioKind>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AudioKind", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::AudioTrack> for types::AudioTrack {
@@ -31054,7 +32263,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::ExportFormat, ::std::string::String> {
-            self.to_string().parse::<types::ExportFormat>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::ExportFormat>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "ExportFormat", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::Frame> for types::Frame {
@@ -31269,7 +32485,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::InviteStatus, ::std::string::String> {
-            self.to_string().parse::<types::InviteStatus>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::InviteStatus>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "InviteStatus", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::JobStatus> for &str {
@@ -31297,7 +32520,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::JobStatus, ::std::string::String> {
-            self.to_string().parse::<types::JobStatus>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::JobStatus>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobStatus", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::JobType> for &str {
@@ -31325,7 +32555,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::JobType, ::std::string::String> {
-            self.to_string().parse::<types::JobType>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::JobType>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobType", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::Pagination> for types::Pagination {
@@ -31409,7 +32646,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::RenderCodec, ::std::string::String> {
-            self.to_string().parse::<types::RenderCodec>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::RenderCodec>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "RenderCodec", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::ResourceId> for &str {
@@ -31479,7 +32723,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::ReviewDecision, ::std::string::String> {
-            self.to_string().parse::<types::ReviewDecision>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::ReviewDecision>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "ReviewDecision", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::Script> for types::Script {
@@ -31521,7 +32772,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::ShareAccess, ::std::string::String> {
-            self.to_string().parse::<types::ShareAccess>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::ShareAccess>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "ShareAccess", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::ShareLink> for types::ShareLink {
@@ -31611,7 +32869,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::TeamRole, ::std::string::String> {
-            self.to_string().parse::<types::TeamRole>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::TeamRole>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "TeamRole", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::UploadAssetFilename> for &str {
@@ -31668,7 +32933,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::VersionSource, ::std::string::String> {
-            self.to_string().parse::<types::VersionSource>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::VersionSource>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "VersionSource", self.as_str()
+                    )
+                })
         }
     }
     impl crate::IntoField<types::Voice> for types::Voice {
@@ -31710,7 +32982,14 @@ mod into_field {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::VoiceCategory, ::std::string::String> {
-            self.to_string().parse::<types::VoiceCategory>().map_err(|e| e.to_string())
+            self.to_string()
+                .parse::<types::VoiceCategory>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "VoiceCategory", self.as_str()
+                    )
+                })
         }
     }
 }

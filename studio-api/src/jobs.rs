@@ -137,8 +137,10 @@ mod sealed {
 pub trait Pollable: Sealed + Clone + std::fmt::Debug + Send + Sync + 'static {
     /// Its id.
     fn id(&self) -> &str;
-    /// Its status; `completed`, `failed` and `canceled` are final.
-    fn status(&self) -> JobStatus;
+    /// Its status; `completed`, `failed` and `canceled` are final. A
+    /// status this client does not know ([`JobStatus::Unknown`], from a
+    /// newer server) is not final: a handle keeps polling through it.
+    fn status(&self) -> &JobStatus;
     /// Percent complete, when known.
     fn progress(&self) -> Option<i32>;
     /// Why it failed, when it did.
@@ -173,8 +175,8 @@ macro_rules! pollable {
             fn id(&self) -> &str {
                 &self.id
             }
-            fn status(&self) -> JobStatus {
-                self.status
+            fn status(&self) -> &JobStatus {
+                &self.status
             }
             fn progress(&self) -> Option<i32> {
                 self.progress
@@ -244,7 +246,7 @@ impl Pollable for Work {
     fn id(&self) -> &str {
         each!(self, w => w.id())
     }
-    fn status(&self) -> JobStatus {
+    fn status(&self) -> &JobStatus {
         each!(self, w => w.status())
     }
     fn progress(&self) -> Option<i32> {
@@ -354,8 +356,10 @@ impl<T: Pollable> Handle<T> {
     /// [`ErrorKind::JobCanceled`] when it ends otherwise, and with the
     /// poll's error when a poll fails for a reason other than a 429 (a 429
     /// is waited out for its `Retry-After`, unless that is longer than the
-    /// client's retry-after cap). The handle stays usable: wait
-    /// on it again to resume.
+    /// client's retry-after cap). A status this client does not know
+    /// ([`JobStatus::Unknown`], from a newer server) is waited through like
+    /// any state still in progress. The handle stays usable: wait on it
+    /// again to resume.
     pub async fn wait(&self) -> Result<T, Error> {
         self.poller(None).finish().await
     }
@@ -403,7 +407,8 @@ impl<T: Pollable> Handle<T> {
     /// Each change of status or progress, ending after the final state.
     ///
     /// The first item is the state the handle was made from (or the first
-    /// poll's, for a handle made from an id); the last is the completed
+    /// poll's, for a handle made from an id); a status this client does
+    /// not know is reported like any other. The last is the completed
     /// state, or the error [`wait`](Self::wait) would return (a failed or
     /// canceled end, or a failed poll). Draw a progress bar from it:
     ///
@@ -599,7 +604,7 @@ impl<T: Pollable> Poller<T> {
             self.estimate_misses = self.estimate_misses.saturating_add(1);
         }
         let scheduled = self.handle.schedule.delay(self.steps);
-        let Some(state) = state.filter(|s| s.status() == JobStatus::Processing) else {
+        let Some(state) = state.filter(|s| *s.status() == JobStatus::Processing) else {
             return scheduled;
         };
         let Some(progress) = state.progress().filter(|p| *p > 0) else {
@@ -662,7 +667,11 @@ impl<T: Pollable> Poller<T> {
         let kind = self.handle.kind;
         let id = state.id().to_string();
         let (error_kind, message) = match state.status() {
-            JobStatus::Queued | JobStatus::Processing => return Ok(state),
+            // A status from a newer server is not known to be final: keep
+            // polling, as for any other state still in progress.
+            JobStatus::Queued | JobStatus::Processing | JobStatus::Unknown(_) => {
+                return Ok(state);
+            }
             JobStatus::Completed => {
                 self.done = true;
                 return Ok(state);
@@ -692,9 +701,9 @@ impl<T: Pollable> Poller<T> {
 
     fn deadline_passed(&self) -> Error {
         let kind = self.handle.kind;
-        let last_status = self.last.as_ref().map(T::status);
+        let last_status = self.last.as_ref().map(|state| state.status().clone());
         let last_progress = self.last.as_ref().and_then(T::progress);
-        let seen = match (last_status, last_progress) {
+        let seen = match (&last_status, last_progress) {
             (Some(status), Some(progress)) => format!("was {status} at {progress}%"),
             (Some(status), None) => format!("was {status}"),
             _ => "had not been seen".to_string(),

@@ -47,6 +47,7 @@ mod pages;
 mod recovery;
 mod retry;
 mod transfer;
+mod unknown;
 #[rustfmt::skip]
 pub mod operations;
 
@@ -57,6 +58,7 @@ pub use generated::*;
 pub use jobs::{Handle, PollSchedule, Pollable, Work, wait_all};
 pub use pages::Pages;
 pub use retry::RetryEvent;
+pub use unknown::UnknownValue;
 
 impl Client {
     /// Settings for a client; see [`ClientBuilder`].

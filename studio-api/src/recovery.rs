@@ -16,7 +16,7 @@
 
 use crate::Client;
 use crate::call::Call;
-use crate::types::{GenerationJob, JobType};
+use crate::types::{GenerationJob, GenerationJobArrayResponse, GenerationJobResponse, JobType};
 use chrono::{DateTime, Utc};
 use progenitor_client::ClientInfo;
 use reqwest::header::HeaderMap;
@@ -25,10 +25,53 @@ use serde_json::Value;
 /// Jobs per page of the lookup, the API's largest page.
 const PAGE: u32 = 100;
 
-/// The job (or, for a multi-shot, the jobs) `call`, last sent at `sent`
-/// on our clock, started, with the lookup's response headers; `None`
-/// unless they are certain.
-pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value, HeaderMap)> {
+/// What an operation that starts jobs answers: one job, or a list of them.
+pub(crate) trait JobAnswer: Sized {
+    /// The ids of the jobs it holds.
+    fn job_ids(&self) -> impl Iterator<Item = &str>;
+    /// The answer holding `jobs`, found by the lookup, in order; `None`
+    /// when they do not make one.
+    fn of_jobs(jobs: Vec<GenerationJob>) -> Option<Self>;
+}
+
+impl JobAnswer for GenerationJobResponse {
+    fn job_ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.data.id.as_str())
+    }
+
+    /// The answer holding the one job found.
+    fn of_jobs(jobs: Vec<GenerationJob>) -> Option<Self> {
+        let mut jobs = jobs.into_iter();
+        match (jobs.next(), jobs.next()) {
+            (Some(data), None) => Some(GenerationJobResponse {
+                data,
+                success: true,
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl JobAnswer for GenerationJobArrayResponse {
+    fn job_ids(&self) -> impl Iterator<Item = &str> {
+        self.data.iter().map(|job| job.id.as_str())
+    }
+
+    fn of_jobs(data: Vec<GenerationJob>) -> Option<Self> {
+        Some(GenerationJobArrayResponse {
+            data,
+            success: true,
+        })
+    }
+}
+
+/// The job (or, for a multi-shot, the jobs, one per requested frame in
+/// order) `call`, last sent at `sent` on our clock, started, with the
+/// lookup's response headers; `None` unless they are certain.
+pub(crate) async fn find(
+    call: &Call<'_>,
+    sent: DateTime<Utc>,
+) -> Option<(Vec<GenerationJob>, HeaderMap)> {
     let operation = call.operation();
     let job_type: JobType = operation.job_type?.parse().ok()?;
     let client = call.client();
@@ -36,7 +79,7 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
         Some(frame) => Scope::Frame(frame),
         None => Scope::Project(call.path_value("project_id")?),
     };
-    let frames = match (job_type, &scope) {
+    let frames = match (&job_type, &scope) {
         (JobType::MultiShot, &Scope::Project(project)) => {
             Some(requested_frames(client, project, call.body_value()).await?)
         }
@@ -49,7 +92,7 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
     for page in 1..=pages {
         let mut lookup = client
             .list_generation_jobs()
-            .type_(job_type)
+            .type_(job_type.clone())
             .limit(PAGE)
             .page(page);
         lookup = match scope {
@@ -91,18 +134,16 @@ pub(crate) async fn find(call: &Call<'_>, sent: DateTime<Utc>) -> Option<(Value,
             .filter(started)
             .filter(|job| frame.is_none_or(|f| job.frame_id.as_deref() == Some(f)));
         match (matching.next(), matching.next()) {
-            (Some(job), None) => serde_json::to_value(job).ok(),
+            (Some(job), None) => Some(job.clone()),
             _ => doubt(operation.id),
         }
     };
     let found = match frames {
-        None => only(None)?,
-        Some(frames) => Value::Array(
-            frames
-                .iter()
-                .map(|frame| only(Some(frame)))
-                .collect::<Option<_>>()?,
-        ),
+        None => vec![only(None)?],
+        Some(frames) => frames
+            .iter()
+            .map(|frame| only(Some(frame)))
+            .collect::<Option<_>>()?,
     };
     tracing::info!(
         operation = operation.id,
@@ -184,18 +225,10 @@ impl Started {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Notes the jobs in a job operation's answer (`data` is one job or a
-    /// list of them).
-    pub(crate) fn remember(&self, answer: &impl serde::Serialize) {
-        let Ok(answer) = serde_json::to_value(answer) else {
-            return;
-        };
-        let data = match &answer["data"] {
-            Value::Array(jobs) => jobs.iter().collect(),
-            job => vec![job],
-        };
+    /// Notes the jobs of a job operation's answer, by their ids.
+    pub(crate) fn remember<'a>(&self, answer: impl IntoIterator<Item = &'a str>) {
         let mut ids = self.lock();
-        for id in data.into_iter().filter_map(|job| job["id"].as_str()) {
+        for id in answer {
             if ids.len() == Self::KEPT {
                 ids.pop_front();
             }

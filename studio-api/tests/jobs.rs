@@ -91,7 +91,7 @@ impl Studio {
 }
 
 /// Where a status sits in the life cycle.
-fn rank(status: JobStatus) -> u8 {
+fn rank(status: &JobStatus) -> u8 {
     match status {
         JobStatus::Queued => 0,
         JobStatus::Processing => 1,
@@ -216,11 +216,11 @@ async fn progress_yields_each_change_in_order_and_ends_with_the_completed_state(
     assert_eq!(seen[0], job, "starts from the accepted state");
     for pair in seen.windows(2) {
         let (before, after) = (&pair[0], &pair[1]);
-        assert!(rank(before.status) <= rank(after.status), "{pair:?}");
+        assert!(rank(&before.status) <= rank(&after.status), "{pair:?}");
         assert!(before.progress <= after.progress, "{pair:?}");
         assert_ne!(
-            (before.status, before.progress),
-            (after.status, after.progress),
+            (&before.status, before.progress),
+            (&after.status, after.progress),
             "only changes are reported"
         );
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// Settings that shape handler behaviour.
@@ -67,11 +68,12 @@ impl Call<'_> {
             .collect()
     }
 
-    /// A query parameter parsed as an enum of the API (or any JSON string type).
-    pub fn query_enum<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ApiError> {
+    /// A query parameter parsed as an enum of the API: only a value it
+    /// knows (its `FromStr`), else 422.
+    pub fn query_enum<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
         self.query(name)
             .map(|value| {
-                serde_json::from_value(Value::String(value.to_string())).map_err(|_| {
+                value.parse().map_err(|_| {
                     ApiError::invalid(name, format!("The selected {name} is invalid."))
                 })
             })

@@ -87,7 +87,7 @@ fn the_blocking_client_runs_a_job_to_completion() {
             .unwrap()
             .into_inner()
             .data;
-        if common::is_final(current.status) {
+        if common::is_final(&current.status) {
             break current;
         }
         assert!(Instant::now() < deadline, "the job never finished");

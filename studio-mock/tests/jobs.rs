@@ -11,7 +11,7 @@ use studio_api::{Client, ResponseValue};
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// Where a status sits in the life cycle.
-fn rank(status: JobStatus) -> u8 {
+fn rank(status: &JobStatus) -> u8 {
     match status {
         JobStatus::Queued => 0,
         JobStatus::Processing => 1,
@@ -37,7 +37,7 @@ async fn states(c: &Client, job: &types::GenerationJob) -> Vec<types::Generation
     let mut seen = vec![job.clone()];
     seen.extend(wait_for_job(c, &job.id).await);
     for pair in seen.windows(2) {
-        assert!(rank(pair[0].status) <= rank(pair[1].status), "{pair:?}");
+        assert!(rank(&pair[0].status) <= rank(&pair[1].status), "{pair:?}");
         assert!(pair[0].progress <= pair[1].progress, "{pair:?}");
     }
     let last = seen.last().unwrap();
@@ -73,7 +73,7 @@ async fn finish_export(c: &Client, export_id: &str) -> types::Export {
                 .into_inner()
                 .data
         },
-        |e| common::is_final(e.status),
+        |e| common::is_final(&e.status),
     )
     .await;
     seen.pop().unwrap()

@@ -74,11 +74,11 @@ async fn jobs_where(
     let mut page = 1u32;
     loop {
         let mut request = c.list_generation_jobs().limit(2u32).page(page);
-        if let Some(kind) = kind {
-            request = request.type_(kind);
+        if let Some(kind) = &kind {
+            request = request.type_(kind.clone());
         }
-        if let Some(status) = status {
-            request = request.status(status);
+        if let Some(status) = &status {
+            request = request.status(status.clone());
         }
         let response = request.send().await.unwrap().into_inner();
         let total = response.pagination.total;

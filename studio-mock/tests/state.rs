@@ -296,7 +296,7 @@ async fn comments_and_reviews_belong_to_their_frame() {
         .send()
         .await
         .unwrap();
-    let decisions: Vec<_> = reviews.data.iter().map(|r| r.decision).collect();
+    let decisions: Vec<_> = reviews.data.iter().map(|r| r.decision.clone()).collect();
     assert_eq!(
         decisions,
         [
@@ -456,7 +456,7 @@ async fn team_invites_and_membership() {
     let mut roles: Vec<_> = members
         .data
         .iter()
-        .map(|m| (m.user_id.as_str(), m.role))
+        .map(|m| (m.user_id.as_str(), m.role.clone()))
         .collect();
     roles.sort_by_key(|(user, _)| *user);
     assert_eq!(

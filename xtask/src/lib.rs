@@ -5,21 +5,25 @@
 //!
 //! One direction of flow: `openapi/studio.yaml` is checked against the
 //! project's rules, then turned into the async client (progenitor), the
-//! per-operation table, and the blocking mirror. Generated files are
+//! per-operation table, the blocking mirror, and the decode tests for values
+//! a newer server may send. Generated files are
 //! committed; `--check` reports drift without writing.
 
 pub mod bench_build;
 pub mod bench_report;
 pub mod blocking;
 pub mod client;
+pub mod enums;
 pub mod facts;
 pub mod operations;
 pub mod pages;
 pub mod rules;
+pub mod samples;
 pub mod setters;
 pub mod spec;
 pub mod syntax;
 pub mod typed_errors;
+pub mod unknown_values;
 pub mod updates;
 pub mod visibility;
 
@@ -83,15 +87,19 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     typed_errors::apply(&mut async_client, &spec)?;
     visibility::apply(&mut async_client)?;
     pages::apply(&mut async_client)?;
+    let string_enums = enums::string_enums(&async_client)?;
+    enums::apply(&mut async_client)?;
     let doc = facts::document(&spec)?;
     updates::apply(&mut async_client, &doc)?;
     setters::apply(&mut async_client, &doc)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);
+    let decode_tests = unknown_values::generate(&spec, &async_client, &string_enums)?;
     Ok(vec![
         render("studio-api/src/generated.rs", &async_client),
         render("studio-api/src/operations.rs", &table),
         render("studio-api-blocking/src/generated.rs", &blocking_client),
+        render(unknown_values::PATH, &decode_tests),
     ])
 }
 

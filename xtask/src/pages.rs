@@ -96,7 +96,7 @@ struct ListResponse {
 }
 
 /// The items of the inline module `name` of the generated file.
-fn module<'f>(file: &'f mut syn::File, name: &str) -> Result<&'f mut Vec<Item>> {
+pub(crate) fn module<'f>(file: &'f mut syn::File, name: &str) -> Result<&'f mut Vec<Item>> {
     file.items
         .iter_mut()
         .find_map(|item| match item {

@@ -195,7 +195,7 @@ impl Base {
                 ),
                 (ty.clone(), quote!(Ok(self))),
             ],
-            Base::Enum(_) => vec![
+            Base::Enum(name) => vec![
                 (quote!(&str), quote!(self.parse::<#ty>() #to_string)),
                 (
                     quote!(::std::string::String),
@@ -209,7 +209,12 @@ impl Base {
                 // not know; only a known one can be sent.
                 (
                     ty.clone(),
-                    quote!(self.to_string().parse::<#ty>() #to_string),
+                    quote! {
+                        self.to_string().parse::<#ty>().map_err(|_| format!(
+                            "{} value {:?} is not known to this client and cannot be sent",
+                            #name, self.as_str()
+                        ))
+                    },
                 ),
             ],
             Base::Int(target) => {

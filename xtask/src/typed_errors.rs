@@ -7,7 +7,9 @@
 //! operation (by its index in the operations table): it refuses path
 //! parameters that would change the path, keeps the body of operations
 //! that start jobs (to find them if the answer is lost), runs `send_raw`
-//! and maps the outcome to `crate::Error`.
+//! and maps the outcome to `crate::Error`. Operations that start jobs run
+//! it with `run_job`, which also notes the jobs answered and finds those a
+//! lost answer started.
 
 use crate::spec::{self, SpecOperation};
 use crate::syntax::type_argument;
@@ -88,13 +90,17 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
             .get(&name)
             .filter(|_| starts_jobs)
             .map(|body| quote!(.body::<_, #body>(&self.body)));
+        let run = match starts_jobs {
+            true => quote!(run_job),
+            false => quote!(run),
+        };
         let wrapper: ImplItem = syn::parse2(quote! {
             #(#docs)*
             pub async fn send(self) -> Result<#value, crate::Error> {
                 crate::call::Call::new(self.client, #index)
                     #(#path)*
                     #body
-                    .run(self.send_raw())
+                    .#run(self.send_raw())
                     .await
             }
         })?;

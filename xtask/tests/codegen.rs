@@ -222,7 +222,7 @@ fn every_path_parameter_of_every_operation_is_checked_before_sending() {
         let at = client
             .find(&start)
             .unwrap_or_else(|| panic!("{} starts no call", op.id));
-        let chain = &client[at..at + client[at..].find(".run(").unwrap()];
+        let chain = &client[at..at + client[at..].find(".run").unwrap()];
         for param in xtask::spec::path_parameters(op.path) {
             assert!(
                 chain.contains(&format!(".path(\"{param}\", &self.{param})?")),
@@ -247,4 +247,76 @@ fn an_update_that_cannot_clear_a_nullable_field_is_a_violation() {
         "update_project: UpdateProjectRequest.style must be nullable: Project.style can be \
          null, and an update must be able to clear it",
     );
+}
+
+#[test]
+fn a_wire_value_that_makes_a_variant_named_unknown_is_an_error() {
+    let mut spec = spec_value();
+    spec["components"]["schemas"]["JobStatus"]["enum"]
+        .as_sequence_mut()
+        .unwrap()
+        .push("unknown".into());
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: JobStatus: the wire value \"unknown\" makes a variant named Unknown, \
+         the name kept for values the client does not know\n"
+    );
+}
+
+#[test]
+fn a_response_schema_without_a_sample_is_an_error_naming_where() {
+    let mut spec = spec_value();
+    spec["components"]["schemas"]["Project"]["properties"]["id"]["pattern"] = "^prj_".into();
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: list_projects: no sample of its success response: \
+         body.data[0].id: a string with a pattern has no sample\n"
+    );
+}
+
+/// The decode tests cover every string enum and every operation whose
+/// success response holds one, named after it; none is listed by hand.
+#[test]
+fn the_decode_tests_cover_every_enum_and_every_response_holding_one() {
+    let root = workspace_root();
+    let files = generate(&root.join(SPEC_PATH)).unwrap_or_else(|e| panic!("codegen failed: {e:?}"));
+    let tests = &files
+        .iter()
+        .find(|f| f.path == "tests/tests/unknown_values.rs")
+        .expect("the decode tests are generated")
+        .contents;
+    assert!(tests.starts_with(xtask::GENERATED_HEADER));
+    let spec = xtask::spec::load(&root.join(SPEC_PATH)).unwrap();
+    let enums = xtask::samples::string_enums(&spec);
+    for name in [
+        "fn job_status()",
+        "fn aspect_ratio()",
+        "fn voice_category()",
+    ] {
+        assert!(tests.contains(name), "{name}");
+    }
+    assert_eq!(
+        tests.matches("assert_unknown(").count(),
+        enums.len(),
+        "one test per string enum"
+    );
+    for (operation, has_enum) in [
+        ("get_generation_job", true),
+        ("list_team_invites", true),
+        ("generate_multi_shot", true),
+        ("get_frame", false),
+        ("delete_project", false),
+    ] {
+        assert_eq!(
+            tests.contains(&format!("fn {operation}()")),
+            has_enum,
+            "{operation}"
+        );
+    }
 }

@@ -56,7 +56,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .values()
         .rev()
         .filter(|a| project.is_none_or(|p| a.project_id.as_deref() == Some(p)))
-        .filter(|a| kind.is_none_or(|k| a.kind == k))
+        .filter(|a| kind.as_ref().is_none_or(|k| a.kind == *k))
         .filter(|a| {
             search
                 .as_deref()

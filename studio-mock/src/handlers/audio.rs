@@ -14,7 +14,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let tracks: Vec<_> = store
         .tracks
         .values()
-        .filter(|t| t.project_id == project && kind.is_none_or(|k| t.kind == k))
+        .filter(|t| t.project_id == project && kind.as_ref().is_none_or(|k| t.kind == *k))
         .collect();
     Ok(Reply::list(tracks, page))
 }

@@ -39,6 +39,7 @@ pub fn advance(store: &mut Store, instant: Instant, now: DateTime<Utc>) {
                 types::ExportFormat::Mp4 => ("video/mp4", "mp4"),
                 types::ExportFormat::Pdf => ("application/pdf", "pdf"),
                 types::ExportFormat::Zip => ("application/zip", "zip"),
+                _ => ("application/octet-stream", "bin"),
             };
             let what = format!("the {extension} export of project {}", export.project_id);
             match phase {
@@ -76,6 +77,7 @@ pub fn advance(store: &mut Store, instant: Instant, now: DateTime<Utc>) {
                 types::RenderCodec::H264 | types::RenderCodec::H265 => ("video/mp4", "mp4"),
                 types::RenderCodec::Vp9 => ("video/webm", "webm"),
                 types::RenderCodec::Prores => ("video/quicktime", "mov"),
+                _ => ("application/octet-stream", "bin"),
             };
             let what = format!(
                 "the {} render of project {}",

@@ -10,16 +10,13 @@ use chrono::{DateTime, Utc};
 use std::time::Instant;
 use studio_api::types::{self, JobStatus, JobType};
 
-/// Credits each kind of job costs.
-fn cost(kind: JobType) -> f64 {
+/// Credits each kind of job costs: images, voice and SFX (and any kind
+/// the spec adds later) one credit.
+fn cost(kind: &JobType) -> f64 {
     match kind {
         JobType::Video => 5.0,
         JobType::VideoExtend | JobType::LipSync => 3.0,
-        JobType::Image
-        | JobType::ImageEdit
-        | JobType::MultiShot
-        | JobType::Voice
-        | JobType::Sfx => 1.0,
+        _ => 1.0,
     }
 }
 
@@ -37,7 +34,7 @@ fn start(
     target: Target,
     request: JobRequest,
 ) -> Result<types::GenerationJob, ApiError> {
-    let credits = cost(kind);
+    let credits = cost(&kind);
     store.charge(credits)?;
     let job = types::GenerationJob {
         id: store.id("job"),
@@ -199,6 +196,8 @@ fn produce(
             result.audio_url = Some(url);
             return (result, Some(id));
         }
+        // The mock starts only jobs of the types above; another makes nothing.
+        _ => {}
     }
     (result, None)
 }
@@ -229,8 +228,8 @@ pub fn list_jobs(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> 
         .map(|entry| &entry.job)
         .filter(|j| project.is_none_or(|p| j.project_id == p))
         .filter(|j| frame.is_none_or(|f| j.frame_id.as_deref() == Some(f)))
-        .filter(|j| status.is_none_or(|s| j.status == s))
-        .filter(|j| kind.is_none_or(|k| j.type_ == k))
+        .filter(|j| status.as_ref().is_none_or(|s| j.status == *s))
+        .filter(|j| kind.as_ref().is_none_or(|k| j.type_ == *k))
         .filter(|j| created_after.is_none_or(|t| j.created_at >= t))
         .collect();
     Ok(Reply::list(jobs, page))
@@ -349,7 +348,7 @@ pub fn multi_shot(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError>
             format!("The frame {stranger} is not in this project."),
         ));
     }
-    let total = cost(JobType::MultiShot) * frames.len() as f64;
+    let total = cost(&JobType::MultiShot) * frames.len() as f64;
     if store.wallet < total {
         return Err(ApiError::payment_required(total, store.wallet));
     }

@@ -38,7 +38,7 @@ pub fn list(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let voices: Vec<_> = store
         .voices
         .values()
-        .filter(|v| category.is_none_or(|c| v.category == c))
+        .filter(|v| category.as_ref().is_none_or(|c| v.category == *c))
         .filter(|v| language.is_none_or(|l| v.language.as_deref() == Some(l)))
         .collect();
     Ok(Reply::list(voices, page))

@@ -275,7 +275,7 @@ where
 }
 
 /// Whether a job, export or render status is final.
-pub fn is_final(status: types::JobStatus) -> bool {
+pub fn is_final(status: &types::JobStatus) -> bool {
     matches!(
         status,
         types::JobStatus::Completed | types::JobStatus::Failed | types::JobStatus::Canceled
@@ -295,7 +295,7 @@ pub async fn wait_for_job(client: &Client, job_id: &str) -> Vec<types::Generatio
                 .into_inner()
                 .data
         },
-        |job| is_final(job.status),
+        |job| is_final(&job.status),
     )
     .await
 }

@@ -627,6 +627,52 @@ pub fn recovery_without_dates() -> Vec<Scenario> {
     )
 }
 
+/// `job` in a status this client does not know, as a newer server might
+/// report a job it just started.
+fn in_unknown_status(mut job: Value) -> Value {
+    job["status"] = "scheduled".into();
+    job
+}
+
+/// The lookup finds the job in a status this client does not know: it is
+/// the answer all the same, its status kept.
+pub fn recovery_job_in_an_unknown_status() -> Vec<Scenario> {
+    recovery(
+        "unknown status",
+        Step::Close,
+        lookup(|at| vec![in_unknown_status(started(at))]),
+        Dates::True,
+        recovered(),
+    )
+}
+
+/// A job an earlier call answered with, in a status this client does not
+/// know, is noted as that call's: a later lost submission on the frame
+/// does not take it for its own.
+pub fn recovery_never_takes_an_earlier_calls_job_in_an_unknown_status() -> Vec<Scenario> {
+    let op = Op::Billed;
+    let answered = Response::json(
+        op.status(),
+        &json!({"success": true, "data": in_unknown_status(job(JOB, "image", FRAME, Time::Now))}),
+    );
+    let script = Script::new()
+        .route(
+            op.method(),
+            op.path(),
+            [Step::Answer(answered), Step::Close],
+        )
+        .route(
+            "GET",
+            LOOKUP,
+            [lookup(|at| vec![in_unknown_status(started(at))])],
+        );
+    let calls = vec![
+        Call::new(op.clone(), ok(op.ids())),
+        Call::new(op, not_recovered()),
+    ];
+    vec![Scenario::new("earlier job, unknown status", script, calls)]
+}
+
 /// A multi-shot for frm_a and frm_b, failed by a closed connection, the
 /// lookup answering `list`.
 fn multi_shot(name: &str, list: fn(SystemTime) -> Vec<Value>, expect: Expect) -> Vec<Scenario> {

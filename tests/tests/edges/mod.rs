@@ -205,6 +205,8 @@ macro_rules! edge_tests {
             recovery_filters_ignored_without_the_job, recovery_two_candidates,
             recovery_lookup_hangs, recovery_server_clock_ahead, recovery_server_clock_behind,
             recovery_older_job_on_a_clock_behind, recovery_date_lies_ahead, recovery_without_dates,
+            recovery_job_in_an_unknown_status,
+            recovery_never_takes_an_earlier_calls_job_in_an_unknown_status,
             multi_shot_one_job_per_frame, multi_shot_a_frame_without_a_job,
             multi_shot_two_jobs_for_a_frame, multi_shot_filters_ignored,
             pacing_far_retry_after, pacing_far_reset, pacing_short_reset_is_waited,
