@@ -1220,7 +1220,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -1232,7 +1232,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -1757,7 +1757,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -1769,7 +1769,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2080,7 +2080,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2092,7 +2092,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2241,7 +2241,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2253,7 +2253,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2494,7 +2494,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2506,7 +2506,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2634,7 +2634,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -2646,7 +2646,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -3169,7 +3169,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -3181,7 +3181,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -3562,7 +3562,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -3574,7 +3574,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -3677,7 +3677,7 @@ pub mod builder {
         }
         /// Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
         ///
-        /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `Tag`. `None` leaves it out.
+        /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec<Tag>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `Tag`. `None` leaves it out.
         pub fn tags<V: crate::IntoField<Option<::std::vec::Vec<types::Tag>>>>(
             self,
             value: V,
@@ -3866,7 +3866,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -3878,7 +3878,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4113,7 +4113,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4125,7 +4125,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4360,7 +4360,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4372,7 +4372,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4549,7 +4549,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4561,7 +4561,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4736,7 +4736,7 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,
@@ -4748,7 +4748,7 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             self,
             value: V,

@@ -4,11 +4,13 @@
 //! the field's type. `cargo xtask codegen` implements it, per field type, for
 //! the field's own type and for the plain values a caller has in hand: `&str`
 //! and `String` for text, any integer for an integer field, an enum or its
-//! wire string, a `Vec`, array or slice for a list, and `None` for an optional
-//! field. The checks the spec states (ranges, lengths, item counts, known
-//! enum values) run in the setter; a value that fails one makes `send()`
-//! return [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming
-//! the field, before anything is sent.
+//! wire string, an array, slice or `Vec` for a list, and `None` for an
+//! optional field. A value that cannot be one of the field (text too long,
+//! an enum value the client does not know) is refused by the setter; a
+//! number or a list's length outside the spec's bounds is refused when the
+//! request is built, which also checks a body given whole. Either way
+//! `send()` returns [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+//! naming the field, before anything is sent.
 
 /// A value a setter accepts for a field of type `F`.
 ///
@@ -68,36 +70,22 @@ fn within<F: Measure>(value: &F, min: f64, max: f64) -> bool {
         .is_none_or(|m| m.is_finite() && min <= m && m <= max)
 }
 
-/// A number for a field with bounds: any value that cannot be converted
-/// (out of the type's range) or lies outside `min..=max` gets `message`,
-/// which states the range.
-pub(crate) fn number<F: Measure>(
+/// `value`, or `message` (which states the range) when it is a number, or
+/// a list's length, outside `min..=max` or not finite; an error passes
+/// through.
+pub(crate) fn bounded<F: Measure>(
     value: Result<F, String>,
     min: f64,
     max: f64,
     message: &str,
 ) -> Result<F, String> {
-    value
-        .ok()
-        .filter(|v| within(v, min, max))
-        .ok_or_else(|| message.to_string())
-}
-
-/// A list for a field with an item count range: an item that cannot be
-/// converted keeps its own error (prefixed with the field); a list whose
-/// length lies outside `min..=max` gets `message`.
-pub(crate) fn items<F: Measure>(
-    value: Result<F, String>,
-    name: &str,
-    min: f64,
-    max: f64,
-    message: &str,
-) -> Result<F, String> {
-    match value {
-        Ok(v) if within(&v, min, max) => Ok(v),
-        Ok(_) => Err(message.to_string()),
-        Err(e) => Err(format!("{name}: {e}")),
-    }
+    value.and_then(|v| {
+        if within(&v, min, max) {
+            Ok(v)
+        } else {
+            Err(message.to_string())
+        }
+    })
 }
 
 /// Any other field: a value that cannot be converted gets its error,
@@ -111,33 +99,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_outside_the_range_or_not_finite_get_the_range_message() {
+    fn values_outside_the_range_or_not_finite_get_the_message() {
         let message = "volume must be between 0 and 1";
-        assert_eq!(number(Ok(0.5), 0.0, 1.0, message), Ok(0.5));
-        assert_eq!(number(Ok(Some(1.0)), 0.0, 1.0, message), Ok(Some(1.0)));
-        assert_eq!(number(Ok(None::<f64>), 0.0, 1.0, message), Ok(None));
+        assert_eq!(bounded(Ok(0.5), 0.0, 1.0, message), Ok(0.5));
+        assert_eq!(bounded(Ok(Some(1.0)), 0.0, 1.0, message), Ok(Some(1.0)));
+        assert_eq!(bounded(Ok(None::<f64>), 0.0, 1.0, message), Ok(None));
+        assert_eq!(
+            bounded(Ok(Some(None::<f64>)), 0.0, 1.0, message),
+            Ok(Some(None))
+        );
         for bad in [1.5, -0.1, f64::NAN, f64::INFINITY] {
-            assert_eq!(number(Ok(bad), 0.0, 1.0, message), Err(message.into()));
+            assert_eq!(bounded(Ok(bad), 0.0, 1.0, message), Err(message.into()));
+            assert_eq!(
+                bounded(Ok(Some(Some(bad))), 0.0, 1.0, message),
+                Err(message.into())
+            );
         }
-        let unconvertible: Result<u32, String> = Err("out of range".into());
-        assert_eq!(number(unconvertible, 1.0, 100.0, "x"), Err("x".into()));
+        let items = "tags must have at most 2 items";
+        assert_eq!(bounded(Ok(vec![1, 2]), 0.0, 2.0, items), Ok(vec![1, 2]));
+        assert_eq!(
+            bounded(Ok(vec![1, 2, 3]), 0.0, 2.0, items),
+            Err(items.into())
+        );
     }
 
     #[test]
-    fn lists_keep_item_errors_and_check_their_length() {
-        let message = "tags must have at most 2 items";
+    fn errors_pass_through() {
+        let missing: Result<u32, String> = Err("frame_count is required".into());
+        assert_eq!(bounded(missing.clone(), 1.0, 100.0, "x"), missing);
         assert_eq!(
-            items(Ok(vec![1, 2]), "tags", 0.0, 2.0, message),
-            Ok(vec![1, 2])
-        );
-        assert_eq!(
-            items(Ok(vec![1, 2, 3]), "tags", 0.0, 2.0, message),
-            Err(message.into())
-        );
-        let bad_item: Result<Vec<u8>, String> = Err("longer than 64 characters".into());
-        assert_eq!(
-            items(bad_item, "tags", 0.0, 2.0, message),
-            Err("tags: longer than 64 characters".into())
+            plain::<u32>(Err("longer than 64 characters".into()), "tag"),
+            Err("tag: longer than 64 characters".into())
         );
     }
 }

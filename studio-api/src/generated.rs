@@ -784,9 +784,11 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateExportRequest {
         pub format: ExportFormat,
-        ///Export only these frames; every frame when omitted.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub frame_ids: ::std::vec::Vec<ResourceId>,
+        ///Export only these frames; every frame when omitted. An empty list is refused.
+        ///
+        ///`None` leaves it out; an empty one is sent empty.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_ids: ::std::option::Option<::std::vec::Vec<ResourceId>>,
         ///Mix the audio timeline into an `mp4` export. Defaults to `true`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub include_audio: ::std::option::Option<bool>,
@@ -1479,8 +1481,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<i32>,
         ///Free-form input props passed to the Remotion composition.
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub input_props: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///
+        ///`None` leaves it out; an empty one is sent empty.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub input_props: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Output width in pixels; derived from the project's aspect ratio when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub width: ::std::option::Option<i32>,
@@ -2428,8 +2434,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub prompt: ::std::option::Option<GenerateImageRequestPrompt>,
         ///Image assets to use as visual references.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub reference_asset_ids: ::std::vec::Vec<ResourceId>,
+        ///
+        ///`None` leaves it out; an empty one is sent empty.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub reference_asset_ids: ::std::option::Option<::std::vec::Vec<ResourceId>>,
         ///Seed for reproducible output; random when omitted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seed: ::std::option::Option<i64>,
@@ -4066,11 +4074,15 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct MultiShotRequest {
         ///Image assets of characters to keep consistent across shots.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub character_asset_ids: ::std::vec::Vec<ResourceId>,
-        ///Frames to generate; every frame of the project when omitted.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub frame_ids: ::std::vec::Vec<ResourceId>,
+        ///
+        ///`None` leaves it out; an empty one is sent empty.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub character_asset_ids: ::std::option::Option<::std::vec::Vec<ResourceId>>,
+        ///Frames to generate; every frame of the project when omitted. An empty list is refused.
+        ///
+        ///`None` leaves it out; an empty one is sent empty.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub frame_ids: ::std::option::Option<::std::vec::Vec<ResourceId>>,
         ///Style for all shots; defaults to the project's style.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub style: ::std::option::Option<MultiShotRequestStyle>,
@@ -5203,7 +5215,7 @@ pub mod types {
         pub project_id: ::std::option::Option<::std::option::Option<ResourceId>>,
         ///New tags (replaces the existing list).
         ///
-        ///`None` leaves it unchanged; `Some(vec![])` empties it (sends `[]`).
+        ///`None` leaves it out; an empty one is sent empty.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub tags: ::std::option::Option<::std::vec::Vec<Tag>>,
     }
@@ -6975,19 +6987,18 @@ pub mod types {
             }
             /// Size of the file in bytes.
             ///
-            /// **Required.** At least 0. Takes an integer.
+            /// **Required.** At least 0. Takes an integer of any integer type.
             pub fn size_bytes<V: crate::IntoField<i64>>(mut self, value: V) -> Self {
-                self.size_bytes = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    9223372036854776000f64,
-                    "size_bytes must be between 0 and 9223372036854775807",
-                );
+                self.size_bytes = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "size_bytes must be between 0 and 9223372036854775807"
+                            .to_string()
+                    });
                 self
             }
             /// Free-form tags.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `&str` or `String`.
+            /// **Required.** Takes a `Vec<String>`, or an array, slice or `&Vec` whose items are each a `&str` or `String`.
             pub fn tags<V: crate::IntoField<::std::vec::Vec<::std::string::String>>>(
                 mut self,
                 value: V,
@@ -7024,7 +7035,12 @@ pub mod types {
                     kind: value.kind?,
                     name: value.name?,
                     project_id: value.project_id?,
-                    size_bytes: value.size_bytes?,
+                    size_bytes: crate::field::bounded(
+                        value.size_bytes,
+                        0f64,
+                        9223372036854776000f64,
+                        "size_bytes must be between 0 and 9223372036854775807",
+                    )?,
                     tags: value.tags?,
                     url: value.url?,
                 })
@@ -7069,7 +7085,7 @@ pub mod types {
         impl AssetListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Asset` or its builder.
+            /// **Required.** Takes a `Vec<Asset>`, or an array, slice or `&Vec` whose items are each the struct `Asset` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Asset>>>(
                 mut self,
                 value: V,
@@ -7082,7 +7098,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -7144,7 +7160,7 @@ pub mod types {
         impl AssetResponse {
             /// A file in the asset library.
             ///
-            /// **Required.** Takes a `Asset` or its builder.
+            /// **Required.** Takes the struct `Asset` or its builder.
             pub fn data<V: crate::IntoField<super::Asset>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -7276,17 +7292,15 @@ pub mod types {
             }
             /// Length in seconds; null while unknown.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "duration_seconds must be a number of at least 0",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Frame the track is attached to.
@@ -7352,14 +7366,12 @@ pub mod types {
             }
             /// Start on the project timeline, in seconds.
             ///
-            /// **Required.** At least 0. Takes a number.
+            /// **Required.** At least 0. Takes a number: an `f64`, `f32` or integer.
             pub fn start_seconds<V: crate::IntoField<f64>>(mut self, value: V) -> Self {
-                self.start_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "start_seconds must be a number of at least 0",
-                );
+                self.start_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "start_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Text spoken in a generated voiceover.
@@ -7412,14 +7424,10 @@ pub mod types {
             }
             /// Playback volume from 0 (muted) to 1 (full).
             ///
-            /// **Required.** From 0 to 1. Takes a number.
+            /// **Required.** From 0 to 1. Takes a number: an `f64`, `f32` or integer.
             pub fn volume<V: crate::IntoField<f64>>(mut self, value: V) -> Self {
-                self.volume = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    1f64,
-                    "volume must be between 0 and 1",
-                );
+                self.volume = crate::IntoField::into_field(value)
+                    .map_err(|_| "volume must be between 0 and 1".to_string());
                 self
             }
         }
@@ -7431,18 +7439,33 @@ pub mod types {
                 Ok(Self {
                     asset_id: value.asset_id?,
                     created_at: value.created_at?,
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "duration_seconds must be a number of at least 0",
+                    )?,
                     frame_id: value.frame_id?,
                     id: value.id?,
                     kind: value.kind?,
                     name: value.name?,
                     project_id: value.project_id?,
-                    start_seconds: value.start_seconds?,
+                    start_seconds: crate::field::bounded(
+                        value.start_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "start_seconds must be a number of at least 0",
+                    )?,
                     text: value.text?,
                     updated_at: value.updated_at?,
                     url: value.url?,
                     voice_id: value.voice_id?,
-                    volume: value.volume?,
+                    volume: crate::field::bounded(
+                        value.volume,
+                        0f64,
+                        1f64,
+                        "volume must be between 0 and 1",
+                    )?,
                 })
             }
         }
@@ -7490,7 +7513,7 @@ pub mod types {
         impl AudioTrackListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `AudioTrack` or its builder.
+            /// **Required.** Takes a `Vec<AudioTrack>`, or an array, slice or `&Vec` whose items are each the struct `AudioTrack` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::AudioTrack>>>(
                 mut self,
                 value: V,
@@ -7503,7 +7526,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -7567,7 +7590,7 @@ pub mod types {
         impl AudioTrackResponse {
             /// A clip on the project's audio timeline.
             ///
-            /// **Required.** Takes a `AudioTrack` or its builder.
+            /// **Required.** Takes the struct `AudioTrack` or its builder.
             pub fn data<V: crate::IntoField<super::AudioTrack>>(
                 mut self,
                 value: V,
@@ -7646,7 +7669,7 @@ pub mod types {
         impl Comment {
             /// A user as shown on comments and reviews.
             ///
-            /// **Required.** Takes a `Person` or its builder.
+            /// **Required.** Takes the struct `Person` or its builder.
             pub fn author<V: crate::IntoField<super::Person>>(
                 mut self,
                 value: V,
@@ -7781,7 +7804,7 @@ pub mod types {
         impl CommentListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Comment` or its builder.
+            /// **Required.** Takes a `Vec<Comment>`, or an array, slice or `&Vec` whose items are each the struct `Comment` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Comment>>>(
                 mut self,
                 value: V,
@@ -7794,7 +7817,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -7857,7 +7880,7 @@ pub mod types {
         impl CommentResponse {
             /// A comment on a frame.
             ///
-            /// **Required.** Takes a `Comment` or its builder.
+            /// **Required.** Takes the struct `Comment` or its builder.
             pub fn data<V: crate::IntoField<super::Comment>>(
                 mut self,
                 value: V,
@@ -7957,17 +7980,15 @@ pub mod types {
             }
             /// Play only this many seconds; the whole asset when omitted.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "duration_seconds must be a number of at least 0",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Frame to attach the track to.
@@ -8010,32 +8031,26 @@ pub mod types {
             }
             /// Start on the timeline in seconds; 0 when omitted.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn start_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.start_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "start_seconds must be a number of at least 0",
-                );
+                self.start_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "start_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Volume from 0 to 1; 1 when omitted.
             ///
-            /// Optional. From 0 to 1. Takes a number. `None` leaves it out.
+            /// Optional. From 0 to 1. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn volume<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.volume = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    1f64,
-                    "volume must be between 0 and 1",
-                );
+                self.volume = crate::IntoField::into_field(value)
+                    .map_err(|_| "volume must be between 0 and 1".to_string());
                 self
             }
         }
@@ -8047,12 +8062,27 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     asset_id: value.asset_id?,
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "duration_seconds must be a number of at least 0",
+                    )?,
                     frame_id: value.frame_id?,
                     kind: value.kind?,
                     name: value.name?,
-                    start_seconds: value.start_seconds?,
-                    volume: value.volume?,
+                    start_seconds: crate::field::bounded(
+                        value.start_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "start_seconds must be a number of at least 0",
+                    )?,
+                    volume: crate::field::bounded(
+                        value.volume,
+                        0f64,
+                        1f64,
+                        "volume must be between 0 and 1",
+                    )?,
                 })
             }
         }
@@ -8123,7 +8153,7 @@ pub mod types {
         pub struct CreateExportRequest {
             format: ::std::result::Result<super::ExportFormat, ::std::string::String>,
             frame_ids: ::std::result::Result<
-                ::std::vec::Vec<super::ResourceId>,
+                ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
                 ::std::string::String,
             >,
             include_audio: ::std::result::Result<
@@ -8159,19 +8189,17 @@ pub mod types {
                 );
                 self
             }
-            /// Export only these frames; every frame when omitted.
+            /// Export only these frames; every frame when omitted. An empty list is refused.
             ///
-            /// Optional. At most 1000 items, each at most 128 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `ResourceId`.
-            pub fn frame_ids<V: crate::IntoField<::std::vec::Vec<super::ResourceId>>>(
-                mut self,
-                value: V,
-            ) -> Self {
-                self.frame_ids = crate::field::items(
+            /// Optional. 1 to 1000 items, each at most 128 characters. Takes a `Vec<ResourceId>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `ResourceId`. `None` leaves it out.
+            pub fn frame_ids<
+                V: crate::IntoField<
+                        ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.frame_ids = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "frame_ids",
-                    0f64,
-                    1000f64,
-                    "frame_ids must have at most 1000 items",
                 );
                 self
             }
@@ -8211,7 +8239,12 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     format: value.format?,
-                    frame_ids: value.frame_ids?,
+                    frame_ids: crate::field::bounded(
+                        value.frame_ids,
+                        1f64,
+                        1000f64,
+                        "frame_ids must have 1 to 1000 items",
+                    )?,
                     include_audio: value.include_audio?,
                     resolution: value.resolution?,
                 })
@@ -8296,17 +8329,15 @@ pub mod types {
             }
             /// Planned on-screen duration in seconds.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "duration_seconds must be a number of at least 0",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Prompt to use for image generation instead of the script.
@@ -8325,17 +8356,15 @@ pub mod types {
             }
             /// One-based position to insert at (1 inserts first); appended at the end when omitted or past the end.
             ///
-            /// Optional. Takes an integer. `None` leaves it out.
+            /// Optional. Takes an integer of any integer type. `None` leaves it out.
             pub fn position<V: crate::IntoField<::std::option::Option<i32>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.position = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    -2147483648f64,
-                    2147483647f64,
-                    "position must be between -2147483648 and 2147483647",
-                );
+                self.position = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "position must be between -2147483648 and 2147483647".to_string()
+                    });
                 self
             }
             /// Script (narration/action) for the shot; may be empty.
@@ -8401,9 +8430,19 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     camera_motion: value.camera_motion?,
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "duration_seconds must be a number of at least 0",
+                    )?,
                     image_prompt: value.image_prompt?,
-                    position: value.position?,
+                    position: crate::field::bounded(
+                        value.position,
+                        -2147483648f64,
+                        2147483647f64,
+                        "position must be between -2147483648 and 2147483647",
+                    )?,
                     script: value.script?,
                     shot_type: value.shot_type?,
                     title: value.title?,
@@ -8637,7 +8676,9 @@ pub mod types {
                 ::std::string::String,
             >,
             input_props: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
                 ::std::string::String,
             >,
             width: ::std::result::Result<
@@ -8672,39 +8713,33 @@ pub mod types {
             }
             /// Frames per second; 30 when omitted.
             ///
-            /// Optional. From 1 to 120. Takes an integer. `None` leaves it out.
+            /// Optional. From 1 to 120. Takes an integer of any integer type. `None` leaves it out.
             pub fn fps<
                 V: crate::IntoField<::std::option::Option<::std::num::NonZeroU32>>,
             >(mut self, value: V) -> Self {
-                self.fps = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    120f64,
-                    "fps must be between 1 and 120",
-                );
+                self.fps = crate::IntoField::into_field(value)
+                    .map_err(|_| "fps must be between 1 and 120".to_string());
                 self
             }
             /// Output height in pixels; derived from the project's aspect ratio when omitted.
             ///
-            /// Optional. From 16 to 4320. Takes an integer. `None` leaves it out.
+            /// Optional. From 16 to 4320. Takes an integer of any integer type. `None` leaves it out.
             pub fn height<V: crate::IntoField<::std::option::Option<i32>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.height = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    16f64,
-                    4320f64,
-                    "height must be between 16 and 4320",
-                );
+                self.height = crate::IntoField::into_field(value)
+                    .map_err(|_| "height must be between 16 and 4320".to_string());
                 self
             }
             /// Free-form input props passed to the Remotion composition.
             ///
-            /// Optional. Takes a JSON object: a `serde_json::Map`, or a `serde_json::Value` holding one.
+            /// Optional. Takes a JSON object: a `serde_json::Map`, or a `serde_json::Value` holding one. `None` leaves it out.
             pub fn input_props<
                 V: crate::IntoField<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        ::std::option::Option<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
                     >,
             >(mut self, value: V) -> Self {
                 self.input_props = crate::field::plain(
@@ -8715,17 +8750,13 @@ pub mod types {
             }
             /// Output width in pixels; derived from the project's aspect ratio when omitted.
             ///
-            /// Optional. From 16 to 7680. Takes an integer. `None` leaves it out.
+            /// Optional. From 16 to 7680. Takes an integer of any integer type. `None` leaves it out.
             pub fn width<V: crate::IntoField<::std::option::Option<i32>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.width = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    16f64,
-                    7680f64,
-                    "width must be between 16 and 7680",
-                );
+                self.width = crate::IntoField::into_field(value)
+                    .map_err(|_| "width must be between 16 and 7680".to_string());
                 self
             }
         }
@@ -8737,10 +8768,25 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     codec: value.codec?,
-                    fps: value.fps?,
-                    height: value.height?,
+                    fps: crate::field::bounded(
+                        value.fps,
+                        1f64,
+                        120f64,
+                        "fps must be between 1 and 120",
+                    )?,
+                    height: crate::field::bounded(
+                        value.height,
+                        16f64,
+                        4320f64,
+                        "height must be between 16 and 4320",
+                    )?,
                     input_props: value.input_props?,
-                    width: value.width?,
+                    width: crate::field::bounded(
+                        value.width,
+                        16f64,
+                        7680f64,
+                        "width must be between 16 and 7680",
+                    )?,
                 })
             }
         }
@@ -8997,16 +9043,13 @@ pub mod types {
             }
             /// Uploaded audio assets with clean speech of the voice.
             ///
-            /// **Required.** 1 to 25 items, each at most 128 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `ResourceId`.
+            /// **Required.** 1 to 25 items, each at most 128 characters. Takes a `Vec<ResourceId>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `ResourceId`.
             pub fn sample_asset_ids<
                 V: crate::IntoField<::std::vec::Vec<super::ResourceId>>,
             >(mut self, value: V) -> Self {
-                self.sample_asset_ids = crate::field::items(
+                self.sample_asset_ids = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "sample_asset_ids",
-                    1f64,
-                    25f64,
-                    "sample_asset_ids must have 1 to 25 items",
                 );
                 self
             }
@@ -9019,7 +9062,12 @@ pub mod types {
                 Ok(Self {
                     description: value.description?,
                     name: value.name?,
-                    sample_asset_ids: value.sample_asset_ids?,
+                    sample_asset_ids: crate::field::bounded(
+                        value.sample_asset_ids,
+                        1f64,
+                        25f64,
+                        "sample_asset_ids must have 1 to 25 items",
+                    )?,
                 })
             }
         }
@@ -9426,17 +9474,13 @@ pub mod types {
             }
             /// Percent complete, when known.
             ///
-            /// Optional. From 0 to 100. Takes an integer. `None` leaves it out.
+            /// Optional. From 0 to 100. Takes an integer of any integer type. `None` leaves it out.
             pub fn progress<V: crate::IntoField<::std::option::Option<i32>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.progress = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    100f64,
-                    "progress must be between 0 and 100",
-                );
+                self.progress = crate::IntoField::into_field(value)
+                    .map_err(|_| "progress must be between 0 and 100".to_string());
                 self
             }
             /// Exported project.
@@ -9489,7 +9533,12 @@ pub mod types {
                     error: value.error?,
                     format: value.format?,
                     id: value.id?,
-                    progress: value.progress?,
+                    progress: crate::field::bounded(
+                        value.progress,
+                        0f64,
+                        100f64,
+                        "progress must be between 0 and 100",
+                    )?,
                     project_id: value.project_id?,
                     status: value.status?,
                     url: value.url?,
@@ -9535,7 +9584,7 @@ pub mod types {
         impl ExportListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Export` or its builder.
+            /// **Required.** Takes a `Vec<Export>`, or an array, slice or `&Vec` whose items are each the struct `Export` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Export>>>(
                 mut self,
                 value: V,
@@ -9548,7 +9597,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -9610,7 +9659,7 @@ pub mod types {
         impl ExportResponse {
             /// An export of a project. Poll `get_export` until `status` is terminal, then download `url`.
             ///
-            /// **Required.** Takes a `Export` or its builder.
+            /// **Required.** Takes the struct `Export` or its builder.
             pub fn data<V: crate::IntoField<super::Export>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -9670,17 +9719,15 @@ pub mod types {
         impl ExtendVideoRequest {
             /// Seconds to add to the clip.
             ///
-            /// **Required.** From 1 to 60. Takes a number.
+            /// **Required.** From 1 to 60. Takes a number: an `f64`, `f32` or integer.
             pub fn duration_seconds<V: crate::IntoField<f64>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    60f64,
-                    "duration_seconds must be between 1 and 60",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be between 1 and 60".to_string()
+                    });
                 self
             }
             /// What should happen in the extension; continues the current motion when omitted.
@@ -9704,7 +9751,12 @@ pub mod types {
                 value: ExtendVideoRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        1f64,
+                        60f64,
+                        "duration_seconds must be between 1 and 60",
+                    )?,
                     prompt: value.prompt?,
                 })
             }
@@ -9834,17 +9886,15 @@ pub mod types {
             }
             /// Planned on-screen duration in seconds.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "duration_seconds must be a number of at least 0",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Frame id.
@@ -9883,14 +9933,12 @@ pub mod types {
             }
             /// One-based position of the frame in the storyboard; a project's frames always hold positions 1..=frame_count.
             ///
-            /// **Required.** Takes an integer.
+            /// **Required.** Takes an integer of any integer type.
             pub fn position<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.position = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    -2147483648f64,
-                    2147483647f64,
-                    "position must be between -2147483648 and 2147483647",
-                );
+                self.position = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "position must be between -2147483648 and 2147483647".to_string()
+                    });
                 self
             }
             /// Project the frame belongs to.
@@ -9989,11 +10037,21 @@ pub mod types {
                     camera_motion: value.camera_motion?,
                     created_at: value.created_at?,
                     current_version_id: value.current_version_id?,
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "duration_seconds must be a number of at least 0",
+                    )?,
                     id: value.id?,
                     image_prompt: value.image_prompt?,
                     image_url: value.image_url?,
-                    position: value.position?,
+                    position: crate::field::bounded(
+                        value.position,
+                        -2147483648f64,
+                        2147483647f64,
+                        "position must be between -2147483648 and 2147483647",
+                    )?,
                     project_id: value.project_id?,
                     script: value.script?,
                     shot_type: value.shot_type?,
@@ -10047,7 +10105,7 @@ pub mod types {
         impl FrameArrayResponse {
             /// The Frame items.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Frame` or its builder.
+            /// **Required.** Takes a `Vec<Frame>`, or an array, slice or `&Vec` whose items are each the struct `Frame` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Frame>>>(
                 mut self,
                 value: V,
@@ -10112,7 +10170,7 @@ pub mod types {
         impl FrameListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Frame` or its builder.
+            /// **Required.** Takes a `Vec<Frame>`, or an array, slice or `&Vec` whose items are each the struct `Frame` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Frame>>>(
                 mut self,
                 value: V,
@@ -10125,7 +10183,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -10187,7 +10245,7 @@ pub mod types {
         impl FrameResponse {
             /// A frame (shot) of a project: its script, image and optional video.
             ///
-            /// **Required.** Takes a `Frame` or its builder.
+            /// **Required.** Takes the struct `Frame` or its builder.
             pub fn data<V: crate::IntoField<super::Frame>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -10318,17 +10376,13 @@ pub mod types {
             }
             /// Sequence number of the version within its frame, starting at 1.
             ///
-            /// **Required.** At least 1. Takes an integer.
+            /// **Required.** At least 1. Takes an integer of any integer type.
             pub fn number<V: crate::IntoField<::std::num::NonZeroU32>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.number = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    4294967295f64,
-                    "number must be between 1 and 4294967295",
-                );
+                self.number = crate::IntoField::into_field(value)
+                    .map_err(|_| "number must be between 1 and 4294967295".to_string());
                 self
             }
             /// Prompt or instruction that produced this version.
@@ -10379,7 +10433,12 @@ pub mod types {
                     frame_id: value.frame_id?,
                     id: value.id?,
                     image_url: value.image_url?,
-                    number: value.number?,
+                    number: crate::field::bounded(
+                        value.number,
+                        1f64,
+                        4294967295f64,
+                        "number must be between 1 and 4294967295",
+                    )?,
                     prompt: value.prompt?,
                     source: value.source?,
                     video_url: value.video_url?,
@@ -10424,7 +10483,7 @@ pub mod types {
         impl FrameVersionListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `FrameVersion` or its builder.
+            /// **Required.** Takes a `Vec<FrameVersion>`, or an array, slice or `&Vec` whose items are each the struct `FrameVersion` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::FrameVersion>>>(
                 mut self,
                 value: V,
@@ -10437,7 +10496,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -10501,7 +10560,7 @@ pub mod types {
         impl FrameVersionResponse {
             /// One entry of a frame's media history.
             ///
-            /// **Required.** Takes a `FrameVersion` or its builder.
+            /// **Required.** Takes the struct `FrameVersion` or its builder.
             pub fn data<V: crate::IntoField<super::FrameVersion>>(
                 mut self,
                 value: V,
@@ -10561,7 +10620,7 @@ pub mod types {
                 ::std::string::String,
             >,
             reference_asset_ids: ::std::result::Result<
-                ::std::vec::Vec<super::ResourceId>,
+                ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
                 ::std::string::String,
             >,
             seed: ::std::result::Result<
@@ -10630,32 +10689,29 @@ pub mod types {
             }
             /// Image assets to use as visual references.
             ///
-            /// Optional. At most 10 items, each at most 128 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `ResourceId`.
+            /// Optional. At most 10 items, each at most 128 characters. Takes a `Vec<ResourceId>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `ResourceId`. `None` leaves it out.
             pub fn reference_asset_ids<
-                V: crate::IntoField<::std::vec::Vec<super::ResourceId>>,
+                V: crate::IntoField<
+                        ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
+                    >,
             >(mut self, value: V) -> Self {
-                self.reference_asset_ids = crate::field::items(
+                self.reference_asset_ids = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "reference_asset_ids",
-                    0f64,
-                    10f64,
-                    "reference_asset_ids must have at most 10 items",
                 );
                 self
             }
             /// Seed for reproducible output; random when omitted.
             ///
-            /// Optional. At least 0. Takes an integer. `None` leaves it out.
+            /// Optional. At least 0. Takes an integer of any integer type. `None` leaves it out.
             pub fn seed<V: crate::IntoField<::std::option::Option<i64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.seed = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    9223372036854776000f64,
-                    "seed must be between 0 and 9223372036854775807",
-                );
+                self.seed = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "seed must be between 0 and 9223372036854775807".to_string()
+                    });
                 self
             }
             /// Style override; defaults to the project's style.
@@ -10683,8 +10739,18 @@ pub mod types {
                     model: value.model?,
                     negative_prompt: value.negative_prompt?,
                     prompt: value.prompt?,
-                    reference_asset_ids: value.reference_asset_ids?,
-                    seed: value.seed?,
+                    reference_asset_ids: crate::field::bounded(
+                        value.reference_asset_ids,
+                        0f64,
+                        10f64,
+                        "reference_asset_ids must have at most 10 items",
+                    )?,
+                    seed: crate::field::bounded(
+                        value.seed,
+                        0f64,
+                        9223372036854776000f64,
+                        "seed must be between 0 and 9223372036854775807",
+                    )?,
                     style: value.style?,
                 })
             }
@@ -10741,31 +10807,25 @@ pub mod types {
         impl GenerateScriptRequest {
             /// Target total runtime in seconds.
             ///
-            /// Optional. From 1 to 3600. Takes a number. `None` leaves it out.
+            /// Optional. From 1 to 3600. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    3600f64,
-                    "duration_seconds must be between 1 and 3600",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be between 1 and 3600".to_string()
+                    });
                 self
             }
             /// Number of frames to split the script into; chosen automatically when omitted.
             ///
-            /// Optional. From 1 to 100. Takes an integer. `None` leaves it out.
+            /// Optional. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
             pub fn frame_count<
                 V: crate::IntoField<::std::option::Option<::std::num::NonZeroU32>>,
             >(mut self, value: V) -> Self {
-                self.frame_count = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    100f64,
-                    "frame_count must be between 1 and 100",
-                );
+                self.frame_count = crate::IntoField::into_field(value)
+                    .map_err(|_| "frame_count must be between 1 and 100".to_string());
                 self
             }
             /// Idea, synopsis or brief to write the script from.
@@ -10816,8 +10876,18 @@ pub mod types {
                 value: GenerateScriptRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    duration_seconds: value.duration_seconds?,
-                    frame_count: value.frame_count?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        1f64,
+                        3600f64,
+                        "duration_seconds must be between 1 and 3600",
+                    )?,
+                    frame_count: crate::field::bounded(
+                        value.frame_count,
+                        1f64,
+                        100f64,
+                        "frame_count must be between 1 and 100",
+                    )?,
                     prompt: value.prompt?,
                     replace_existing: value.replace_existing?,
                     tone: value.tone?,
@@ -10871,17 +10941,15 @@ pub mod types {
         impl GenerateSfxRequest {
             /// Length in seconds; chosen by the model when omitted.
             ///
-            /// Optional. From 0.5 to 30. Takes a number. `None` leaves it out.
+            /// Optional. From 0.5 to 30. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0.5f64,
-                    30f64,
-                    "duration_seconds must be between 0.5 and 30",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be between 0.5 and 30".to_string()
+                    });
                 self
             }
             /// Frame to attach the sound track to.
@@ -10911,17 +10979,15 @@ pub mod types {
             }
             /// Start on the timeline in seconds; the frame's start (or 0) when omitted.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn start_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.start_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "start_seconds must be a number of at least 0",
-                );
+                self.start_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "start_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
         }
@@ -10931,10 +10997,20 @@ pub mod types {
                 value: GenerateSfxRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0.5f64,
+                        30f64,
+                        "duration_seconds must be between 0.5 and 30",
+                    )?,
                     frame_id: value.frame_id?,
                     prompt: value.prompt?,
-                    start_seconds: value.start_seconds?,
+                    start_seconds: crate::field::bounded(
+                        value.start_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "start_seconds must be a number of at least 0",
+                    )?,
                 })
             }
         }
@@ -11002,17 +11078,15 @@ pub mod types {
             }
             /// Clip length in seconds; the frame's duration when omitted.
             ///
-            /// Optional. From 1 to 60. Takes a number. `None` leaves it out.
+            /// Optional. From 1 to 60. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn duration_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    60f64,
-                    "duration_seconds must be between 1 and 60",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be between 1 and 60".to_string()
+                    });
                 self
             }
             /// Video model to use; the account default when omitted.
@@ -11066,7 +11140,12 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     camera_motion: value.camera_motion?,
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        1f64,
+                        60f64,
+                        "duration_seconds must be between 1 and 60",
+                    )?,
                     model: value.model?,
                     prompt: value.prompt?,
                     resolution: value.resolution?,
@@ -11128,17 +11207,15 @@ pub mod types {
             }
             /// Start on the timeline in seconds; the frame's start (or 0) when omitted.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn start_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.start_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "start_seconds must be a number of at least 0",
-                );
+                self.start_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "start_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Text to speak.
@@ -11176,7 +11253,12 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     frame_id: value.frame_id?,
-                    start_seconds: value.start_seconds?,
+                    start_seconds: crate::field::bounded(
+                        value.start_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "start_seconds must be a number of at least 0",
+                    )?,
                     text: value.text?,
                     voice_id: value.voice_id?,
                 })
@@ -11302,17 +11384,15 @@ pub mod types {
             }
             /// Credits charged for the job, once known.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn credits_charged<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.credits_charged = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "credits_charged must be a number of at least 0",
-                );
+                self.credits_charged = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "credits_charged must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Why the job failed; set when `status` is `failed`.
@@ -11351,17 +11431,13 @@ pub mod types {
             }
             /// Percent complete, when known.
             ///
-            /// Optional. From 0 to 100. Takes an integer. `None` leaves it out.
+            /// Optional. From 0 to 100. Takes an integer of any integer type. `None` leaves it out.
             pub fn progress<V: crate::IntoField<::std::option::Option<i32>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.progress = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    100f64,
-                    "progress must be between 0 and 100",
-                );
+                self.progress = crate::IntoField::into_field(value)
+                    .map_err(|_| "progress must be between 0 and 100".to_string());
                 self
             }
             /// Project the job works on.
@@ -11379,7 +11455,7 @@ pub mod types {
             }
             /// Output of the job; set once `status` is `completed`.
             ///
-            /// Optional. Takes a `JobResult` or its builder. `None` leaves it out.
+            /// Optional. Takes the struct `JobResult` or its builder. `None` leaves it out.
             pub fn result<V: crate::IntoField<::std::option::Option<super::JobResult>>>(
                 mut self,
                 value: V,
@@ -11438,11 +11514,21 @@ pub mod types {
                     audio_track_id: value.audio_track_id?,
                     completed_at: value.completed_at?,
                     created_at: value.created_at?,
-                    credits_charged: value.credits_charged?,
+                    credits_charged: crate::field::bounded(
+                        value.credits_charged,
+                        0f64,
+                        f64::INFINITY,
+                        "credits_charged must be a number of at least 0",
+                    )?,
                     error: value.error?,
                     frame_id: value.frame_id?,
                     id: value.id?,
-                    progress: value.progress?,
+                    progress: crate::field::bounded(
+                        value.progress,
+                        0f64,
+                        100f64,
+                        "progress must be between 0 and 100",
+                    )?,
                     project_id: value.project_id?,
                     result: value.result?,
                     status: value.status?,
@@ -11492,7 +11578,7 @@ pub mod types {
         impl GenerationJobArrayResponse {
             /// The GenerationJob items.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `GenerationJob` or its builder.
+            /// **Required.** Takes a `Vec<GenerationJob>`, or an array, slice or `&Vec` whose items are each the struct `GenerationJob` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::GenerationJob>>>(
                 mut self,
                 value: V,
@@ -11559,7 +11645,7 @@ pub mod types {
         impl GenerationJobListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `GenerationJob` or its builder.
+            /// **Required.** Takes a `Vec<GenerationJob>`, or an array, slice or `&Vec` whose items are each the struct `GenerationJob` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::GenerationJob>>>(
                 mut self,
                 value: V,
@@ -11572,7 +11658,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -11636,7 +11722,7 @@ pub mod types {
         impl GenerationJobResponse {
             /// Asynchronous AI generation work (image, video, voice, SFX). Poll `get_generation_job` until `status` is terminal (`completed`, `failed` or `canceled`).
             ///
-            /// **Required.** Takes a `GenerationJob` or its builder.
+            /// **Required.** Takes the struct `GenerationJob` or its builder.
             pub fn data<V: crate::IntoField<super::GenerationJob>>(
                 mut self,
                 value: V,
@@ -11852,7 +11938,7 @@ pub mod types {
         impl InviteListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Invite` or its builder.
+            /// **Required.** Takes a `Vec<Invite>`, or an array, slice or `&Vec` whose items are each the struct `Invite` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Invite>>>(
                 mut self,
                 value: V,
@@ -11865,7 +11951,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -11927,7 +12013,7 @@ pub mod types {
         impl InviteResponse {
             /// An invitation for someone to join a team.
             ///
-            /// **Required.** Takes a `Invite` or its builder.
+            /// **Required.** Takes the struct `Invite` or its builder.
             pub fn data<V: crate::IntoField<super::Invite>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -12200,11 +12286,11 @@ pub mod types {
         /// Nothing is required: every field may be left out.
         pub struct MultiShotRequest {
             character_asset_ids: ::std::result::Result<
-                ::std::vec::Vec<super::ResourceId>,
+                ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
                 ::std::string::String,
             >,
             frame_ids: ::std::result::Result<
-                ::std::vec::Vec<super::ResourceId>,
+                ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
                 ::std::string::String,
             >,
             style: ::std::result::Result<
@@ -12224,32 +12310,29 @@ pub mod types {
         impl MultiShotRequest {
             /// Image assets of characters to keep consistent across shots.
             ///
-            /// Optional. At most 10 items, each at most 128 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `ResourceId`.
+            /// Optional. At most 10 items, each at most 128 characters. Takes a `Vec<ResourceId>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `ResourceId`. `None` leaves it out.
             pub fn character_asset_ids<
-                V: crate::IntoField<::std::vec::Vec<super::ResourceId>>,
+                V: crate::IntoField<
+                        ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
+                    >,
             >(mut self, value: V) -> Self {
-                self.character_asset_ids = crate::field::items(
+                self.character_asset_ids = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "character_asset_ids",
-                    0f64,
-                    10f64,
-                    "character_asset_ids must have at most 10 items",
                 );
                 self
             }
-            /// Frames to generate; every frame of the project when omitted.
+            /// Frames to generate; every frame of the project when omitted. An empty list is refused.
             ///
-            /// Optional. At most 1000 items, each at most 128 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `ResourceId`.
-            pub fn frame_ids<V: crate::IntoField<::std::vec::Vec<super::ResourceId>>>(
-                mut self,
-                value: V,
-            ) -> Self {
-                self.frame_ids = crate::field::items(
+            /// Optional. 1 to 1000 items, each at most 128 characters. Takes a `Vec<ResourceId>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `ResourceId`. `None` leaves it out.
+            pub fn frame_ids<
+                V: crate::IntoField<
+                        ::std::option::Option<::std::vec::Vec<super::ResourceId>>,
+                    >,
+            >(mut self, value: V) -> Self {
+                self.frame_ids = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "frame_ids",
-                    0f64,
-                    1000f64,
-                    "frame_ids must have at most 1000 items",
                 );
                 self
             }
@@ -12272,8 +12355,18 @@ pub mod types {
                 value: MultiShotRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    character_asset_ids: value.character_asset_ids?,
-                    frame_ids: value.frame_ids?,
+                    character_asset_ids: crate::field::bounded(
+                        value.character_asset_ids,
+                        0f64,
+                        10f64,
+                        "character_asset_ids must have at most 10 items",
+                    )?,
+                    frame_ids: crate::field::bounded(
+                        value.frame_ids,
+                        1f64,
+                        1000f64,
+                        "frame_ids must have 1 to 1000 items",
+                    )?,
                     style: value.style?,
                 })
             }
@@ -12310,56 +12403,42 @@ pub mod types {
         impl Pagination {
             /// Items per page.
             ///
-            /// **Required.** From 1 to 100. Takes an integer.
+            /// **Required.** From 1 to 100. Takes an integer of any integer type.
             pub fn limit<V: crate::IntoField<::std::num::NonZeroU32>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.limit = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    100f64,
-                    "limit must be between 1 and 100",
-                );
+                self.limit = crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string());
                 self
             }
             /// Current page, starting at 1.
             ///
-            /// **Required.** At least 1. Takes an integer.
+            /// **Required.** At least 1. Takes an integer of any integer type.
             pub fn page<V: crate::IntoField<::std::num::NonZeroU32>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.page = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    4294967295f64,
-                    "page must be between 1 and 4294967295",
-                );
+                self.page = crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string());
                 self
             }
             /// Total number of items across all pages.
             ///
-            /// **Required.** At least 0. Takes an integer.
+            /// **Required.** At least 0. Takes an integer of any integer type.
             pub fn total<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.total = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    2147483647f64,
-                    "total must be between 0 and 2147483647",
-                );
+                self.total = crate::IntoField::into_field(value)
+                    .map_err(|_| "total must be between 0 and 2147483647".to_string());
                 self
             }
             /// Number of pages (0 when the list is empty).
             ///
-            /// **Required.** At least 0. Takes an integer.
+            /// **Required.** At least 0. Takes an integer of any integer type.
             pub fn total_pages<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.total_pages = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    2147483647f64,
-                    "total_pages must be between 0 and 2147483647",
-                );
+                self.total_pages = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "total_pages must be between 0 and 2147483647".to_string()
+                    });
                 self
             }
         }
@@ -12369,10 +12448,30 @@ pub mod types {
                 value: Pagination,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    limit: value.limit?,
-                    page: value.page?,
-                    total: value.total?,
-                    total_pages: value.total_pages?,
+                    limit: crate::field::bounded(
+                        value.limit,
+                        1f64,
+                        100f64,
+                        "limit must be between 1 and 100",
+                    )?,
+                    page: crate::field::bounded(
+                        value.page,
+                        1f64,
+                        4294967295f64,
+                        "page must be between 1 and 4294967295",
+                    )?,
+                    total: crate::field::bounded(
+                        value.total,
+                        0f64,
+                        2147483647f64,
+                        "total must be between 0 and 2147483647",
+                    )?,
+                    total_pages: crate::field::bounded(
+                        value.total_pages,
+                        0f64,
+                        2147483647f64,
+                        "total_pages must be between 0 and 2147483647",
+                    )?,
                 })
             }
         }
@@ -12544,14 +12643,12 @@ pub mod types {
             }
             /// Number of frames in the project.
             ///
-            /// **Required.** At least 0. Takes an integer.
+            /// **Required.** At least 0. Takes an integer of any integer type.
             pub fn frame_count<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.frame_count = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    2147483647f64,
-                    "frame_count must be between 0 and 2147483647",
-                );
+                self.frame_count = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "frame_count must be between 0 and 2147483647".to_string()
+                    });
                 self
             }
             /// Project id.
@@ -12647,7 +12744,12 @@ pub mod types {
                     aspect_ratio: value.aspect_ratio?,
                     created_at: value.created_at?,
                     description: value.description?,
-                    frame_count: value.frame_count?,
+                    frame_count: crate::field::bounded(
+                        value.frame_count,
+                        0f64,
+                        2147483647f64,
+                        "frame_count must be between 0 and 2147483647",
+                    )?,
                     id: value.id?,
                     name: value.name?,
                     script: value.script?,
@@ -12699,7 +12801,7 @@ pub mod types {
         impl ProjectListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Project` or its builder.
+            /// **Required.** Takes a `Vec<Project>`, or an array, slice or `&Vec` whose items are each the struct `Project` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Project>>>(
                 mut self,
                 value: V,
@@ -12712,7 +12814,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -12775,7 +12877,7 @@ pub mod types {
         impl ProjectResponse {
             /// A storyboard project: an ordered set of frames with a script, audio timeline and exports.
             ///
-            /// **Required.** Takes a `Project` or its builder.
+            /// **Required.** Takes the struct `Project` or its builder.
             pub fn data<V: crate::IntoField<super::Project>>(
                 mut self,
                 value: V,
@@ -12924,29 +13026,21 @@ pub mod types {
             }
             /// Frames per second.
             ///
-            /// **Required.** From 1 to 120. Takes an integer.
+            /// **Required.** From 1 to 120. Takes an integer of any integer type.
             pub fn fps<V: crate::IntoField<::std::num::NonZeroU32>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.fps = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    1f64,
-                    120f64,
-                    "fps must be between 1 and 120",
-                );
+                self.fps = crate::IntoField::into_field(value)
+                    .map_err(|_| "fps must be between 1 and 120".to_string());
                 self
             }
             /// Output height in pixels.
             ///
-            /// **Required.** From 16 to 4320. Takes an integer.
+            /// **Required.** From 16 to 4320. Takes an integer of any integer type.
             pub fn height<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.height = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    16f64,
-                    4320f64,
-                    "height must be between 16 and 4320",
-                );
+                self.height = crate::IntoField::into_field(value)
+                    .map_err(|_| "height must be between 16 and 4320".to_string());
                 self
             }
             /// Render id.
@@ -12973,17 +13067,13 @@ pub mod types {
             }
             /// Percent complete, when known.
             ///
-            /// Optional. From 0 to 100. Takes an integer. `None` leaves it out.
+            /// Optional. From 0 to 100. Takes an integer of any integer type. `None` leaves it out.
             pub fn progress<V: crate::IntoField<::std::option::Option<i32>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.progress = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    100f64,
-                    "progress must be between 0 and 100",
-                );
+                self.progress = crate::IntoField::into_field(value)
+                    .map_err(|_| "progress must be between 0 and 100".to_string());
                 self
             }
             /// Rendered project.
@@ -13014,14 +13104,10 @@ pub mod types {
             }
             /// Output width in pixels.
             ///
-            /// **Required.** From 16 to 7680. Takes an integer.
+            /// **Required.** From 16 to 7680. Takes an integer of any integer type.
             pub fn width<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.width = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    16f64,
-                    7680f64,
-                    "width must be between 16 and 7680",
-                );
+                self.width = crate::IntoField::into_field(value)
+                    .map_err(|_| "width must be between 16 and 7680".to_string());
                 self
             }
         }
@@ -13035,14 +13121,34 @@ pub mod types {
                     completed_at: value.completed_at?,
                     created_at: value.created_at?,
                     error: value.error?,
-                    fps: value.fps?,
-                    height: value.height?,
+                    fps: crate::field::bounded(
+                        value.fps,
+                        1f64,
+                        120f64,
+                        "fps must be between 1 and 120",
+                    )?,
+                    height: crate::field::bounded(
+                        value.height,
+                        16f64,
+                        4320f64,
+                        "height must be between 16 and 4320",
+                    )?,
                     id: value.id?,
                     output_url: value.output_url?,
-                    progress: value.progress?,
+                    progress: crate::field::bounded(
+                        value.progress,
+                        0f64,
+                        100f64,
+                        "progress must be between 0 and 100",
+                    )?,
                     project_id: value.project_id?,
                     status: value.status?,
-                    width: value.width?,
+                    width: crate::field::bounded(
+                        value.width,
+                        16f64,
+                        7680f64,
+                        "width must be between 16 and 7680",
+                    )?,
                 })
             }
         }
@@ -13083,7 +13189,7 @@ pub mod types {
         impl RenderResponse {
             /// A Remotion video render of a project. Poll `get_render` until `status` is terminal, then download `output_url`.
             ///
-            /// **Required.** Takes a `Render` or its builder.
+            /// **Required.** Takes the struct `Render` or its builder.
             pub fn data<V: crate::IntoField<super::Render>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -13141,17 +13247,14 @@ pub mod types {
         impl ReorderFramesRequest {
             /// Every frame id of the project, exactly once, in the new order.
             ///
-            /// **Required.** 1 to 1000 items, each at most 128 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `ResourceId`.
+            /// **Required.** 1 to 1000 items, each at most 128 characters. Takes a `Vec<ResourceId>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `ResourceId`.
             pub fn frame_ids<V: crate::IntoField<::std::vec::Vec<super::ResourceId>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.frame_ids = crate::field::items(
+                self.frame_ids = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "frame_ids",
-                    1f64,
-                    1000f64,
-                    "frame_ids must have 1 to 1000 items",
                 );
                 self
             }
@@ -13163,7 +13266,12 @@ pub mod types {
                 value: ReorderFramesRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    frame_ids: value.frame_ids?,
+                    frame_ids: crate::field::bounded(
+                        value.frame_ids,
+                        1f64,
+                        1000f64,
+                        "frame_ids must have 1 to 1000 items",
+                    )?,
                 })
             }
         }
@@ -13273,7 +13381,7 @@ pub mod types {
             }
             /// A user as shown on comments and reviews.
             ///
-            /// **Required.** Takes a `Person` or its builder.
+            /// **Required.** Takes the struct `Person` or its builder.
             pub fn reviewer<V: crate::IntoField<super::Person>>(
                 mut self,
                 value: V,
@@ -13336,7 +13444,7 @@ pub mod types {
         impl ReviewListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Review` or its builder.
+            /// **Required.** Takes a `Vec<Review>`, or an array, slice or `&Vec` whose items are each the struct `Review` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Review>>>(
                 mut self,
                 value: V,
@@ -13349,7 +13457,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -13411,7 +13519,7 @@ pub mod types {
         impl ReviewResponse {
             /// A review decision recorded on a frame.
             ///
-            /// **Required.** Takes a `Review` or its builder.
+            /// **Required.** Takes the struct `Review` or its builder.
             pub fn data<V: crate::IntoField<super::Review>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -13471,7 +13579,7 @@ pub mod types {
         impl Script {
             /// The frames the script created or replaced, in storyboard order.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Frame` or its builder.
+            /// **Required.** Takes a `Vec<Frame>`, or an array, slice or `&Vec` whose items are each the struct `Frame` or its builder.
             pub fn frames<V: crate::IntoField<::std::vec::Vec<super::Frame>>>(
                 mut self,
                 value: V,
@@ -13534,7 +13642,7 @@ pub mod types {
         impl ScriptResponse {
             /// Result of script generation.
             ///
-            /// **Required.** Takes a `Script` or its builder.
+            /// **Required.** Takes the struct `Script` or its builder.
             pub fn data<V: crate::IntoField<super::Script>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -13711,7 +13819,7 @@ pub mod types {
         impl ShareLinkResponse {
             /// Public link to a project for people without a Studio account.
             ///
-            /// **Required.** Takes a `ShareLink` or its builder.
+            /// **Required.** Takes the struct `ShareLink` or its builder.
             pub fn data<V: crate::IntoField<super::ShareLink>>(
                 mut self,
                 value: V,
@@ -13810,14 +13918,12 @@ pub mod types {
             }
             /// Number of members, owner included.
             ///
-            /// **Required.** At least 0. Takes an integer.
+            /// **Required.** At least 0. Takes an integer of any integer type.
             pub fn member_count<V: crate::IntoField<i32>>(mut self, value: V) -> Self {
-                self.member_count = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    2147483647f64,
-                    "member_count must be between 0 and 2147483647",
-                );
+                self.member_count = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "member_count must be between 0 and 2147483647".to_string()
+                    });
                 self
             }
             /// Team name.
@@ -13867,7 +13973,12 @@ pub mod types {
                 Ok(Self {
                     created_at: value.created_at?,
                     id: value.id?,
-                    member_count: value.member_count?,
+                    member_count: crate::field::bounded(
+                        value.member_count,
+                        0f64,
+                        2147483647f64,
+                        "member_count must be between 0 and 2147483647",
+                    )?,
                     name: value.name?,
                     owner_id: value.owner_id?,
                     updated_at: value.updated_at?,
@@ -13910,7 +14021,7 @@ pub mod types {
         impl TeamListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Team` or its builder.
+            /// **Required.** Takes a `Vec<Team>`, or an array, slice or `&Vec` whose items are each the struct `Team` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Team>>>(
                 mut self,
                 value: V,
@@ -13923,7 +14034,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -14106,7 +14217,7 @@ pub mod types {
         impl TeamMemberListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `TeamMember` or its builder.
+            /// **Required.** Takes a `Vec<TeamMember>`, or an array, slice or `&Vec` whose items are each the struct `TeamMember` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::TeamMember>>>(
                 mut self,
                 value: V,
@@ -14119,7 +14230,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -14183,7 +14294,7 @@ pub mod types {
         impl TeamMemberResponse {
             /// A member of a team.
             ///
-            /// **Required.** Takes a `TeamMember` or its builder.
+            /// **Required.** Takes the struct `TeamMember` or its builder.
             pub fn data<V: crate::IntoField<super::TeamMember>>(
                 mut self,
                 value: V,
@@ -14243,7 +14354,7 @@ pub mod types {
         impl TeamResponse {
             /// A team of users sharing projects.
             ///
-            /// **Required.** Takes a `Team` or its builder.
+            /// **Required.** Takes the struct `Team` or its builder.
             pub fn data<V: crate::IntoField<super::Team>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -14337,16 +14448,13 @@ pub mod types {
             }
             /// New tags (replaces the existing list).
             ///
-            /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `Tag`. An empty list empties it (sends `[]`); not calling this setter leaves it unchanged.
+            /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec<Tag>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `Tag`. An empty list empties it (sends `[]`); not calling this setter leaves it unchanged.
             pub fn tags<
                 V: crate::IntoField<::std::option::Option<::std::vec::Vec<super::Tag>>>,
             >(mut self, value: V) -> Self {
-                self.tags = crate::field::items(
+                self.tags = crate::field::plain(
                     crate::IntoField::into_field(value),
                     "tags",
-                    0f64,
-                    50f64,
-                    "tags must have at most 50 items",
                 );
                 self
             }
@@ -14359,7 +14467,12 @@ pub mod types {
                 Ok(Self {
                     name: value.name?,
                     project_id: value.project_id?,
-                    tags: value.tags?,
+                    tags: crate::field::bounded(
+                        value.tags,
+                        0f64,
+                        50f64,
+                        "tags must have at most 50 items",
+                    )?,
                 })
             }
         }
@@ -14412,16 +14525,14 @@ pub mod types {
         impl UpdateAudioTrackRequest {
             /// New length in seconds; `null` clears it.
             ///
-            /// Optional. At least 0. Takes a number. `None` clears it (sends `null`); not calling this setter leaves it unchanged.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` clears it (sends `null`); not calling this setter leaves it unchanged.
             pub fn duration_seconds<
                 V: crate::IntoField<::std::option::Option<::std::option::Option<f64>>>,
             >(mut self, value: V) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "duration_seconds must be a number of at least 0",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// Frame to attach the track to; `null` detaches it from its frame.
@@ -14454,32 +14565,26 @@ pub mod types {
             }
             /// New start on the timeline in seconds.
             ///
-            /// Optional. At least 0. Takes a number. `None` leaves it out.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn start_seconds<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.start_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "start_seconds must be a number of at least 0",
-                );
+                self.start_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "start_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// New volume from 0 to 1.
             ///
-            /// Optional. From 0 to 1. Takes a number. `None` leaves it out.
+            /// Optional. From 0 to 1. Takes a number: an `f64`, `f32` or integer. `None` leaves it out.
             pub fn volume<V: crate::IntoField<::std::option::Option<f64>>>(
                 mut self,
                 value: V,
             ) -> Self {
-                self.volume = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    1f64,
-                    "volume must be between 0 and 1",
-                );
+                self.volume = crate::IntoField::into_field(value)
+                    .map_err(|_| "volume must be between 0 and 1".to_string());
                 self
             }
         }
@@ -14490,11 +14595,26 @@ pub mod types {
                 value: UpdateAudioTrackRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "duration_seconds must be a number of at least 0",
+                    )?,
                     frame_id: value.frame_id?,
                     name: value.name?,
-                    start_seconds: value.start_seconds?,
-                    volume: value.volume?,
+                    start_seconds: crate::field::bounded(
+                        value.start_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "start_seconds must be a number of at least 0",
+                    )?,
+                    volume: crate::field::bounded(
+                        value.volume,
+                        0f64,
+                        1f64,
+                        "volume must be between 0 and 1",
+                    )?,
                 })
             }
         }
@@ -14657,16 +14777,14 @@ pub mod types {
             }
             /// New planned duration in seconds; `null` clears it.
             ///
-            /// Optional. At least 0. Takes a number. `None` clears it (sends `null`); not calling this setter leaves it unchanged.
+            /// Optional. At least 0. Takes a number: an `f64`, `f32` or integer. `None` clears it (sends `null`); not calling this setter leaves it unchanged.
             pub fn duration_seconds<
                 V: crate::IntoField<::std::option::Option<::std::option::Option<f64>>>,
             >(mut self, value: V) -> Self {
-                self.duration_seconds = crate::field::number(
-                    crate::IntoField::into_field(value),
-                    0f64,
-                    f64::INFINITY,
-                    "duration_seconds must be a number of at least 0",
-                );
+                self.duration_seconds = crate::IntoField::into_field(value)
+                    .map_err(|_| {
+                        "duration_seconds must be a number of at least 0".to_string()
+                    });
                 self
             }
             /// New image prompt; `null` clears it.
@@ -14755,7 +14873,12 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     camera_motion: value.camera_motion?,
-                    duration_seconds: value.duration_seconds?,
+                    duration_seconds: crate::field::bounded(
+                        value.duration_seconds,
+                        0f64,
+                        f64::INFINITY,
+                        "duration_seconds must be a number of at least 0",
+                    )?,
                     image_prompt: value.image_prompt?,
                     script: value.script?,
                     shot_type: value.shot_type?,
@@ -15285,7 +15408,7 @@ pub mod types {
         impl VoiceListResponse {
             /// Items on this page.
             ///
-            /// **Required.** Takes a `Vec`, array or slice whose items are each a `Voice` or its builder.
+            /// **Required.** Takes a `Vec<Voice>`, or an array, slice or `&Vec` whose items are each the struct `Voice` or its builder.
             pub fn data<V: crate::IntoField<::std::vec::Vec<super::Voice>>>(
                 mut self,
                 value: V,
@@ -15298,7 +15421,7 @@ pub mod types {
             }
             /// Position of a page within a paginated list.
             ///
-            /// **Required.** Takes a `Pagination` or its builder.
+            /// **Required.** Takes the struct `Pagination` or its builder.
             pub fn pagination<V: crate::IntoField<super::Pagination>>(
                 mut self,
                 value: V,
@@ -15360,7 +15483,7 @@ pub mod types {
         impl VoiceResponse {
             /// A voice usable for AI voiceover.
             ///
-            /// **Required.** Takes a `Voice` or its builder.
+            /// **Required.** Takes the struct `Voice` or its builder.
             pub fn data<V: crate::IntoField<super::Voice>>(mut self, value: V) -> Self {
                 self.data = crate::field::plain(
                     crate::IntoField::into_field(value),
@@ -16905,13 +17028,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -16920,13 +17044,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -18293,13 +18418,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -18308,13 +18434,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -19145,13 +19272,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -19160,13 +19288,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -19558,13 +19687,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -19573,13 +19703,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -20181,13 +20312,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -20196,13 +20328,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -20521,13 +20654,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -20536,13 +20670,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -21869,13 +22004,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -21884,13 +22020,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -22920,13 +23057,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -22935,13 +23073,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -23130,14 +23269,13 @@ pub mod builder {
         }
         /// Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
         ///
-        /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec`, array or slice whose items are each a `&str`, `String` or `Tag`. `None` leaves it out.
+        /// Optional. At most 50 items, each at most 64 characters. Takes a `Vec<Tag>`, or an array, slice or `&Vec` whose items are each a `&str`, `String` or `Tag`. `None` leaves it out.
         pub fn tags<V: crate::IntoField<Option<::std::vec::Vec<types::Tag>>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.tags = crate::field::items(
-                crate::IntoField::into_field(value),
-                "tags",
+            self.tags = crate::field::bounded(
+                crate::field::plain(crate::IntoField::into_field(value), "tags"),
                 0f64,
                 50f64,
                 "tags must have at most 50 items",
@@ -23659,13 +23797,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -23674,13 +23813,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -24348,13 +24488,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -24363,13 +24504,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -24994,13 +25136,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -25009,13 +25152,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -25461,13 +25605,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -25476,13 +25621,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -25920,13 +26066,14 @@ pub mod builder {
         }
         /// Items per page, 1 to 100.
         ///
-        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `20`. From 1 to 100. Takes an integer of any integer type. `None` leaves it out.
         pub fn limit<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.limit = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.limit = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "limit must be between 1 and 100".to_string()),
                 1f64,
                 100f64,
                 "limit must be between 1 and 100",
@@ -25935,13 +26082,14 @@ pub mod builder {
         }
         /// Page to return, starting at 1.
         ///
-        /// Optional; the server's default is `1`. At least 1. Takes an integer. `None` leaves it out.
+        /// Optional; the server's default is `1`. At least 1. Takes an integer of any integer type. `None` leaves it out.
         pub fn page<V: crate::IntoField<Option<::std::num::NonZeroU32>>>(
             mut self,
             value: V,
         ) -> Self {
-            self.page = crate::field::number(
-                crate::IntoField::into_field(value),
+            self.page = crate::field::bounded(
+                crate::IntoField::into_field(value)
+                    .map_err(|_| "page must be between 1 and 4294967295".to_string()),
                 1f64,
                 4294967295f64,
                 "page must be between 1 and 4294967295",
@@ -26588,31 +26736,6 @@ mod into_field {
                 .map_err(|e| format!("{self:?} is not an RFC 3339 timestamp: {e}"))
         }
     }
-    impl crate::IntoField<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
-        fn into_field(
-            self,
-        ) -> ::std::result::Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            ::std::string::String,
-        > {
-            Ok(self)
-        }
-    }
-    impl crate::IntoField<::serde_json::Map<::std::string::String, ::serde_json::Value>>
-    for ::serde_json::Value {
-        fn into_field(
-            self,
-        ) -> ::std::result::Result<
-            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-            ::std::string::String,
-        > {
-            match self {
-                ::serde_json::Value::Object(map) => Ok(map),
-                other => Err(format!("expected a JSON object, not {other}")),
-            }
-        }
-    }
     impl crate::IntoField<
         ::std::collections::HashMap<
             ::std::string::String,
@@ -26635,6 +26758,26 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<::std::num::NonZeroU32> for i8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::num::NonZeroU32, ::std::string::String> {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+        }
+    }
+    impl crate::IntoField<::std::num::NonZeroU32> for i16 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::num::NonZeroU32, ::std::string::String> {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+        }
+    }
     impl crate::IntoField<::std::num::NonZeroU32> for i32 {
         fn into_field(
             self,
@@ -26646,6 +26789,36 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::num::NonZeroU32> for i64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::num::NonZeroU32, ::std::string::String> {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+        }
+    }
+    impl crate::IntoField<::std::num::NonZeroU32> for isize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::num::NonZeroU32, ::std::string::String> {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+        }
+    }
+    impl crate::IntoField<::std::num::NonZeroU32> for u8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::num::NonZeroU32, ::std::string::String> {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+        }
+    }
+    impl crate::IntoField<::std::num::NonZeroU32> for u16 {
         fn into_field(
             self,
         ) -> ::std::result::Result<::std::num::NonZeroU32, ::std::string::String> {
@@ -26758,6 +26931,89 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    > for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    > for ::serde_json::Value {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            ::std::string::String,
+        > {
+            match self {
+                ::serde_json::Value::Object(map) => Ok(map),
+                other => Err(format!("expected a JSON object, not {other}")),
+            }
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    >
+    for ::std::option::Option<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for i8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU32>,
+            ::std::string::String,
+        > {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for i16 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU32>,
+            ::std::string::String,
+        > {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+                .map(Some)
+        }
+    }
     impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for i32 {
         fn into_field(
             self,
@@ -26773,6 +27029,48 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for i64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU32>,
+            ::std::string::String,
+        > {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for isize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU32>,
+            ::std::string::String,
+        > {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for u8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::num::NonZeroU32>,
+            ::std::string::String,
+        > {
+            u32::try_from(self)
+                .ok()
+                .and_then(::std::num::NonZeroU32::new)
+                .ok_or_else(|| format!("{self} is not a positive whole number"))
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::num::NonZeroU32>> for u16 {
         fn into_field(
             self,
         ) -> ::std::result::Result<
@@ -26850,17 +27148,17 @@ mod into_field {
             Ok(self)
         }
     }
-    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for f64 {
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for i8 {
         fn into_field(
             self,
         ) -> ::std::result::Result<
             ::std::option::Option<::std::option::Option<f64>>,
             ::std::string::String,
         > {
-            Ok(self).map(|value| Some(Some(value)))
+            Ok(f64::from(self)).map(|value| Some(Some(value)))
         }
     }
-    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for f32 {
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for i16 {
         fn into_field(
             self,
         ) -> ::std::result::Result<
@@ -26880,7 +27178,87 @@ mod into_field {
             Ok(f64::from(self)).map(|value| Some(Some(value)))
         }
     }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for i64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(self as f64).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for isize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(self as f64).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for u8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(f64::from(self)).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for u16 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(f64::from(self)).map(|value| Some(Some(value)))
+        }
+    }
     impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for u32 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(f64::from(self)).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for u64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(self as f64).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for usize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(self as f64).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for f64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<f64>>,
+            ::std::string::String,
+        > {
+            Ok(f64::from(self)).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::option::Option<f64>>> for f32 {
         fn into_field(
             self,
         ) -> ::std::result::Result<
@@ -26953,6 +27331,18 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<::std::option::Option<types::ResourceId>>,
+    > for &types::ResourceId {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<types::ResourceId>>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
         }
     }
     impl crate::IntoField<
@@ -27035,6 +27425,22 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::std::option::Option<types::UpdateFrameRequestCameraMotion>,
+        >,
+    > for &types::UpdateFrameRequestCameraMotion {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateFrameRequestCameraMotion>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
         }
     }
     impl crate::IntoField<
@@ -27127,6 +27533,22 @@ mod into_field {
         ::std::option::Option<
             ::std::option::Option<types::UpdateFrameRequestImagePrompt>,
         >,
+    > for &types::UpdateFrameRequestImagePrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateFrameRequestImagePrompt>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::std::option::Option<types::UpdateFrameRequestImagePrompt>,
+        >,
     > for ::std::option::Option<types::UpdateFrameRequestImagePrompt> {
         fn into_field(
             self,
@@ -27203,6 +27625,20 @@ mod into_field {
     }
     impl crate::IntoField<
         ::std::option::Option<::std::option::Option<types::UpdateFrameRequestShotType>>,
+    > for &types::UpdateFrameRequestShotType {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateFrameRequestShotType>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<::std::option::Option<types::UpdateFrameRequestShotType>>,
     > for ::std::option::Option<types::UpdateFrameRequestShotType> {
         fn into_field(
             self,
@@ -27267,6 +27703,18 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<::std::option::Option<types::UpdateFrameRequestTitle>>,
+    > for &types::UpdateFrameRequestTitle {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::option::Option<types::UpdateFrameRequestTitle>>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
         }
     }
     impl crate::IntoField<
@@ -27349,6 +27797,22 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::std::option::Option<types::UpdateFrameRequestVideoPrompt>,
+        >,
+    > for &types::UpdateFrameRequestVideoPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateFrameRequestVideoPrompt>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
         }
     }
     impl crate::IntoField<
@@ -27441,6 +27905,22 @@ mod into_field {
         ::std::option::Option<
             ::std::option::Option<types::UpdateProjectRequestDescription>,
         >,
+    > for &types::UpdateProjectRequestDescription {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateProjectRequestDescription>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::std::option::Option<types::UpdateProjectRequestDescription>,
+        >,
     > for ::std::option::Option<types::UpdateProjectRequestDescription> {
         fn into_field(
             self,
@@ -27517,6 +27997,20 @@ mod into_field {
     }
     impl crate::IntoField<
         ::std::option::Option<::std::option::Option<types::UpdateProjectRequestScript>>,
+    > for &types::UpdateProjectRequestScript {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateProjectRequestScript>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<::std::option::Option<types::UpdateProjectRequestScript>>,
     > for ::std::option::Option<types::UpdateProjectRequestScript> {
         fn into_field(
             self,
@@ -27589,6 +28083,20 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<::std::option::Option<types::UpdateProjectRequestStyle>>,
+    > for &types::UpdateProjectRequestStyle {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateProjectRequestStyle>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
         }
     }
     impl crate::IntoField<
@@ -27679,6 +28187,22 @@ mod into_field {
         ::std::option::Option<
             ::std::option::Option<types::UpdateVoiceRequestDescription>,
         >,
+    > for &types::UpdateVoiceRequestDescription {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateVoiceRequestDescription>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<
+            ::std::option::Option<types::UpdateVoiceRequestDescription>,
+        >,
     > for ::std::option::Option<types::UpdateVoiceRequestDescription> {
         fn into_field(
             self,
@@ -27755,6 +28279,20 @@ mod into_field {
     }
     impl crate::IntoField<
         ::std::option::Option<::std::option::Option<types::UpdateVoiceRequestLanguage>>,
+    > for &types::UpdateVoiceRequestLanguage {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<
+                ::std::option::Option<types::UpdateVoiceRequestLanguage>,
+            >,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(|value| Some(Some(value)))
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<::std::option::Option<types::UpdateVoiceRequestLanguage>>,
     > for ::std::option::Option<types::UpdateVoiceRequestLanguage> {
         fn into_field(
             self,
@@ -27808,6 +28346,97 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::vec::Vec<types::ResourceId>>>
+    for ::std::vec::Vec<types::ResourceId> {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ResourceId>>,
+            ::std::string::String,
+        > {
+            Ok(Some(self))
+        }
+    }
+    impl crate::IntoField<::std::option::Option<::std::vec::Vec<types::ResourceId>>>
+    for ::std::option::Option<::std::vec::Vec<types::ResourceId>> {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ResourceId>>,
+            ::std::string::String,
+        > {
+            Ok(self)
+        }
+    }
+    impl<
+        S: crate::IntoField<types::ResourceId>,
+        const N: usize,
+    > crate::IntoField<::std::option::Option<::std::vec::Vec<types::ResourceId>>>
+    for [S; N] {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ResourceId>>,
+            ::std::string::String,
+        > {
+            self.into_iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    crate::IntoField::<types::ResourceId>::into_field(item)
+                        .map_err(|e| format!("item {}: {e}", i + 1))
+                })
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<types::ResourceId>, _>,
+                >()
+                .map(Some)
+        }
+    }
+    impl<
+        S: crate::IntoField<types::ResourceId> + Clone,
+    > crate::IntoField<::std::option::Option<::std::vec::Vec<types::ResourceId>>>
+    for &[S] {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ResourceId>>,
+            ::std::string::String,
+        > {
+            self.iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, item)| {
+                    crate::IntoField::<types::ResourceId>::into_field(item)
+                        .map_err(|e| format!("item {}: {e}", i + 1))
+                })
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<types::ResourceId>, _>,
+                >()
+                .map(Some)
+        }
+    }
+    impl<
+        S: crate::IntoField<types::ResourceId> + Clone,
+    > crate::IntoField<::std::option::Option<::std::vec::Vec<types::ResourceId>>>
+    for &::std::vec::Vec<S> {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<::std::vec::Vec<types::ResourceId>>,
+            ::std::string::String,
+        > {
+            self.iter()
+                .cloned()
+                .enumerate()
+                .map(|(i, item)| {
+                    crate::IntoField::<types::ResourceId>::into_field(item)
+                        .map_err(|e| format!("item {}: {e}", i + 1))
+                })
+                .collect::<
+                    ::std::result::Result<::std::vec::Vec<types::ResourceId>, _>,
+                >()
+                .map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<::std::vec::Vec<types::Tag>>>
@@ -27907,14 +28536,14 @@ mod into_field {
             Ok(self)
         }
     }
-    impl crate::IntoField<::std::option::Option<f64>> for f64 {
+    impl crate::IntoField<::std::option::Option<f64>> for i8 {
         fn into_field(
             self,
         ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
-            Ok(self).map(Some)
+            Ok(f64::from(self)).map(Some)
         }
     }
-    impl crate::IntoField<::std::option::Option<f64>> for f32 {
+    impl crate::IntoField<::std::option::Option<f64>> for i16 {
         fn into_field(
             self,
         ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
@@ -27928,7 +28557,63 @@ mod into_field {
             Ok(f64::from(self)).map(Some)
         }
     }
+    impl crate::IntoField<::std::option::Option<f64>> for i64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(self as f64).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for isize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(self as f64).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for u8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(f64::from(self)).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for u16 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(f64::from(self)).map(Some)
+        }
+    }
     impl crate::IntoField<::std::option::Option<f64>> for u32 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(f64::from(self)).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for u64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(self as f64).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for usize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(self as f64).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for f64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
+            Ok(f64::from(self)).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<f64>> for f32 {
         fn into_field(
             self,
         ) -> ::std::result::Result<::std::option::Option<f64>, ::std::string::String> {
@@ -27942,6 +28627,20 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<::std::option::Option<i32>> for i8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i32>, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i32>> for i16 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i32>, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
     impl crate::IntoField<::std::option::Option<i32>> for i32 {
         fn into_field(
             self,
@@ -27950,6 +28649,27 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<i32>> for i64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i32>, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i32>> for isize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i32>, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i32>> for u8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i32>, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i32>> for u16 {
         fn into_field(
             self,
         ) -> ::std::result::Result<::std::option::Option<i32>, ::std::string::String> {
@@ -27984,6 +28704,20 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<::std::option::Option<i64>> for i8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i64>, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i64>> for i16 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i64>, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
     impl crate::IntoField<::std::option::Option<i64>> for i32 {
         fn into_field(
             self,
@@ -27992,6 +28726,27 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<i64>> for i64 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i64>, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i64>> for isize {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i64>, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i64>> for u8 {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<::std::option::Option<i64>, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<i64>> for u16 {
         fn into_field(
             self,
         ) -> ::std::result::Result<::std::option::Option<i64>, ::std::string::String> {
@@ -28078,6 +28833,25 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::AspectRatio>>
+    for &types::AspectRatio {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::AspectRatio>,
+            ::std::string::String,
+        > {
+            self.to_string()
+                .parse::<types::AspectRatio>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AspectRatio", self.as_str()
+                    )
+                })
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::AspectRatio>>
     for ::std::option::Option<types::AspectRatio> {
         fn into_field(
             self,
@@ -28121,6 +28895,25 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::AssetKind>> for types::AssetKind {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::AssetKind>,
+            ::std::string::String,
+        > {
+            self.to_string()
+                .parse::<types::AssetKind>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AssetKind", self.as_str()
+                    )
+                })
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::AssetKind>>
+    for &types::AssetKind {
         fn into_field(
             self,
         ) -> ::std::result::Result<
@@ -28200,6 +28993,25 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::AudioKind>>
+    for &types::AudioKind {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::AudioKind>,
+            ::std::string::String,
+        > {
+            self.to_string()
+                .parse::<types::AudioKind>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AudioKind", self.as_str()
+                    )
+                })
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::AudioKind>>
     for ::std::option::Option<types::AudioKind> {
         fn into_field(
             self,
@@ -28258,6 +29070,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateExportRequestResolution>>
+    for &types::CreateExportRequestResolution {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateExportRequestResolution>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateExportRequestResolution>>
@@ -28322,6 +29145,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateFrameRequestCameraMotion>>
+    for &types::CreateFrameRequestCameraMotion {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateFrameRequestCameraMotion>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateFrameRequestCameraMotion>>
     for ::std::option::Option<types::CreateFrameRequestCameraMotion> {
         fn into_field(
             self,
@@ -28380,6 +29214,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateFrameRequestImagePrompt>>
+    for &types::CreateFrameRequestImagePrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateFrameRequestImagePrompt>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateFrameRequestImagePrompt>>
@@ -28444,6 +29289,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateFrameRequestShotType>>
+    for &types::CreateFrameRequestShotType {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateFrameRequestShotType>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateFrameRequestShotType>>
     for ::std::option::Option<types::CreateFrameRequestShotType> {
         fn into_field(
             self,
@@ -28502,6 +29358,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateFrameRequestTitle>>
+    for &types::CreateFrameRequestTitle {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateFrameRequestTitle>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateFrameRequestTitle>>
@@ -28566,6 +29433,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateFrameRequestVideoPrompt>>
+    for &types::CreateFrameRequestVideoPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateFrameRequestVideoPrompt>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateFrameRequestVideoPrompt>>
     for ::std::option::Option<types::CreateFrameRequestVideoPrompt> {
         fn into_field(
             self,
@@ -28624,6 +29502,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateProjectRequestDescription>>
+    for &types::CreateProjectRequestDescription {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateProjectRequestDescription>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateProjectRequestDescription>>
@@ -28688,6 +29577,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateProjectRequestStyle>>
+    for &types::CreateProjectRequestStyle {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateProjectRequestStyle>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateProjectRequestStyle>>
     for ::std::option::Option<types::CreateProjectRequestStyle> {
         fn into_field(
             self,
@@ -28746,6 +29646,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateReviewRequestNote>>
+    for &types::CreateReviewRequestNote {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateReviewRequestNote>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateReviewRequestNote>>
@@ -28810,6 +29721,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::CreateVoiceRequestDescription>>
+    for &types::CreateVoiceRequestDescription {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::CreateVoiceRequestDescription>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::CreateVoiceRequestDescription>>
     for ::std::option::Option<types::CreateVoiceRequestDescription> {
         fn into_field(
             self,
@@ -28871,6 +29793,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::DuplicateProjectRequestName>>
+    for &types::DuplicateProjectRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::DuplicateProjectRequestName>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::DuplicateProjectRequestName>>
     for ::std::option::Option<types::DuplicateProjectRequestName> {
         fn into_field(
             self,
@@ -28928,6 +29861,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::EditImageRequestModel>>
+    for &types::EditImageRequestModel {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::EditImageRequestModel>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::EditImageRequestModel>>
@@ -28992,6 +29936,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::ExtendVideoRequestPrompt>>
+    for &types::ExtendVideoRequestPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::ExtendVideoRequestPrompt>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::ExtendVideoRequestPrompt>>
     for ::std::option::Option<types::ExtendVideoRequestPrompt> {
         fn into_field(
             self,
@@ -29050,6 +30005,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateImageRequestModel>>
+    for &types::GenerateImageRequestModel {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateImageRequestModel>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateImageRequestModel>>
@@ -29119,6 +30085,18 @@ mod into_field {
     }
     impl crate::IntoField<
         ::std::option::Option<types::GenerateImageRequestNegativePrompt>,
+    > for &types::GenerateImageRequestNegativePrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateImageRequestNegativePrompt>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<
+        ::std::option::Option<types::GenerateImageRequestNegativePrompt>,
     > for ::std::option::Option<types::GenerateImageRequestNegativePrompt> {
         fn into_field(
             self,
@@ -29177,6 +30155,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateImageRequestPrompt>>
+    for &types::GenerateImageRequestPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateImageRequestPrompt>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateImageRequestPrompt>>
@@ -29241,6 +30230,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateImageRequestStyle>>
+    for &types::GenerateImageRequestStyle {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateImageRequestStyle>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateImageRequestStyle>>
     for ::std::option::Option<types::GenerateImageRequestStyle> {
         fn into_field(
             self,
@@ -29299,6 +30299,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateScriptRequestTone>>
+    for &types::GenerateScriptRequestTone {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateScriptRequestTone>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateScriptRequestTone>>
@@ -29363,6 +30374,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestCameraMotion>>
+    for &types::GenerateVideoRequestCameraMotion {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateVideoRequestCameraMotion>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestCameraMotion>>
     for ::std::option::Option<types::GenerateVideoRequestCameraMotion> {
         fn into_field(
             self,
@@ -29421,6 +30443,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestModel>>
+    for &types::GenerateVideoRequestModel {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateVideoRequestModel>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestModel>>
@@ -29485,6 +30518,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestPrompt>>
+    for &types::GenerateVideoRequestPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateVideoRequestPrompt>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestPrompt>>
     for ::std::option::Option<types::GenerateVideoRequestPrompt> {
         fn into_field(
             self,
@@ -29543,6 +30587,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestResolution>>
+    for &types::GenerateVideoRequestResolution {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::GenerateVideoRequestResolution>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::GenerateVideoRequestResolution>>
@@ -29639,6 +30694,25 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::JobStatus>>
+    for &types::JobStatus {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::JobStatus>,
+            ::std::string::String,
+        > {
+            self.to_string()
+                .parse::<types::JobStatus>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobStatus", self.as_str()
+                    )
+                })
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::JobStatus>>
     for ::std::option::Option<types::JobStatus> {
         fn into_field(
             self,
@@ -29682,6 +30756,24 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::JobType>> for types::JobType {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::JobType>,
+            ::std::string::String,
+        > {
+            self.to_string()
+                .parse::<types::JobType>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobType", self.as_str()
+                    )
+                })
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::JobType>> for &types::JobType {
         fn into_field(
             self,
         ) -> ::std::result::Result<
@@ -29760,6 +30852,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::LipSyncRequestText>>
+    for &types::LipSyncRequestText {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::LipSyncRequestText>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::LipSyncRequestText>>
     for ::std::option::Option<types::LipSyncRequestText> {
         fn into_field(
             self,
@@ -29813,6 +30916,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::ListAssetsSearch>>
+    for &types::ListAssetsSearch {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::ListAssetsSearch>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::ListAssetsSearch>>
@@ -29876,6 +30990,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::ListProjectsSearch>>
+    for &types::ListProjectsSearch {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::ListProjectsSearch>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::ListProjectsSearch>>
     for ::std::option::Option<types::ListProjectsSearch> {
         fn into_field(
             self,
@@ -29933,6 +31058,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::ListVoicesLanguage>>
+    for &types::ListVoicesLanguage {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::ListVoicesLanguage>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::ListVoicesLanguage>>
@@ -29996,6 +31132,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::MultiShotRequestStyle>>
+    for &types::MultiShotRequestStyle {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::MultiShotRequestStyle>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::MultiShotRequestStyle>>
     for ::std::option::Option<types::MultiShotRequestStyle> {
         fn into_field(
             self,
@@ -30049,6 +31196,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::ResourceId>>
+    for &types::ResourceId {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::ResourceId>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::ResourceId>>
@@ -30113,6 +31271,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateAssetRequestName>>
+    for &types::UpdateAssetRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateAssetRequestName>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateAssetRequestName>>
     for ::std::option::Option<types::UpdateAssetRequestName> {
         fn into_field(
             self,
@@ -30171,6 +31340,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateAudioTrackRequestName>>
+    for &types::UpdateAudioTrackRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateAudioTrackRequestName>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateAudioTrackRequestName>>
@@ -30235,6 +31415,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateCommentRequestBody>>
+    for &types::UpdateCommentRequestBody {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateCommentRequestBody>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateCommentRequestBody>>
     for ::std::option::Option<types::UpdateCommentRequestBody> {
         fn into_field(
             self,
@@ -30293,6 +31484,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateFrameRequestScript>>
+    for &types::UpdateFrameRequestScript {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateFrameRequestScript>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateFrameRequestScript>>
@@ -30357,6 +31559,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateProjectRequestName>>
+    for &types::UpdateProjectRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateProjectRequestName>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateProjectRequestName>>
     for ::std::option::Option<types::UpdateProjectRequestName> {
         fn into_field(
             self,
@@ -30414,6 +31627,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateTeamRequestName>>
+    for &types::UpdateTeamRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateTeamRequestName>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateTeamRequestName>>
@@ -30478,6 +31702,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::UpdateVoiceRequestName>>
+    for &types::UpdateVoiceRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UpdateVoiceRequestName>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UpdateVoiceRequestName>>
     for ::std::option::Option<types::UpdateVoiceRequestName> {
         fn into_field(
             self,
@@ -30539,6 +31774,17 @@ mod into_field {
         }
     }
     impl crate::IntoField<::std::option::Option<types::UploadAssetContentType>>
+    for &types::UploadAssetContentType {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::UploadAssetContentType>,
+            ::std::string::String,
+        > {
+            Ok(self.clone()).map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::UploadAssetContentType>>
     for ::std::option::Option<types::UploadAssetContentType> {
         fn into_field(
             self,
@@ -30583,6 +31829,25 @@ mod into_field {
     }
     impl crate::IntoField<::std::option::Option<types::VoiceCategory>>
     for types::VoiceCategory {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            ::std::option::Option<types::VoiceCategory>,
+            ::std::string::String,
+        > {
+            self.to_string()
+                .parse::<types::VoiceCategory>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "VoiceCategory", self.as_str()
+                    )
+                })
+                .map(Some)
+        }
+    }
+    impl crate::IntoField<::std::option::Option<types::VoiceCategory>>
+    for &types::VoiceCategory {
         fn into_field(
             self,
         ) -> ::std::result::Result<
@@ -31681,12 +32946,12 @@ mod into_field {
             Ok(self)
         }
     }
-    impl crate::IntoField<f64> for f64 {
+    impl crate::IntoField<f64> for i8 {
         fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
-            Ok(self)
+            Ok(f64::from(self))
         }
     }
-    impl crate::IntoField<f64> for f32 {
+    impl crate::IntoField<f64> for i16 {
         fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
             Ok(f64::from(self))
         }
@@ -31696,9 +32961,59 @@ mod into_field {
             Ok(f64::from(self))
         }
     }
+    impl crate::IntoField<f64> for i64 {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(self as f64)
+        }
+    }
+    impl crate::IntoField<f64> for isize {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(self as f64)
+        }
+    }
+    impl crate::IntoField<f64> for u8 {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(f64::from(self))
+        }
+    }
+    impl crate::IntoField<f64> for u16 {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(f64::from(self))
+        }
+    }
     impl crate::IntoField<f64> for u32 {
         fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
             Ok(f64::from(self))
+        }
+    }
+    impl crate::IntoField<f64> for u64 {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(self as f64)
+        }
+    }
+    impl crate::IntoField<f64> for usize {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(self as f64)
+        }
+    }
+    impl crate::IntoField<f64> for f64 {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(f64::from(self))
+        }
+    }
+    impl crate::IntoField<f64> for f32 {
+        fn into_field(self) -> ::std::result::Result<f64, ::std::string::String> {
+            Ok(f64::from(self))
+        }
+    }
+    impl crate::IntoField<i32> for i8 {
+        fn into_field(self) -> ::std::result::Result<i32, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i32> for i16 {
+        fn into_field(self) -> ::std::result::Result<i32, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string())
         }
     }
     impl crate::IntoField<i32> for i32 {
@@ -31707,6 +33022,21 @@ mod into_field {
         }
     }
     impl crate::IntoField<i32> for i64 {
+        fn into_field(self) -> ::std::result::Result<i32, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i32> for isize {
+        fn into_field(self) -> ::std::result::Result<i32, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i32> for u8 {
+        fn into_field(self) -> ::std::result::Result<i32, ::std::string::String> {
+            i32::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i32> for u16 {
         fn into_field(self) -> ::std::result::Result<i32, ::std::string::String> {
             i32::try_from(self).map_err(|e| e.to_string())
         }
@@ -31726,12 +33056,37 @@ mod into_field {
             i32::try_from(self).map_err(|e| e.to_string())
         }
     }
+    impl crate::IntoField<i64> for i8 {
+        fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i64> for i16 {
+        fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string())
+        }
+    }
     impl crate::IntoField<i64> for i32 {
         fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
             i64::try_from(self).map_err(|e| e.to_string())
         }
     }
     impl crate::IntoField<i64> for i64 {
+        fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i64> for isize {
+        fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i64> for u8 {
+        fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
+            i64::try_from(self).map_err(|e| e.to_string())
+        }
+    }
+    impl crate::IntoField<i64> for u16 {
         fn into_field(self) -> ::std::result::Result<i64, ::std::string::String> {
             i64::try_from(self).map_err(|e| e.to_string())
         }
@@ -31773,6 +33128,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::AspectRatio> for types::AspectRatio {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::AspectRatio, ::std::string::String> {
+            self.to_string()
+                .parse::<types::AspectRatio>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AspectRatio", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::AspectRatio> for &types::AspectRatio {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::AspectRatio, ::std::string::String> {
@@ -31835,6 +33204,20 @@ mod into_field {
                 })
         }
     }
+    impl crate::IntoField<types::AssetKind> for &types::AssetKind {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::AssetKind, ::std::string::String> {
+            self.to_string()
+                .parse::<types::AssetKind>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AssetKind", self.as_str()
+                    )
+                })
+        }
+    }
     impl crate::IntoField<types::AudioKind> for &str {
         fn into_field(
             self,
@@ -31857,6 +33240,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::AudioKind> for types::AudioKind {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::AudioKind, ::std::string::String> {
+            self.to_string()
+                .parse::<types::AudioKind>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "AudioKind", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::AudioKind> for &types::AudioKind {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::AudioKind, ::std::string::String> {
@@ -31941,6 +33338,17 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<types::CreateAudioTrackRequestName>
+    for &types::CreateAudioTrackRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateAudioTrackRequestName,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
+        }
+    }
     impl crate::IntoField<types::CreateCommentRequestBody> for &str {
         fn into_field(
             self,
@@ -31981,6 +33389,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::CreateCommentRequestBody>
+    for &types::CreateCommentRequestBody {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateCommentRequestBody,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::CreateFrameRequestScript> for &str {
@@ -32025,6 +33444,17 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<types::CreateFrameRequestScript>
+    for &types::CreateFrameRequestScript {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateFrameRequestScript,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
+        }
+    }
     impl crate::IntoField<types::CreateInviteRequestEmail> for &str {
         fn into_field(
             self,
@@ -32065,6 +33495,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::CreateInviteRequestEmail>
+    for &types::CreateInviteRequestEmail {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateInviteRequestEmail,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::CreateProjectRequestName> for &str {
@@ -32109,6 +33550,17 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<types::CreateProjectRequestName>
+    for &types::CreateProjectRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateProjectRequestName,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
+        }
+    }
     impl crate::IntoField<types::CreateTeamRequestName> for &str {
         fn into_field(
             self,
@@ -32137,6 +33589,14 @@ mod into_field {
             self,
         ) -> ::std::result::Result<types::CreateTeamRequestName, ::std::string::String> {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::CreateTeamRequestName>
+    for &types::CreateTeamRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::CreateTeamRequestName, ::std::string::String> {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::CreateVoiceRequestName> for &str {
@@ -32179,6 +33639,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::CreateVoiceRequestName>
+    for &types::CreateVoiceRequestName {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateVoiceRequestName,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::EditImageRequestInstruction> for &str {
@@ -32224,6 +33695,17 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<types::EditImageRequestInstruction>
+    for &types::EditImageRequestInstruction {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::EditImageRequestInstruction,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
+        }
+    }
     impl crate::IntoField<types::Export> for types::Export {
         fn into_field(
             self,
@@ -32260,6 +33742,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::ExportFormat> for types::ExportFormat {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::ExportFormat, ::std::string::String> {
+            self.to_string()
+                .parse::<types::ExportFormat>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "ExportFormat", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::ExportFormat> for &types::ExportFormat {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::ExportFormat, ::std::string::String> {
@@ -32344,6 +33840,17 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<types::GenerateScriptRequestPrompt>
+    for &types::GenerateScriptRequestPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::GenerateScriptRequestPrompt,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
+        }
+    }
     impl crate::IntoField<types::GenerateSfxRequestPrompt> for &str {
         fn into_field(
             self,
@@ -32384,6 +33891,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::GenerateSfxRequestPrompt>
+    for &types::GenerateSfxRequestPrompt {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::GenerateSfxRequestPrompt,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::GenerateVoiceoverRequestText> for &str {
@@ -32430,6 +33948,17 @@ mod into_field {
             ::std::string::String,
         > {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::GenerateVoiceoverRequestText>
+    for &types::GenerateVoiceoverRequestText {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<
+            types::GenerateVoiceoverRequestText,
+            ::std::string::String,
+        > {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::GenerationJob> for types::GenerationJob {
@@ -32495,6 +34024,20 @@ mod into_field {
                 })
         }
     }
+    impl crate::IntoField<types::InviteStatus> for &types::InviteStatus {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::InviteStatus, ::std::string::String> {
+            self.to_string()
+                .parse::<types::InviteStatus>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "InviteStatus", self.as_str()
+                    )
+                })
+        }
+    }
     impl crate::IntoField<types::JobStatus> for &str {
         fn into_field(
             self,
@@ -32530,6 +34073,20 @@ mod into_field {
                 })
         }
     }
+    impl crate::IntoField<types::JobStatus> for &types::JobStatus {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::JobStatus, ::std::string::String> {
+            self.to_string()
+                .parse::<types::JobStatus>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobStatus", self.as_str()
+                    )
+                })
+        }
+    }
     impl crate::IntoField<types::JobType> for &str {
         fn into_field(
             self,
@@ -32552,6 +34109,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::JobType> for types::JobType {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::JobType, ::std::string::String> {
+            self.to_string()
+                .parse::<types::JobType>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "JobType", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::JobType> for &types::JobType {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::JobType, ::std::string::String> {
@@ -32656,6 +34227,20 @@ mod into_field {
                 })
         }
     }
+    impl crate::IntoField<types::RenderCodec> for &types::RenderCodec {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::RenderCodec, ::std::string::String> {
+            self.to_string()
+                .parse::<types::RenderCodec>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "RenderCodec", self.as_str()
+                    )
+                })
+        }
+    }
     impl crate::IntoField<types::ResourceId> for &str {
         fn into_field(
             self,
@@ -32682,6 +34267,13 @@ mod into_field {
             self,
         ) -> ::std::result::Result<types::ResourceId, ::std::string::String> {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::ResourceId> for &types::ResourceId {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::ResourceId, ::std::string::String> {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::Review> for types::Review {
@@ -32720,6 +34312,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::ReviewDecision> for types::ReviewDecision {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::ReviewDecision, ::std::string::String> {
+            self.to_string()
+                .parse::<types::ReviewDecision>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "ReviewDecision", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::ReviewDecision> for &types::ReviewDecision {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::ReviewDecision, ::std::string::String> {
@@ -32782,6 +34388,20 @@ mod into_field {
                 })
         }
     }
+    impl crate::IntoField<types::ShareAccess> for &types::ShareAccess {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::ShareAccess, ::std::string::String> {
+            self.to_string()
+                .parse::<types::ShareAccess>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "ShareAccess", self.as_str()
+                    )
+                })
+        }
+    }
     impl crate::IntoField<types::ShareLink> for types::ShareLink {
         fn into_field(
             self,
@@ -32814,6 +34434,11 @@ mod into_field {
     impl crate::IntoField<types::Tag> for types::Tag {
         fn into_field(self) -> ::std::result::Result<types::Tag, ::std::string::String> {
             Ok(self)
+        }
+    }
+    impl crate::IntoField<types::Tag> for &types::Tag {
+        fn into_field(self) -> ::std::result::Result<types::Tag, ::std::string::String> {
+            Ok(self.clone())
         }
     }
     impl crate::IntoField<types::Team> for types::Team {
@@ -32879,6 +34504,20 @@ mod into_field {
                 })
         }
     }
+    impl crate::IntoField<types::TeamRole> for &types::TeamRole {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::TeamRole, ::std::string::String> {
+            self.to_string()
+                .parse::<types::TeamRole>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "TeamRole", self.as_str()
+                    )
+                })
+        }
+    }
     impl crate::IntoField<types::UploadAssetFilename> for &str {
         fn into_field(
             self,
@@ -32908,6 +34547,13 @@ mod into_field {
             Ok(self)
         }
     }
+    impl crate::IntoField<types::UploadAssetFilename> for &types::UploadAssetFilename {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::UploadAssetFilename, ::std::string::String> {
+            Ok(self.clone())
+        }
+    }
     impl crate::IntoField<types::VersionSource> for &str {
         fn into_field(
             self,
@@ -32930,6 +34576,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::VersionSource> for types::VersionSource {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::VersionSource, ::std::string::String> {
+            self.to_string()
+                .parse::<types::VersionSource>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "VersionSource", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::VersionSource> for &types::VersionSource {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::VersionSource, ::std::string::String> {
@@ -32979,6 +34639,20 @@ mod into_field {
         }
     }
     impl crate::IntoField<types::VoiceCategory> for types::VoiceCategory {
+        fn into_field(
+            self,
+        ) -> ::std::result::Result<types::VoiceCategory, ::std::string::String> {
+            self.to_string()
+                .parse::<types::VoiceCategory>()
+                .map_err(|_| {
+                    format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        "VoiceCategory", self.as_str()
+                    )
+                })
+        }
+    }
+    impl crate::IntoField<types::VoiceCategory> for &types::VoiceCategory {
         fn into_field(
             self,
         ) -> ::std::result::Result<types::VoiceCategory, ::std::string::String> {

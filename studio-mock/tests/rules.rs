@@ -330,7 +330,7 @@ async fn invalid_bodies_get_422_with_field_messages() {
         let error = c
             .reorder_frames()
             .project_id(&prj.id)
-            .body_map(|b| b.frame_ids(common::ids(&ids)))
+            .body_map(|b| b.frame_ids(&ids))
             .send()
             .await
             .unwrap_err();

@@ -67,7 +67,7 @@ async fn frame_positions_stay_contiguous() {
     let reordered = c
         .reorder_frames()
         .project_id(&prj.id)
-        .body_map(|b| b.frame_ids(common::ids(&wanted)))
+        .body_map(|b| b.frame_ids(&wanted))
         .send()
         .await
         .unwrap();
@@ -551,7 +551,7 @@ async fn cloned_voices_can_be_deleted_and_premade_ones_cannot() {
         .data;
     let error = c
         .create_voice()
-        .body_map(|b| b.name("Me").sample_asset_ids(common::ids([&image.id])))
+        .body_map(|b| b.name("Me").sample_asset_ids([&image.id]))
         .send()
         .await
         .unwrap_err();
@@ -571,7 +571,7 @@ async fn cloned_voices_can_be_deleted_and_premade_ones_cannot() {
         .data;
     let voice = c
         .create_voice()
-        .body_map(|b| b.name("Me").sample_asset_ids(common::ids([&sample.id])))
+        .body_map(|b| b.name("Me").sample_asset_ids([&sample.id]))
         .send()
         .await
         .unwrap();

@@ -154,7 +154,7 @@ async fn a_lost_multi_shot_of_named_frames_is_recovered_for_those_frames() {
     let jobs = client
         .generate_multi_shot()
         .project_id(&project)
-        .body_map(|b| b.frame_ids(vec![second.parse().expect("an id")]))
+        .body_map(|b| b.frame_ids([&second]))
         .send()
         .await
         .expect("the one job")

@@ -218,6 +218,165 @@ async fn plain_values_of_every_kind_go_over_the_wire_as_the_spec_writes_them() {
     );
 }
 
+/// A body given whole, not set field by field, is checked the same way:
+/// a NaN is not sent as `null`, which would clear the field.
+#[tokio::test]
+async fn a_body_given_whole_is_checked_like_one_set_field_by_field() {
+    let (server, client) = server_and_client("sk_live_setters_whole");
+    let body = studio_api::types::UpdateFrameRequest {
+        duration_seconds: Some(Some(f64::NAN)),
+        ..Default::default()
+    };
+    let error = client
+        .update_frame()
+        .frame_id("frm_1")
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert_refused(
+        &server,
+        error,
+        "update_frame",
+        "duration_seconds must be a number of at least 0",
+    );
+    let body = studio_api::types::UpdateAudioTrackRequest {
+        volume: Some(5.0),
+        ..Default::default()
+    };
+    let error = client
+        .update_audio_track()
+        .track_id("trk_1")
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert_refused(
+        &server,
+        error,
+        "update_audio_track",
+        "volume must be between 0 and 1",
+    );
+}
+
+/// An empty selection of frames is refused, not left out: left out, the
+/// API generates (and bills) every frame of the project.
+#[tokio::test]
+async fn an_empty_selection_is_refused_and_none_leaves_it_out() {
+    let (server, client) = server_and_client("sk_live_setters_empty");
+    let error = client
+        .generate_multi_shot()
+        .project_id("prj_1")
+        .body_map(|b| b.frame_ids(Vec::new()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_refused(
+        &server,
+        error,
+        "generate_multi_shot",
+        "frame_ids must have 1 to 1000 items",
+    );
+    let error = client
+        .create_export()
+        .project_id("prj_1")
+        .body_map(|b| b.format("mp4").frame_ids(&Vec::<String>::new()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_refused(
+        &server,
+        error,
+        "create_export",
+        "frame_ids must have 1 to 1000 items",
+    );
+}
+
+#[tokio::test]
+async fn plain_values_go_into_bodies_as_the_spec_writes_them() {
+    // A 422 decodes, is never retried and starts no job lookup: one request each.
+    let server = RecordingServer::json(422, json!({"success": false, "message": "recorded"}));
+    let client = Client::with_credential(
+        server.base_url(),
+        Credential::api_key("sk_live_setters_bodies"),
+    )
+    .unwrap();
+    let ids = vec!["frm_1".to_string(), "frm_2".to_string()];
+    let resolution = studio_api::types::CreateExportRequestResolution::try_from("1080p").unwrap();
+    let _ = client
+        .create_export()
+        .project_id("prj_1")
+        .body_map(|b| {
+            b.format("pdf")
+                .frame_ids(&ids)
+                .include_audio(false)
+                .resolution(&resolution)
+        })
+        .send()
+        .await;
+    let _ = client
+        .generate_multi_shot()
+        .project_id("prj_1")
+        .body_map(|b| b.frame_ids(None).character_asset_ids(["ast_1"]))
+        .send()
+        .await;
+    let _ = client
+        .create_render()
+        .project_id("prj_1")
+        .body_map(|b| {
+            b.codec(studio_api::types::RenderCodec::Vp9)
+                .fps(24u8)
+                .width(1920usize)
+                .input_props(json!({"title": "Keeper"}))
+        })
+        .send()
+        .await;
+    let _ = client
+        .create_render()
+        .project_id("prj_1")
+        .body_map(|b| b.codec("h264").input_props(None))
+        .send()
+        .await;
+    let _ = client
+        .update_audio_track()
+        .track_id("trk_1")
+        .body_map(|b| b.volume(1).start_seconds(2u64).duration_seconds(None))
+        .send()
+        .await;
+    let _ = client
+        .create_share_link()
+        .project_id("prj_1")
+        .body_map(|b| b.access("view").expires_at(std::time::UNIX_EPOCH))
+        .send()
+        .await;
+    let bodies: Vec<serde_json::Value> = server.requests().iter().map(|r| r.json()).collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"format": "pdf", "frame_ids": ["frm_1", "frm_2"], "include_audio": false, "resolution": "1080p"}),
+            json!({"character_asset_ids": ["ast_1"]}),
+            json!({"codec": "vp9", "fps": 24, "width": 1920, "input_props": {"title": "Keeper"}}),
+            json!({"codec": "h264"}),
+            json!({"volume": 1.0, "start_seconds": 2.0, "duration_seconds": null}),
+            json!({"access": "view", "expires_at": "1970-01-01T00:00:00Z"}),
+        ]
+    );
+    let error = client
+        .create_render()
+        .project_id("prj_1")
+        .body_map(|b| b.codec("h264").input_props(json!(["not", "an", "object"])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), &ErrorKind::InvalidInput);
+    assert!(
+        error
+            .message()
+            .starts_with("input_props: expected a JSON object"),
+        "{error}"
+    );
+}
+
 #[test]
 fn the_blocking_builders_check_the_same_way() {
     let server = RecordingServer::json(200, json!({"success": true, "data": []}));

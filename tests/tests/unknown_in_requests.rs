@@ -111,7 +111,7 @@ async fn an_unknown_value_in_a_body_is_refused_before_sending() {
     // A body given whole is checked as it is serialised.
     let body = types::CreateExportRequest {
         format: webm(),
-        frame_ids: Vec::new(),
+        frame_ids: None,
         include_audio: None,
         resolution: None,
     };

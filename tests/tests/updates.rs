@@ -142,7 +142,9 @@ fn every_clearable_field_of_every_update_is_covered() {
     assert_eq!(covered, clearable);
 }
 
-/// A leave-alone update changes nothing; a set is seen in the next read.
+/// Against studio-mock: a cleared field is gone and an emptied list empty
+/// in the next read, a set value is there, and what the update left out is
+/// unchanged.
 #[tokio::test]
 async fn studio_mock_applies_set_clear_and_leave_through_the_async_client() {
     let server = MockServer::start().unwrap();
@@ -217,6 +219,68 @@ async fn studio_mock_applies_set_clear_and_leave_through_the_async_client() {
         .data;
     assert_eq!((read.tags.len(), read.project_id), (0, None));
     assert_eq!(read.name, "keeper.png", "left alone");
+
+    // A frame's title and a track's link to its frame, cleared; a new
+    // camera motion set and read back.
+    let frame = client
+        .create_frame()
+        .project_id(&project.id)
+        .body_map(|b| b.script("A storm").title("Storm").camera_motion("static"))
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    client
+        .update_frame()
+        .frame_id(&frame.id)
+        .body_map(|b| b.title(None).camera_motion("pan left"))
+        .send()
+        .await
+        .unwrap();
+    let read = client
+        .get_frame()
+        .frame_id(&frame.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(read.title, None);
+    assert_eq!(read.camera_motion.as_deref(), Some("pan left"));
+    assert_eq!(read.script, "A storm", "left alone");
+    let track = client
+        .create_audio_track()
+        .project_id(&project.id)
+        .body_map(|b| {
+            b.name("Rain")
+                .kind("sfx")
+                .frame_id(&frame.id)
+                .duration_seconds(2)
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(track.frame_id.as_deref(), Some(frame.id.as_str()));
+    client
+        .update_audio_track()
+        .track_id(&track.id)
+        .body_map(|b| b.frame_id(None).duration_seconds(None))
+        .send()
+        .await
+        .unwrap();
+    let read = client
+        .get_audio_track()
+        .track_id(&track.id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!((read.frame_id, read.duration_seconds), (None, None));
+    assert_eq!(read.name, "Rain", "left alone");
 }
 
 /// The same through the blocking client.
@@ -247,6 +311,14 @@ fn studio_mock_applies_set_clear_and_leave_through_the_blocking_client() {
         (cleared.description, cleared.style),
         (None, Some("ink".into()))
     );
+    let read = client
+        .get_project()
+        .project_id(&project.id)
+        .send()
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!((read.description, read.style), (None, Some("ink".into())));
 
     let asset = client
         .upload_asset()

@@ -69,7 +69,7 @@ impl StringEnum {
 pub fn apply(file: &mut syn::File) -> Result<()> {
     let enums = string_enums(file)?;
     let names: HashSet<&str> = enums.iter().map(|e| e.name.as_str()).collect();
-    let types = crate::pages::module(file, "types")?;
+    let types = crate::syntax::items_of_mut(file, "types")?;
     types.retain(|item| !is_replaced_impl(item, &names));
     let mut rewritten = Vec::with_capacity(types.len() + enums.len() * 8);
     for item in types.drain(..) {
@@ -95,14 +95,7 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
 /// Fails when such an enum is not a plain serde string enum, or when one
 /// of its wire values already makes a variant named `Unknown`.
 pub fn string_enums(file: &syn::File) -> Result<Vec<StringEnum>> {
-    let types = file
-        .items
-        .iter()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|(_, items)| items),
-            _ => None,
-        })
-        .context("the async client has no `types` module")?;
+    let types = crate::syntax::items_of(file, "types")?;
     types
         .iter()
         .filter_map(|item| match item {

@@ -40,7 +40,19 @@ pub struct Facts {
     pub values: Vec<String>,
     /// A property of a PATCH operation's body (set by the caller).
     pub update: bool,
+    /// Constraints the spec states that the generated checks do not
+    /// enforce (`exclusiveMinimum`, `multipleOf`, …), by keyword.
+    pub unchecked: Vec<String>,
 }
+
+/// Constraint keywords the generated setters cannot check.
+const UNCHECKED: [&str; 5] = [
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "uniqueItems",
+    "minProperties",
+];
 
 /// The schema a `$ref` names; other values are returned as they are.
 pub fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
@@ -111,12 +123,25 @@ pub fn of_schema(doc: &Value, schema: &Value, required: bool) -> Facts {
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
         update: false,
+        unchecked: UNCHECKED
+            .iter()
+            .filter(|k| {
+                schema.get(**k).is_some() || items.as_ref().is_some_and(|i| i.get(**k).is_some())
+            })
+            .map(|k| k.to_string())
+            .collect(),
     }
 }
 
-/// Whether a schema is a list (`type: array`).
-pub fn is_array(doc: &Value, schema: &Value) -> bool {
-    merged(doc, schema).get("type") == Some(&Value::String("array".into()))
+/// Whether a schema is a list (`type: array`) or a free-form object (an
+/// object without `properties`, which typify makes a map).
+pub fn is_collection(doc: &Value, schema: &Value) -> bool {
+    let schema = merged(doc, schema);
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => true,
+        Some("object") => schema.get("properties").is_none(),
+        _ => false,
+    }
 }
 
 /// The facts of property `property` of the component schema `object`.
@@ -168,6 +193,31 @@ pub fn parameter(doc: &Value, operation_id: &str, name: &str) -> Result<Facts> {
         facts.description = Some(description.to_string());
     }
     Ok(facts)
+}
+
+/// The component schema names of every operation's JSON request body, each
+/// once; an inline body schema is an error, since the passes over the
+/// generated code find a body's types by its name.
+pub fn request_bodies(doc: &Value) -> Result<Vec<String>> {
+    let mut names = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let schema = &resolve(doc, &op["requestBody"])["content"]["application/json"]["schema"];
+            if schema.is_null() {
+                continue;
+            }
+            let name = schema["$ref"]
+                .as_str()
+                .and_then(|r| r.rsplit('/').next())
+                .with_context(|| {
+                    format!(
+                        "{method} {path}: the JSON request body is not a $ref to a component schema"
+                    )
+                })?;
+            names.insert(name.to_string());
+        }
+    }
+    Ok(names.into_iter().collect())
 }
 
 /// The component schema names of the PATCH operations' JSON request

@@ -12,6 +12,7 @@
 pub mod bench_build;
 pub mod bench_report;
 pub mod blocking;
+pub mod bodies;
 pub mod client;
 pub mod enums;
 pub mod facts;
@@ -24,7 +25,7 @@ pub mod spec;
 pub mod syntax;
 pub mod typed_errors;
 pub mod unknown_values;
-pub mod updates;
+
 pub mod visibility;
 
 use std::path::{Path, PathBuf};
@@ -90,7 +91,7 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let string_enums = enums::string_enums(&async_client)?;
     enums::apply(&mut async_client)?;
     let doc = facts::document(&spec)?;
-    updates::apply(&mut async_client, &doc)?;
+    bodies::apply(&mut async_client, &doc)?;
     setters::apply(&mut async_client, &doc)?;
     let blocking_client = blocking::generate(&async_client)?;
     let table = operations::generate(&spec);

@@ -10,17 +10,17 @@
 //!
 //! Runs after [`crate::typed_errors`], whose `send()` it reads.
 
-use crate::syntax::type_argument;
+use crate::syntax::{items_of_mut, type_argument};
 use crate::typed_errors::success_type;
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeMap;
-use syn::{Fields, ImplItem, ImplItemFn, Item, ItemMod, Type};
+use syn::{Fields, ImplItem, ImplItemFn, Item, Type};
 
 /// Adds the `Page` impls and the `stream()` methods to the async client.
 pub fn apply(file: &mut syn::File) -> Result<()> {
-    let types = module(file, "types")?;
+    let types = items_of_mut(file, "types")?;
     let lists = list_responses(types);
     let impls: Vec<Item> = lists
         .iter()
@@ -28,7 +28,7 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
         .collect::<Result<_>>()?;
     types.extend(impls);
 
-    for item in module(file, "builder")?.iter_mut() {
+    for item in items_of_mut(file, "builder")?.iter_mut() {
         let Item::Impl(imp) = item else { continue };
         let has_page = imp
             .items
@@ -93,21 +93,6 @@ pub fn blocking_method(operation_id: &str, f: &ImplItemFn) -> Option<TokenStream
 struct ListResponse {
     item: Type,
     pagination: Type,
-}
-
-/// The items of the inline module `name` of the generated file.
-pub(crate) fn module<'f>(file: &'f mut syn::File, name: &str) -> Result<&'f mut Vec<Item>> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(ItemMod {
-                ident,
-                content: Some((_, items)),
-                ..
-            }) if ident == name => Some(items),
-            _ => None,
-        })
-        .with_context(|| format!("the async client has no `{name}` module"))
 }
 
 /// Struct name → its item and pagination types, for every struct of

@@ -49,6 +49,13 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
         *seen.entry(op.id.as_str()).or_default() += 1;
     }
     let mut violations = Vec::new();
+    let doc = facts::document(spec).unwrap_or_else(|e| {
+        violations.push(Violation {
+            operation: "spec".into(),
+            rule: format!("cannot be read as JSON: {e}"),
+        });
+        serde_json::Value::Null
+    });
     for op in &operations {
         let mut report = |rule: String| {
             violations.push(Violation {
@@ -56,7 +63,7 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
                 rule,
             })
         };
-        for rule in operation_rules(spec, op) {
+        for rule in operation_rules(spec, &doc, op) {
             report(rule);
         }
         if seen[op.id.as_str()] > 1 {
@@ -66,7 +73,7 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
     violations
 }
 
-fn operation_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+fn operation_rules(spec: &OpenAPI, doc: &serde_json::Value, op: &SpecOperation<'_>) -> Vec<String> {
     let mut rules = Vec::new();
     let operation = op.operation;
     match &operation.operation_id {
@@ -89,7 +96,7 @@ fn operation_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
         ));
     }
     rules.extend(body_rules(spec, op));
-    rules.extend(update_rules(spec, op));
+    rules.extend(update_rules(doc, op));
     rules.extend(response_rules(spec, op));
     rules.extend(parameter_rules(spec, op));
     rules
@@ -127,50 +134,45 @@ fn body_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
 /// A PATCH body must let a user clear what the resource it returns can hold
 /// as `null`: each of its properties that is nullable in the resource must be
 /// nullable in the body too.
-fn update_rules(spec: &OpenAPI, op: &SpecOperation<'_>) -> Vec<String> {
+fn update_rules(doc: &serde_json::Value, op: &SpecOperation<'_>) -> Vec<String> {
     if op.method != "PATCH" {
         return Vec::new();
     }
-    let Ok(doc) = facts::document(spec) else {
-        return vec!["the spec cannot be read as JSON".into()];
-    };
-    let operation = serde_json::to_value(op.operation).unwrap_or_default();
+    let operation = &doc["paths"][op.path]["patch"];
     let schema_name = |schema: &serde_json::Value| {
         schema["$ref"]
             .as_str()
             .and_then(|r| r.rsplit('/').next())
             .map(str::to_string)
     };
-    let Some(body) =
-        schema_name(&operation["requestBody"]["content"]["application/json"]["schema"])
-    else {
-        return Vec::new();
+    let body = facts::resolve(doc, &operation["requestBody"]);
+    let Some(body) = schema_name(&body["content"]["application/json"]["schema"]) else {
+        return vec!["a PATCH body must be a $ref to a component schema".into()];
     };
     let resource = operation["responses"]
         .as_object()
         .into_iter()
         .flatten()
         .filter(|(status, _)| status.starts_with('2'))
-        .map(|(_, response)| facts::resolve(&doc, response))
+        .map(|(_, response)| facts::resolve(doc, response))
         .filter_map(|response| schema_name(&response["content"]["application/json"]["schema"]))
-        .filter_map(|envelope| {
-            facts::component(&doc, &envelope)
-                .ok()
-                .map(|e| e["properties"]["data"].clone())
-        })
-        .find_map(|data| schema_name(&data));
+        .filter_map(|envelope| facts::component(doc, &envelope).ok())
+        .find_map(|envelope| schema_name(&envelope["properties"]["data"]));
     let Some(resource) = resource else {
-        return Vec::new();
+        return vec![
+            "a PATCH success response must be an envelope whose `data` is a $ref to the resource it updates"
+                .into(),
+        ];
     };
-    let properties = facts::component(&doc, &body)
+    let properties = facts::component(doc, &body)
         .ok()
         .and_then(|b| b["properties"].as_object().cloned())
         .unwrap_or_default();
     properties
         .keys()
         .filter(|p| {
-            let in_resource = facts::property(&doc, &resource, p).is_ok_and(|f| f.nullable);
-            let in_body = facts::property(&doc, &body, p).is_ok_and(|f| f.nullable);
+            let in_resource = facts::property(doc, &resource, p).is_ok_and(|f| f.nullable);
+            let in_body = facts::property(doc, &body, p).is_ok_and(|f| f.nullable);
             in_resource && !in_body
         })
         .map(|p| format!("{body}.{p} must be nullable: {resource}.{p} can be null, and an update must be able to clear it"))

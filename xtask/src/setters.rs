@@ -46,8 +46,8 @@ enum Base {
     Json,
     /// A generated struct.
     Object(String),
-    /// Any other type (a map of lists, say), taken only as itself; the
-    /// path as written at the root of the generated file.
+    /// A standard collection (a map of lists, say), taken only as itself;
+    /// the path as written at the root of the generated file.
     Exact(String),
 }
 
@@ -82,8 +82,14 @@ const INTEGERS: [(&str, i128, i128); 5] = [
     ("NonZeroU32", 1, u32::MAX as i128),
 ];
 
-/// The integer types a caller may pass for any whole-number field.
-const INTEGER_SOURCES: [&str; 5] = ["i32", "i64", "u32", "u64", "usize"];
+/// The integer types a caller may pass for a whole-number field.
+const INTEGER_SOURCES: [&str; 10] = [
+    "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize",
+];
+
+/// The number types a float field takes exactly (`f64::from`); the other
+/// integers are converted with `as`, to the nearest `f64`.
+const EXACT_FLOAT_SOURCES: [&str; 7] = ["f64", "f32", "i8", "i16", "i32", "u8", "u16"];
 
 /// Which generated types are enums, newtypes or structs, by name.
 fn kinds(types: &[Item]) -> HashMap<String, Base> {
@@ -125,7 +131,7 @@ fn base_of(ty: &Type, kinds: &HashMap<String, Base>) -> Result<Base> {
             Some((n, ..)) => Base::Int(n),
             None => match kinds.get(other) {
                 Some(kind) => kind.clone(),
-                None if tokens(ty).starts_with("::") => Base::Exact(tokens(ty)),
+                None if tokens(ty).starts_with("::std::collections::") => Base::Exact(tokens(ty)),
                 None => bail!("no setter conversion for type {}", tokens(ty)),
             },
         },
@@ -194,6 +200,7 @@ impl Base {
                     quote!(#ty::try_from(self.as_str()) #to_string),
                 ),
                 (ty.clone(), quote!(Ok(self))),
+                (quote!(&#ty), quote!(Ok(self.clone()))),
             ],
             Base::Enum(name) => vec![
                 (quote!(&str), quote!(self.parse::<#ty>() #to_string)),
@@ -205,18 +212,20 @@ impl Base {
                     quote!(&::std::string::String),
                     quote!(self.parse::<#ty>() #to_string),
                 ),
+            ]
+            .into_iter()
+            .chain([ty.clone(), quote!(&#ty)].map(|source| {
                 // A value read from a response may be one this client does
                 // not know; only a known one can be sent.
-                (
-                    ty.clone(),
-                    quote! {
-                        self.to_string().parse::<#ty>().map_err(|_| format!(
-                            "{} value {:?} is not known to this client and cannot be sent",
-                            #name, self.as_str()
-                        ))
-                    },
-                ),
-            ],
+                let convert = quote! {
+                    self.to_string().parse::<#ty>().map_err(|_| format!(
+                        "{} value {:?} is not known to this client and cannot be sent",
+                        #name, self.as_str()
+                    ))
+                };
+                (source, convert)
+            }))
+            .collect(),
             Base::Int(target) => {
                 let convert = if *target == "NonZeroU32" {
                     quote! {
@@ -235,12 +244,19 @@ impl Base {
                 }
                 sources
             }
-            Base::Float => vec![
-                (quote!(f64), quote!(Ok(self))),
-                (quote!(f32), quote!(Ok(f64::from(self)))),
-                (quote!(i32), quote!(Ok(f64::from(self)))),
-                (quote!(u32), quote!(Ok(f64::from(self)))),
-            ],
+            Base::Float => INTEGER_SOURCES
+                .iter()
+                .chain(&["f64", "f32"])
+                .map(|source| {
+                    let ty = format_ident!("{source}");
+                    let convert = if EXACT_FLOAT_SOURCES.contains(source) || *source == "u32" {
+                        quote!(Ok(f64::from(self)))
+                    } else {
+                        quote!(Ok(self as f64))
+                    };
+                    (ty.into_token_stream(), convert)
+                })
+                .collect(),
             Base::Bool => vec![(quote!(bool), quote!(Ok(self)))],
             Base::DateTime => {
                 let parse = quote! {
@@ -281,6 +297,21 @@ impl Base {
         }
     }
 
+    /// The type's name, as a reader writes it.
+    fn name(&self) -> String {
+        match self {
+            Base::Text => "String".into(),
+            Base::Newtype(n) | Base::Enum(n) | Base::Object(n) => n.clone(),
+            Base::Int(n) => n.to_string(),
+            Base::Float => "f64".into(),
+            Base::Bool => "bool".into(),
+            Base::DateTime => "DateTime<Utc>".into(),
+            Base::Map => "serde_json::Map".into(),
+            Base::Json => "serde_json::Value".into(),
+            Base::Exact(path) => path.clone(),
+        }
+    }
+
     /// What a caller may pass, in words, for the setter's docs.
     fn takes(&self, facts: &Facts) -> String {
         match self {
@@ -293,8 +324,8 @@ impl Base {
                     values.join(", ")
                 )
             }
-            Base::Int(_) => "an integer".into(),
-            Base::Float => "a number".into(),
+            Base::Int(_) => "an integer of any integer type".into(),
+            Base::Float => "a number: an `f64`, `f32` or integer".into(),
             Base::Bool => "a `bool`".into(),
             Base::DateTime => {
                 "a `chrono::DateTime<Utc>`, a `std::time::SystemTime` or an RFC 3339 string".into()
@@ -303,7 +334,7 @@ impl Base {
                 "a JSON object: a `serde_json::Map`, or a `serde_json::Value` holding one".into()
             }
             Base::Json => "a `serde_json::Value`".into(),
-            Base::Object(n) => format!("a `{n}` or its builder"),
+            Base::Object(n) => format!("the struct `{n}` or its builder"),
             Base::Exact(_) => "a value of the field's own type".into(),
         }
     }
@@ -499,6 +530,12 @@ fn rewrite(
             }
             let property = field.trim_end_matches('_').to_string();
             let facts = facts_of(&builder, &property)?;
+            if !facts.unchecked.is_empty() {
+                bail!(
+                    "{builder}.{property}: the setters cannot check {}",
+                    facts.unchecked.join(", ")
+                );
+            }
             let shape = shape_of(&ty, kinds).with_context(|| format!("{builder}.{field}"))?;
             if matches!(shape.wrap, Wrap::List | Wrap::OptionalList) {
                 let one = Shape {
@@ -522,7 +559,7 @@ fn rewrite(
             let ImplItem::Fn(f) = method else { continue };
             let name = f.sig.ident.to_string();
             if let Some(setter) = setters.iter().find(|s| s.field == name) {
-                *f = setter.method();
+                *f = setter.method(builders);
                 rewritten += 1;
             } else if let Some(body) = &body {
                 document_body_method(f, body);
@@ -545,6 +582,9 @@ fn rewrite(
             );
         }
         document_builder(items, &builder, &setters, body.as_ref(), builders)?;
+        if builders == Builders::Bodies {
+            bound_conversion(items, &builder, &setters)?;
+        }
     }
     Ok(structs.len())
 }
@@ -560,42 +600,73 @@ struct Setter {
 }
 
 impl Setter {
-    fn method(&self) -> ImplItemFn {
+    /// The setter. An operation builder's checks the bounds too; a body
+    /// builder's leave them to the builder's `TryFrom`, which also checks a
+    /// body given whole.
+    fn method(&self, builders: Builders) -> ImplItemFn {
         let field = format_ident!("{}", self.field);
         let ty = &self.ty;
-        let check = self.check();
+        let convert = self.convert();
+        let value = match builders {
+            Builders::Operations => self.bounded(convert.clone()).unwrap_or(convert),
+            Builders::Bodies => convert,
+        };
         let docs = self.docs();
         syn::parse_quote! {
             #(#[doc = #docs])*
             pub fn #field<V: crate::IntoField<#ty>>(mut self, value: V) -> Self {
-                self.#field = #check;
+                self.#field = #value;
                 self
             }
         }
     }
 
-    /// The checked conversion of `value`.
-    fn check(&self) -> TokenStream {
-        let name = &self.property;
+    /// `value` converted: a number that does not fit gets the message
+    /// stating its range; any other error is prefixed with the field.
+    fn convert(&self) -> TokenStream {
         let value = quote!(crate::IntoField::into_field(value));
+        match (&self.bounds(), &self.shape.base) {
+            (Some((_, _, message)), Base::Int(_) | Base::Float) if !self.is_list() => {
+                quote!(#value.map_err(|_| #message.to_string()))
+            }
+            _ => {
+                let name = &self.property;
+                quote!(crate::field::plain(#value, #name))
+            }
+        }
+    }
+
+    /// `value` checked against the spec's bounds, if it has any.
+    fn bounded(&self, value: TokenStream) -> Option<TokenStream> {
+        let (min, max, message) = self.bounds()?;
+        let (min, max) = (float(min), float(max));
+        Some(quote!(crate::field::bounded(#value, #min, #max, #message)))
+    }
+
+    fn is_list(&self) -> bool {
+        matches!(self.shape.wrap, Wrap::List | Wrap::OptionalList)
+    }
+
+    /// The range a number, or a list's length, must lie in, and the message
+    /// that states it; every number has one (at least: finite, and within
+    /// its type).
+    fn bounds(&self) -> Option<(f64, f64, String)> {
+        let name = &self.property;
         let facts = &self.facts;
-        match (&self.shape.wrap, &self.shape.base) {
-            (Wrap::List | Wrap::OptionalList, _)
-                if facts.min_items.is_some() || facts.max_items.is_some() =>
-            {
-                let (min, max) = (
-                    facts.min_items.unwrap_or(0),
-                    facts.max_items.unwrap_or(u64::MAX),
-                );
+        match &self.shape.base {
+            _ if self.is_list() => {
+                if facts.min_items.is_none() && facts.max_items.is_none() {
+                    return None;
+                }
                 let message = format!(
                     "{name} must have {}",
                     range(facts.min_items, facts.max_items, "item")
                 );
-                let (min, max) = (float(min as f64), float(max as f64));
-                quote!(crate::field::items(#value, #name, #min, #max, #message))
+                let min = facts.min_items.unwrap_or(0) as f64;
+                let max = facts.max_items.map_or(f64::INFINITY, |m| m as f64);
+                Some((min, max, message))
             }
-            (Wrap::List | Wrap::OptionalList, _) => quote!(crate::field::plain(#value, #name)),
-            (_, Base::Int(ty)) => {
+            Base::Int(ty) => {
                 let (_, lo, hi) = INTEGERS
                     .iter()
                     .find(|(n, ..)| n == ty)
@@ -603,21 +674,20 @@ impl Setter {
                 let lo = facts.minimum.map_or(*lo, |m| (*lo).max(m.ceil() as i128));
                 let hi = facts.maximum.map_or(*hi, |m| (*hi).min(m.floor() as i128));
                 let message = format!("{name} must be between {lo} and {hi}");
-                let (lo, hi) = (float(lo as f64), float(hi as f64));
-                quote!(crate::field::number(#value, #lo, #hi, #message))
+                Some((lo as f64, hi as f64, message))
             }
-            (_, Base::Float) => {
+            Base::Float => {
                 let message = match (facts.minimum, facts.maximum) {
                     (Some(lo), Some(hi)) => format!("{name} must be between {lo} and {hi}"),
                     (Some(lo), None) => format!("{name} must be a number of at least {lo}"),
                     (None, Some(hi)) => format!("{name} must be a number of at most {hi}"),
                     (None, None) => format!("{name} must be a finite number"),
                 };
-                let lo = float(facts.minimum.unwrap_or(f64::NEG_INFINITY));
-                let hi = float(facts.maximum.unwrap_or(f64::INFINITY));
-                quote!(crate::field::number(#value, #lo, #hi, #message))
+                let lo = facts.minimum.unwrap_or(f64::NEG_INFINITY);
+                let hi = facts.maximum.unwrap_or(f64::INFINITY);
+                Some((lo, hi, message))
             }
-            _ => quote!(crate::field::plain(#value, #name)),
+            _ => None,
         }
     }
 
@@ -667,7 +737,10 @@ impl Setter {
         }
         let takes = self.shape.base.takes(facts);
         let takes = if is_list {
-            format!("a `Vec`, array or slice whose items are each {takes}")
+            format!(
+                "a `Vec<{}>`, or an array, slice or `&Vec` whose items are each {takes}",
+                self.shape.base.name()
+            )
         } else {
             takes
         };
@@ -781,6 +854,50 @@ fn required_messages(items: &mut [Item], name: &str, builders: Builders) -> Resu
         }
     }
     Ok(visitor.0)
+}
+
+/// Adds the bounds of `setters` to the `TryFrom` typify gives body builder
+/// `name`, which every body goes through at `send()`, whether it was set
+/// field by field or given whole: `value.x?` becomes `bounded(value.x, ..)?`.
+fn bound_conversion(items: &mut [Item], name: &str, setters: &[Setter]) -> Result<()> {
+    struct Bound(HashMap<String, TokenStream>, usize);
+    impl VisitMut for Bound {
+        fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+            if let syn::Member::Named(ident) = &field.member
+                && let Some(bounded) = self.0.get(&ident.to_string())
+            {
+                field.expr = syn::parse_quote!(#bounded?);
+                self.1 += 1;
+            }
+        }
+    }
+    let bounded: HashMap<String, TokenStream> = setters
+        .iter()
+        .filter_map(|s| {
+            let field = format_ident!("{}", s.field);
+            Some((s.field.clone(), s.bounded(quote!(value.#field))?))
+        })
+        .collect();
+    let expected = bounded.len();
+    let mut visitor = Bound(bounded, 0);
+    for item in items.iter_mut() {
+        if let Item::Impl(imp) = item
+            && last_ident(&imp.self_ty).as_deref() == Some(name)
+            && imp
+                .trait_
+                .as_ref()
+                .is_some_and(|(_, p, _)| p.segments.last().is_some_and(|s| s.ident == "TryFrom"))
+        {
+            visitor.visit_item_impl_mut(imp);
+        }
+    }
+    if visitor.1 != expected {
+        bail!(
+            "builder {name}: bounded {} of {expected} fields in its TryFrom",
+            visitor.1
+        );
+    }
+    Ok(())
 }
 
 /// The docs of an operation builder's `body` and `body_map`.

@@ -19,6 +19,22 @@ impl Content for ItemMod {
     }
 }
 
+/// The items of the inline module `name` of the generated file.
+pub fn items_of<'a>(file: &'a syn::File, name: &str) -> Result<&'a Vec<Item>> {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items),
+            _ => None,
+        })
+        .with_context(|| format!("the generated client has no module {name}"))
+}
+
+/// The same, to change them.
+pub fn items_of_mut<'a>(file: &'a mut syn::File, name: &str) -> Result<&'a mut Vec<Item>> {
+    module(&mut file.items, name)?.content_mut()
+}
+
 /// The inline module `name` among `items`.
 pub fn module<'a>(items: &'a mut [Item], name: &str) -> Result<&'a mut ItemMod> {
     items

@@ -28,23 +28,15 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
         .enumerate()
         .map(|(index, op)| (op.id.as_str(), (index, op)))
         .collect();
-    let builder = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
-            _ => None,
-        })
-        .context("the async client has no `builder` module")?;
+    let builder = crate::syntax::items_of_mut(file, "builder")?;
     let bodies: HashMap<String, Type> = builder
-        .1
         .iter()
         .filter_map(|item| match item {
             Item::Struct(s) => Some((s.ident.to_string(), body_type(s)?)),
             _ => None,
         })
         .collect();
-    for item in builder.1.iter_mut() {
+    for item in builder.iter_mut() {
         let Item::Impl(imp) = item else { continue };
         let Type::Path(self_ty) = &*imp.self_ty else {
             continue;

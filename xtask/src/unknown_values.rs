@@ -194,14 +194,7 @@ fn success_schema<'a>(
 /// `ResponseValue`, as written in the `builder` module (`types::X`).
 fn response_types(client: &syn::File) -> Result<HashMap<String, Type>> {
     let operations = builder_operations(client);
-    let builder = client
-        .items
-        .iter()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-            _ => None,
-        })
-        .context("the async client has no `builder` module")?;
+    let builder = crate::syntax::items_of(client, "builder")?;
     let mut types = HashMap::new();
     for item in builder {
         let Item::Impl(imp) = item else { continue };

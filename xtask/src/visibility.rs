@@ -79,8 +79,9 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
              `pub use progenitor_client` {reexport}, impl ClientInfo {client_info}"
         );
     }
-    if builder_constructors == 0 {
-        bail!("no operation builder has a `new` to hide");
+    let operations = crate::typed_errors::builder_operations(file).len();
+    if builder_constructors != operations {
+        bail!("hid the `new` of {builder_constructors} operation builders, of {operations}");
     }
     Ok(())
 }

@@ -124,7 +124,7 @@ pub fn create_export(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
     let project = call.param("project_id").to_string();
     store.project(&project)?;
     let request: types::CreateExportRequest = call.json()?;
-    if let Some(stranger) = request.frame_ids.iter().find(|id| {
+    if let Some(stranger) = request.frame_ids.iter().flatten().find(|id| {
         store
             .frames
             .get(id.as_str())

@@ -272,7 +272,11 @@ fn require_assets<'a>(
 pub fn generate_image(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
     let (frame, target) = frame_target(store, call)?;
     let request: types::GenerateImageRequest = call.json()?;
-    require_assets(store, "reference_asset_ids", &request.reference_asset_ids)?;
+    require_assets(
+        store,
+        "reference_asset_ids",
+        request.reference_asset_ids.iter().flatten(),
+    )?;
     let prompt = request
         .prompt
         .map(String::from)
@@ -325,11 +329,14 @@ pub fn multi_shot(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError>
     let project = call.param("project_id").to_string();
     store.project(&project)?;
     let request: types::MultiShotRequest = call.json()?;
-    require_assets(store, "character_asset_ids", &request.character_asset_ids)?;
-    let frames = if request.frame_ids.is_empty() {
-        store.frame_order(&project)
-    } else {
-        request.frame_ids.into_iter().map(String::from).collect()
+    require_assets(
+        store,
+        "character_asset_ids",
+        request.character_asset_ids.iter().flatten(),
+    )?;
+    let frames = match request.frame_ids {
+        None => store.frame_order(&project),
+        Some(ids) => ids.into_iter().map(String::from).collect(),
     };
     if frames.is_empty() {
         return Err(ApiError::invalid(

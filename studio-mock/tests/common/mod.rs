@@ -151,13 +151,6 @@ pub async fn frame(client: &Client, project_id: &str, script: &str) -> types::Fr
         .data
 }
 
-/// Ids as a request body lists them (each checked against the spec's length limit).
-pub fn ids<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<types::ResourceId> {
-    ids.into_iter()
-        .map(|id| id.as_str().try_into().expect("an id within the limit"))
-        .collect()
-}
-
 /// The project as the server has it now.
 pub async fn get_project(client: &Client, project_id: &str) -> types::Project {
     client

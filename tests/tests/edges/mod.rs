@@ -170,8 +170,6 @@ macro_rules! call_op {
                 $finish.map(|answer| vec![answer.into_inner().data.id])
             }
             Op::MultiShot(frames) => {
-                let frames: Vec<studio_api::types::ResourceId> =
-                    frames.iter().map(|f| f.parse().expect("an id")).collect();
                 let $sent = $client
                     .generate_multi_shot()
                     .project_id(PROJECT)

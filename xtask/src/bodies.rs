@@ -1,13 +1,16 @@
-//! Update bodies that can leave a field alone, set it, or clear it.
+//! Request bodies that send what the caller said: a field left out, an
+//! empty list, an empty object or a `null` are four different things.
 //!
 //! typify gives an optional property `Option<T>` and skips it when `None`,
 //! whether or not the spec marks it `nullable`, and gives an optional list
-//! `Vec<T>` that is skipped when empty. In the body of a PATCH operation
-//! that loses two things a user must be able to say: "set this to `null`"
-//! and "set this list to `[]`". This pass gives, in every PATCH body (and
-//! its builder), each `nullable` property the type `Option<Option<T>>`
-//! (`None` leaves it out, `Some(None)` sends `null`) and each list property
-//! `Option<Vec<T>>` (`None` leaves it out, `Some(vec![])` sends `[]`).
+//! or free-form object a `Vec<T>` or `Map` that is skipped when empty. So an
+//! empty selection of frames would be left out, which the API reads as
+//! "every frame", and an update could neither set a field to `null` nor a
+//! list to `[]`. This pass gives, in every JSON request body (and its
+//! builder), each optional list or free-form object the type `Option<Vec<T>>`
+//! or `Option<Map>` (`None` leaves it out, `Some(empty)` sends it empty),
+//! and, in the body of a PATCH operation, each `nullable` property the type
+//! `Option<Option<T>>` (`None` leaves it out, `Some(None)` sends `null`).
 
 use crate::facts;
 use crate::syntax::{Content, inner, module, structure};
@@ -16,25 +19,29 @@ use quote::ToTokens;
 use serde_json::Value;
 use syn::{Fields, ItemStruct, Type};
 
-/// The change one property of an update body gets.
+/// The change one property of a request body gets.
 enum Change {
+    /// `Option<T>` → `Option<Option<T>>`.
     Nullable,
-    List,
+    /// `Vec<T>` or `Map` → `Option<Vec<T>>` or `Option<Map>`.
+    Optional,
 }
 
-/// Rewrites every PATCH body of `file` as the module docs say.
+/// Rewrites every request body of `file` as the module docs say.
 pub fn apply(file: &mut syn::File, doc: &Value) -> Result<()> {
     let types = module(&mut file.items, "types")?;
+    let updates = facts::update_bodies(doc);
     let mut any_nullable = false;
-    for name in facts::update_bodies(doc) {
+    for name in facts::request_bodies(doc)? {
         let schema = facts::component(doc, &name)?;
-        let properties = schema["properties"]
-            .as_object()
-            .with_context(|| format!("update body {name} has no properties"))?;
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
         for (property, property_schema) in properties {
-            let change = if facts::is_array(doc, property_schema) {
-                Change::List
-            } else if facts::of_schema(doc, property_schema, false).nullable {
+            let facts = facts::property(doc, &name, property)?;
+            let change = if !facts.required && facts::is_collection(doc, property_schema) {
+                Change::Optional
+            } else if facts.nullable && updates.contains(&name) {
                 any_nullable = true;
                 Change::Nullable
             } else {
@@ -42,13 +49,13 @@ pub fn apply(file: &mut syn::File, doc: &Value) -> Result<()> {
             };
             let body = structure(types.content_mut()?, &name)?;
             rewrite_body_field(body, property, &change)
-                .with_context(|| format!("update body {name}.{property}"))?;
+                .with_context(|| format!("request body {name}.{property}"))?;
             let builder = structure(
                 module(types.content_mut()?, "builder")?.content_mut()?,
                 &name,
             )?;
             rewrite_builder_field(builder, property, &change)
-                .with_context(|| format!("the builder of update body {name}.{property}"))?;
+                .with_context(|| format!("the builder of request body {name}.{property}"))?;
         }
     }
     if any_nullable {
@@ -92,7 +99,7 @@ fn changed(ty: &Type, change: &Change) -> Result<Type> {
         Change::Nullable if inner(ty, "Option").is_some() => {
             Ok(syn::parse_quote!(::std::option::Option<#ty>))
         }
-        Change::List if inner(ty, "Vec").is_some() => {
+        Change::Optional if inner(ty, "Vec").is_some() || inner(ty, "Map").is_some() => {
             Ok(syn::parse_quote!(::std::option::Option<#ty>))
         }
         _ => bail!("unexpected type {}", ty.to_token_stream()),
@@ -102,7 +109,11 @@ fn changed(ty: &Type, change: &Change) -> Result<Type> {
 fn rewrite_body_field(body: &mut ItemStruct, property: &str, change: &Change) -> Result<()> {
     let field = field(body, property)?;
     field.ty = changed(&field.ty, change)?;
-    field.attrs.retain(|a| !a.path().is_ident("serde"));
+    // typify's `rename` (of a keyword) stays; its `default` and
+    // `skip_serializing_if` give way to the new ones.
+    field.attrs.retain(|a| {
+        !a.path().is_ident("serde") || a.to_token_stream().to_string().contains("rename")
+    });
     let (attr, doc): (syn::Attribute, &str) = match change {
         Change::Nullable => (
             syn::parse_quote!(#[serde(
@@ -112,9 +123,9 @@ fn rewrite_body_field(body: &mut ItemStruct, property: &str, change: &Change) ->
             )]),
             "`None` leaves it unchanged; `Some(None)` clears it (sends `null`).",
         ),
-        Change::List => (
+        Change::Optional => (
             syn::parse_quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-            "`None` leaves it unchanged; `Some(vec![])` empties it (sends `[]`).",
+            "`None` leaves it out; an empty one is sent empty.",
         ),
     };
     field.attrs.push(syn::parse_quote!(#[doc = ""]));
