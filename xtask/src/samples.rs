@@ -409,61 +409,64 @@ fn integer(i: &IntegerType, path: &str) -> Result<Value> {
     Ok(Value::from(1.clamp(min, max)))
 }
 
-/// The values of every string enum the spec defines, one list per enum, in
-/// document order: the named schemas and every schema inline in them, in
+/// The values of every string enum the spec defines, one list per enum:
+/// those of the named schemas (and inline in them), then those inline in
 /// parameters, request bodies and responses. A reference is not another
 /// enum.
 pub fn string_enums(spec: &OpenAPI) -> Vec<Vec<String>> {
     let mut found = Vec::new();
     let mut walk = |schema: &ReferenceOr<Schema>| collect(of(schema), &mut found);
-    if let Some(components) = &spec.components {
-        components.schemas.values().for_each(&mut walk);
-        for parameter in components.parameters.values() {
-            if let ReferenceOr::Item(parameter) = parameter {
-                parameter_schemas(parameter).for_each(&mut walk);
-            }
-        }
-        for body in components.request_bodies.values() {
-            if let ReferenceOr::Item(body) = body {
-                body.content
-                    .values()
-                    .filter_map(|m| m.schema.as_ref())
-                    .for_each(&mut walk);
-            }
-        }
-        for response in components.responses.values() {
-            if let ReferenceOr::Item(response) = response {
-                response
-                    .content
-                    .values()
-                    .filter_map(|m| m.schema.as_ref())
-                    .for_each(&mut walk);
-            }
+    let components = spec.components.as_ref();
+    let operations = crate::spec::operations(spec);
+    components
+        .into_iter()
+        .flat_map(|c| c.schemas.values())
+        .for_each(&mut walk);
+    let parameters = components
+        .into_iter()
+        .flat_map(|c| c.parameters.values())
+        .chain(
+            operations
+                .iter()
+                .flat_map(|op| op.item_parameters.iter().chain(&op.operation.parameters)),
+        );
+    for parameter in parameters {
+        if let ReferenceOr::Item(parameter) = parameter {
+            parameter_schemas(parameter).for_each(&mut walk);
         }
     }
-    for op in crate::spec::operations(spec) {
-        for parameter in op.item_parameters.iter().chain(&op.operation.parameters) {
-            if let ReferenceOr::Item(parameter) = parameter {
-                parameter_schemas(parameter).for_each(&mut walk);
-            }
+    let bodies = components
+        .into_iter()
+        .flat_map(|c| c.request_bodies.values())
+        .chain(
+            operations
+                .iter()
+                .filter_map(|op| op.operation.request_body.as_ref()),
+        );
+    for body in bodies {
+        if let ReferenceOr::Item(body) = body {
+            media_schemas(&body.content).for_each(&mut walk);
         }
-        if let Some(ReferenceOr::Item(body)) = &op.operation.request_body {
-            body.content
-                .values()
-                .filter_map(|m| m.schema.as_ref())
-                .for_each(&mut walk);
-        }
-        for response in op.operation.responses.responses.values() {
-            if let ReferenceOr::Item(response) = response {
-                response
-                    .content
-                    .values()
-                    .filter_map(|m| m.schema.as_ref())
-                    .for_each(&mut walk);
-            }
+    }
+    let responses = components
+        .into_iter()
+        .flat_map(|c| c.responses.values())
+        .chain(
+            operations
+                .iter()
+                .flat_map(|op| op.operation.responses.responses.values()),
+        );
+    for response in responses {
+        if let ReferenceOr::Item(response) = response {
+            media_schemas(&response.content).for_each(&mut walk);
         }
     }
     found
+}
+
+/// The schemas of a body's or response's media types.
+fn media_schemas(content: &openapiv3::Content) -> impl Iterator<Item = &ReferenceOr<Schema>> {
+    content.values().filter_map(|m| m.schema.as_ref())
 }
 
 fn parameter_schemas(parameter: &Parameter) -> impl Iterator<Item = &ReferenceOr<Schema>> {
