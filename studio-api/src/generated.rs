@@ -15733,1263 +15733,1011 @@ const _: () = {
     {}
 };
 impl Client {
-    /**List projects
-
-Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
-
-Sends a `GET` request to `/projects`
-
-Arguments:
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-- `search`: Only projects whose name or description contains this text (case-insensitive).
-- `team_id`: Only projects owned by this team.
-```ignore
-let response = client.list_projects()
-    .limit(limit)
-    .page(page)
-    .search(search)
-    .team_id(team_id)
-    .send()
-    .await;
-```*/
+    /// List projects
+    ///
+    /// Returns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.
+    ///
+    /// Sends `GET` to `/projects`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_projects()
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_projects(&self) -> builder::ListProjects<'_> {
         builder::ListProjects::new(self)
     }
-    /**Create a project
-
-Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
-
-Sends a `POST` request to `/projects`
-
-```ignore
-let response = client.create_project()
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Create a project
+    ///
+    /// Creates an empty storyboard project (no frames yet), personal or in a team. Returns the new Project.
+    ///
+    /// Sends `POST` to `/projects`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_project()
+    ///     .body_map(|b| b.name(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_project(&self) -> builder::CreateProject<'_> {
         builder::CreateProject::new(self)
     }
-    /**Get a project
-
-Returns one project, including its script and frame count.
-
-Sends a `GET` request to `/projects/{project_id}`
-
-Arguments:
-- `project_id`: Project id.
-```ignore
-let response = client.get_project()
-    .project_id(project_id)
-    .send()
-    .await;
-```*/
+    /// Get a project
+    ///
+    /// Returns one project, including its script and frame count.
+    ///
+    /// Sends `GET` to `/projects/{project_id}`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_project()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_project(&self) -> builder::GetProject<'_> {
         builder::GetProject::new(self)
     }
-    /**Delete a project
-
-Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
-
-Sends a `DELETE` request to `/projects/{project_id}`
-
-Arguments:
-- `project_id`: Project id.
-```ignore
-let response = client.delete_project()
-    .project_id(project_id)
-    .send()
-    .await;
-```*/
+    /// Delete a project
+    ///
+    /// Permanently deletes the project and everything in it (frames and their versions, comments and reviews, audio tracks, exports). Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/projects/{project_id}`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.delete_project()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_project(&self) -> builder::DeleteProject<'_> {
         builder::DeleteProject::new(self)
     }
-    /**Update a project
-
-Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
-
-Sends a `PATCH` request to `/projects/{project_id}`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.update_project()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update a project
+    ///
+    /// Changes the fields present in the body and leaves the others untouched. Returns the updated Project.
+    ///
+    /// Sends `PATCH` to `/projects/{project_id}`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_project()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_project(&self) -> builder::UpdateProject<'_> {
         builder::UpdateProject::new(self)
     }
-    /**Duplicate a project
-
-Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
-
-Sends a `POST` request to `/projects/{project_id}/duplicate`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.duplicate_project()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Duplicate a project
+    ///
+    /// Copies the project with its script, frames and audio tracks into a new project. Nothing is regenerated and no credits are charged. Returns the new Project.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/duplicate`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.duplicate_project()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn duplicate_project(&self) -> builder::DuplicateProject<'_> {
         builder::DuplicateProject::new(self)
     }
-    /**Generate a script with AI
-
-Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/projects/{project_id}/script/generate`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.generate_script()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Generate a script with AI
+    ///
+    /// Writes a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/script/generate`; an API key needs the `projects` scope. Paid: needs a subscription or wallet balance.
+    ///
+    /// ```ignore
+    /// let response = client.generate_script()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.prompt(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn generate_script(&self) -> builder::GenerateScript<'_> {
         builder::GenerateScript::new(self)
     }
-    /**Get the share link
-
-Returns the project's current share link, or 404 when the project has none.
-
-Sends a `GET` request to `/projects/{project_id}/share`
-
-Arguments:
-- `project_id`: Project id.
-```ignore
-let response = client.get_share_link()
-    .project_id(project_id)
-    .send()
-    .await;
-```*/
+    /// Get the share link
+    ///
+    /// Returns the project's current share link, or 404 when the project has none.
+    ///
+    /// Sends `GET` to `/projects/{project_id}/share`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_share_link()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_share_link(&self) -> builder::GetShareLink<'_> {
         builder::GetShareLink::new(self)
     }
-    /**Create a share link
-
-Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
-
-Sends a `POST` request to `/projects/{project_id}/share`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.create_share_link()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Create a share link
+    ///
+    /// Creates the project's public share link with the given access level and optional expiry. A project has at most one share link: creating a new one replaces and invalidates the previous one. Returns the ShareLink.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/share`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_share_link()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.access(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_share_link(&self) -> builder::CreateShareLink<'_> {
         builder::CreateShareLink::new(self)
     }
-    /**Revoke the share link
-
-Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
-
-Sends a `DELETE` request to `/projects/{project_id}/share`
-
-Arguments:
-- `project_id`: Project id.
-```ignore
-let response = client.revoke_share_link()
-    .project_id(project_id)
-    .send()
-    .await;
-```*/
+    /// Revoke the share link
+    ///
+    /// Revokes the project's share link; its URL stops working immediately. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/projects/{project_id}/share`; an API key needs the `projects` scope.
+    ///
+    /// ```ignore
+    /// let response = client.revoke_share_link()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn revoke_share_link(&self) -> builder::RevokeShareLink<'_> {
         builder::RevokeShareLink::new(self)
     }
-    /**List frames
-
-Returns the project's frames in storyboard order (ascending `position`), one page at a time.
-
-Sends a `GET` request to `/projects/{project_id}/frames`
-
-Arguments:
-- `project_id`: Project id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_frames()
-    .project_id(project_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List frames
+    ///
+    /// Returns the project's frames in storyboard order (ascending `position`), one page at a time.
+    ///
+    /// Sends `GET` to `/projects/{project_id}/frames`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_frames()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_frames(&self) -> builder::ListFrames<'_> {
         builder::ListFrames::new(self)
     }
-    /**Create a frame
-
-Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
-
-Sends a `POST` request to `/projects/{project_id}/frames`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.create_frame()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Create a frame
+    ///
+    /// Adds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/frames`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_frame()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.script(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_frame(&self) -> builder::CreateFrame<'_> {
         builder::CreateFrame::new(self)
     }
-    /**Reorder frames
-
-Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
-
-Sends a `POST` request to `/projects/{project_id}/frames/reorder`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.reorder_frames()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Reorder frames
+    ///
+    /// Sets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).
+    ///
+    /// Sends `POST` to `/projects/{project_id}/frames/reorder`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.reorder_frames()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.frame_ids(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn reorder_frames(&self) -> builder::ReorderFrames<'_> {
         builder::ReorderFrames::new(self)
     }
-    /**Get a frame
-
-Returns one frame with its script, current image and video, and prompts.
-
-Sends a `GET` request to `/frames/{frame_id}`
-
-Arguments:
-- `frame_id`: Frame id.
-```ignore
-let response = client.get_frame()
-    .frame_id(frame_id)
-    .send()
-    .await;
-```*/
+    /// Get a frame
+    ///
+    /// Returns one frame with its script, current image and video, and prompts.
+    ///
+    /// Sends `GET` to `/frames/{frame_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_frame()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_frame(&self) -> builder::GetFrame<'_> {
         builder::GetFrame::new(self)
     }
-    /**Delete a frame
-
-Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
-
-Sends a `DELETE` request to `/frames/{frame_id}`
-
-Arguments:
-- `frame_id`: Frame id.
-```ignore
-let response = client.delete_frame()
-    .frame_id(frame_id)
-    .send()
-    .await;
-```*/
+    /// Delete a frame
+    ///
+    /// Deletes the frame with its versions, comments and reviews; the following frames move up by one position. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/frames/{frame_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.delete_frame()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_frame(&self) -> builder::DeleteFrame<'_> {
         builder::DeleteFrame::new(self)
     }
-    /**Update a frame
-
-Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
-
-Sends a `PATCH` request to `/frames/{frame_id}`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.update_frame()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update a frame
+    ///
+    /// Changes the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.
+    ///
+    /// Sends `PATCH` to `/frames/{frame_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_frame()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_frame(&self) -> builder::UpdateFrame<'_> {
         builder::UpdateFrame::new(self)
     }
-    /**List frame versions
-
-Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
-
-Sends a `GET` request to `/frames/{frame_id}/versions`
-
-Arguments:
-- `frame_id`: Frame id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_frame_versions()
-    .frame_id(frame_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List frame versions
+    ///
+    /// Returns the frame's media history, newest first. Every upload, generation, edit, extension or lip-sync that changed the frame's media added a version.
+    ///
+    /// Sends `GET` to `/frames/{frame_id}/versions`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_frame_versions()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_frame_versions(&self) -> builder::ListFrameVersions<'_> {
         builder::ListFrameVersions::new(self)
     }
-    /**Get a frame version
-
-Returns one version of the frame.
-
-Sends a `GET` request to `/frames/{frame_id}/versions/{version_id}`
-
-Arguments:
-- `frame_id`: Frame id.
-- `version_id`: Frame version id.
-```ignore
-let response = client.get_frame_version()
-    .frame_id(frame_id)
-    .version_id(version_id)
-    .send()
-    .await;
-```*/
+    /// Get a frame version
+    ///
+    /// Returns one version of the frame.
+    ///
+    /// Sends `GET` to `/frames/{frame_id}/versions/{version_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_frame_version()
+    ///     .frame_id(..)
+    ///     .version_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_frame_version(&self) -> builder::GetFrameVersion<'_> {
         builder::GetFrameVersion::new(self)
     }
-    /**Restore a frame version
-
-Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
-
-Sends a `POST` request to `/frames/{frame_id}/versions/{version_id}/restore`
-
-Arguments:
-- `frame_id`: Frame id.
-- `version_id`: Frame version id.
-```ignore
-let response = client.restore_frame_version()
-    .frame_id(frame_id)
-    .version_id(version_id)
-    .send()
-    .await;
-```*/
+    /// Restore a frame version
+    ///
+    /// Makes an earlier version current: its image and video become the frame's media and `current_version_id` points to it. Nothing is regenerated. Returns the updated Frame.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/versions/{version_id}/restore`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.restore_frame_version()
+    ///     .frame_id(..)
+    ///     .version_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn restore_frame_version(&self) -> builder::RestoreFrameVersion<'_> {
         builder::RestoreFrameVersion::new(self)
     }
-    /**List frame comments
-
-Returns the comments on the frame, oldest first, one page at a time.
-
-Sends a `GET` request to `/frames/{frame_id}/comments`
-
-Arguments:
-- `frame_id`: Frame id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_frame_comments()
-    .frame_id(frame_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List frame comments
+    ///
+    /// Returns the comments on the frame, oldest first, one page at a time.
+    ///
+    /// Sends `GET` to `/frames/{frame_id}/comments`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_frame_comments()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_frame_comments(&self) -> builder::ListFrameComments<'_> {
         builder::ListFrameComments::new(self)
     }
-    /**Comment on a frame
-
-Adds a comment to the frame, authored by the calling user. Returns the new Comment.
-
-Sends a `POST` request to `/frames/{frame_id}/comments`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.create_frame_comment()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Comment on a frame
+    ///
+    /// Adds a comment to the frame, authored by the calling user. Returns the new Comment.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/comments`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_frame_comment()
+    ///     .frame_id(..)
+    ///     .body_map(|b| b.body(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_frame_comment(&self) -> builder::CreateFrameComment<'_> {
         builder::CreateFrameComment::new(self)
     }
-    /**Delete a comment
-
-Deletes the comment. Returns a confirmation message.
-
-Sends a `DELETE` request to `/frames/{frame_id}/comments/{comment_id}`
-
-Arguments:
-- `frame_id`: Frame id.
-- `comment_id`: Comment id.
-```ignore
-let response = client.delete_frame_comment()
-    .frame_id(frame_id)
-    .comment_id(comment_id)
-    .send()
-    .await;
-```*/
+    /// Delete a comment
+    ///
+    /// Deletes the comment. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/frames/{frame_id}/comments/{comment_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.delete_frame_comment()
+    ///     .frame_id(..)
+    ///     .comment_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_frame_comment(&self) -> builder::DeleteFrameComment<'_> {
         builder::DeleteFrameComment::new(self)
     }
-    /**Update a comment
-
-Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
-
-Sends a `PATCH` request to `/frames/{frame_id}/comments/{comment_id}`
-
-Arguments:
-- `frame_id`: Frame id.
-- `comment_id`: Comment id.
-- `body`
-```ignore
-let response = client.update_frame_comment()
-    .frame_id(frame_id)
-    .comment_id(comment_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update a comment
+    ///
+    /// Edits the comment's text or marks it resolved or unresolved. Returns the updated Comment.
+    ///
+    /// Sends `PATCH` to `/frames/{frame_id}/comments/{comment_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_frame_comment()
+    ///     .frame_id(..)
+    ///     .comment_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_frame_comment(&self) -> builder::UpdateFrameComment<'_> {
         builder::UpdateFrameComment::new(self)
     }
-    /**List frame reviews
-
-Returns the review decisions recorded on the frame, newest first, one page at a time.
-
-Sends a `GET` request to `/frames/{frame_id}/reviews`
-
-Arguments:
-- `frame_id`: Frame id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_frame_reviews()
-    .frame_id(frame_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List frame reviews
+    ///
+    /// Returns the review decisions recorded on the frame, newest first, one page at a time.
+    ///
+    /// Sends `GET` to `/frames/{frame_id}/reviews`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_frame_reviews()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_frame_reviews(&self) -> builder::ListFrameReviews<'_> {
         builder::ListFrameReviews::new(self)
     }
-    /**Review a frame
-
-Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
-
-Sends a `POST` request to `/frames/{frame_id}/reviews`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.create_frame_review()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Review a frame
+    ///
+    /// Records the calling user's decision on the frame (approved, changes requested or rejected) with an optional note. Returns the new Review.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/reviews`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_frame_review()
+    ///     .frame_id(..)
+    ///     .body_map(|b| b.decision(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_frame_review(&self) -> builder::CreateFrameReview<'_> {
         builder::CreateFrameReview::new(self)
     }
-    /**List generation jobs
-
-Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
-
-Sends a `GET` request to `/generation-jobs`
-
-Arguments:
-- `created_after`: Only jobs created at or after this instant (RFC 3339).
-- `frame_id`: Only jobs of this frame.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-- `project_id`: Only jobs of this project.
-- `status`: Only jobs in this status.
-- `type_`: Only jobs of this type.
-```ignore
-let response = client.list_generation_jobs()
-    .created_after(created_after)
-    .frame_id(frame_id)
-    .limit(limit)
-    .page(page)
-    .project_id(project_id)
-    .status(status)
-    .type_(type_)
-    .send()
-    .await;
-```*/
+    /// List generation jobs
+    ///
+    /// Returns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.
+    ///
+    /// Sends `GET` to `/generation-jobs`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_generation_jobs()
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_generation_jobs(&self) -> builder::ListGenerationJobs<'_> {
         builder::ListGenerationJobs::new(self)
     }
-    /**Get a generation job
-
-Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
-
-Sends a `GET` request to `/generation-jobs/{job_id}`
-
-Arguments:
-- `job_id`: Generation job id.
-```ignore
-let response = client.get_generation_job()
-    .job_id(job_id)
-    .send()
-    .await;
-```*/
+    /// Get a generation job
+    ///
+    /// Returns one generation job. Poll it until `status` is `completed`, `failed` or `canceled`; a completed job's `result` says where the output is (image, video or audio URL, asset id, frame version id), and a failed job's `error` says why.
+    ///
+    /// Sends `GET` to `/generation-jobs/{job_id}`; an API key needs the `frames` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_generation_job()
+    ///     .job_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_generation_job(&self) -> builder::GetGenerationJob<'_> {
         builder::GetGenerationJob::new(self)
     }
-    /**Generate a frame image
-
-Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/frames/{frame_id}/image/generate`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.generate_frame_image()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Generate a frame image
+    ///
+    /// Starts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/image/generate`; an API key needs the `image_generation` scope. Paid: needs a subscription or wallet balance. Starts `image` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.generate_frame_image()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn generate_frame_image(&self) -> builder::GenerateFrameImage<'_> {
         builder::GenerateFrameImage::new(self)
     }
-    /**Edit a frame image
-
-Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/frames/{frame_id}/image/edit`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.edit_frame_image()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Edit a frame image
+    ///
+    /// Starts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/image/edit`; an API key needs the `image_generation` scope. Paid: needs a subscription or wallet balance. Starts `image_edit` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.edit_frame_image()
+    ///     .frame_id(..)
+    ///     .body_map(|b| b.instruction(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn edit_frame_image(&self) -> builder::EditFrameImage<'_> {
         builder::EditFrameImage::new(self)
     }
-    /**Generate images for several frames
-
-Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/projects/{project_id}/multi-shot`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.generate_multi_shot()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Generate images for several frames
+    ///
+    /// Starts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/multi-shot`; an API key needs the `image_generation` scope. Paid: needs a subscription or wallet balance. Starts `multi_shot` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.generate_multi_shot()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn generate_multi_shot(&self) -> builder::GenerateMultiShot<'_> {
         builder::GenerateMultiShot::new(self)
     }
-    /**Generate a frame video
-
-Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/frames/{frame_id}/video/generate`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.generate_frame_video()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Generate a frame video
+    ///
+    /// Starts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/video/generate`; an API key needs the `video_generation` scope. Paid: needs a subscription or wallet balance. Starts `video` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.generate_frame_video()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn generate_frame_video(&self) -> builder::GenerateFrameVideo<'_> {
         builder::GenerateFrameVideo::new(self)
     }
-    /**Extend a frame video
-
-Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/frames/{frame_id}/video/extend`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.extend_frame_video()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Extend a frame video
+    ///
+    /// Starts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/video/extend`; an API key needs the `video_generation` scope. Paid: needs a subscription or wallet balance. Starts `video_extend` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.extend_frame_video()
+    ///     .frame_id(..)
+    ///     .body_map(|b| b.duration_seconds(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn extend_frame_video(&self) -> builder::ExtendFrameVideo<'_> {
         builder::ExtendFrameVideo::new(self)
     }
-    /**Lip-sync a frame video
-
-Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/frames/{frame_id}/video/lip-sync`
-
-Arguments:
-- `frame_id`: Frame id.
-- `body`
-```ignore
-let response = client.lip_sync_frame_video()
-    .frame_id(frame_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Lip-sync a frame video
+    ///
+    /// Starts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/frames/{frame_id}/video/lip-sync`; an API key needs the `video_generation` scope. Paid: needs a subscription or wallet balance. Starts `lip_sync` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.lip_sync_frame_video()
+    ///     .frame_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn lip_sync_frame_video(&self) -> builder::LipSyncFrameVideo<'_> {
         builder::LipSyncFrameVideo::new(self)
     }
-    /**List audio tracks
-
-Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
-
-Sends a `GET` request to `/projects/{project_id}/audio-tracks`
-
-Arguments:
-- `project_id`: Project id.
-- `kind`: Only tracks of this kind.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_audio_tracks()
-    .project_id(project_id)
-    .kind(kind)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List audio tracks
+    ///
+    /// Returns the tracks on the project's audio timeline ordered by start time, one page at a time, optionally only those of one kind.
+    ///
+    /// Sends `GET` to `/projects/{project_id}/audio-tracks`; an API key needs the `audio` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_audio_tracks()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_audio_tracks(&self) -> builder::ListAudioTracks<'_> {
         builder::ListAudioTracks::new(self)
     }
-    /**Create an audio track
-
-Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
-
-Sends a `POST` request to `/projects/{project_id}/audio-tracks`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.create_audio_track()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Create an audio track
+    ///
+    /// Places audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/audio-tracks`; an API key needs the `audio` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_audio_track()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.kind(..).name(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_audio_track(&self) -> builder::CreateAudioTrack<'_> {
         builder::CreateAudioTrack::new(self)
     }
-    /**Get an audio track
-
-Returns one audio track.
-
-Sends a `GET` request to `/audio-tracks/{track_id}`
-
-Arguments:
-- `track_id`: Audio track id.
-```ignore
-let response = client.get_audio_track()
-    .track_id(track_id)
-    .send()
-    .await;
-```*/
+    /// Get an audio track
+    ///
+    /// Returns one audio track.
+    ///
+    /// Sends `GET` to `/audio-tracks/{track_id}`; an API key needs the `audio` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_audio_track()
+    ///     .track_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_audio_track(&self) -> builder::GetAudioTrack<'_> {
         builder::GetAudioTrack::new(self)
     }
-    /**Delete an audio track
-
-Removes the track from the project timeline. Returns a confirmation message.
-
-Sends a `DELETE` request to `/audio-tracks/{track_id}`
-
-Arguments:
-- `track_id`: Audio track id.
-```ignore
-let response = client.delete_audio_track()
-    .track_id(track_id)
-    .send()
-    .await;
-```*/
+    /// Delete an audio track
+    ///
+    /// Removes the track from the project timeline. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/audio-tracks/{track_id}`; an API key needs the `audio` scope.
+    ///
+    /// ```ignore
+    /// let response = client.delete_audio_track()
+    ///     .track_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_audio_track(&self) -> builder::DeleteAudioTrack<'_> {
         builder::DeleteAudioTrack::new(self)
     }
-    /**Update an audio track
-
-Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
-
-Sends a `PATCH` request to `/audio-tracks/{track_id}`
-
-Arguments:
-- `track_id`: Audio track id.
-- `body`
-```ignore
-let response = client.update_audio_track()
-    .track_id(track_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update an audio track
+    ///
+    /// Renames, moves, trims, re-attaches or changes the volume of the track, for the fields present in the body. Returns the updated AudioTrack.
+    ///
+    /// Sends `PATCH` to `/audio-tracks/{track_id}`; an API key needs the `audio` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_audio_track()
+    ///     .track_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_audio_track(&self) -> builder::UpdateAudioTrack<'_> {
         builder::UpdateAudioTrack::new(self)
     }
-    /**Generate a voiceover
-
-Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/projects/{project_id}/audio/voiceover`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.generate_voiceover()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Generate a voiceover
+    ///
+    /// Starts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/audio/voiceover`; an API key needs the `audio` scope. Paid: needs a subscription or wallet balance. Starts `voice` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.generate_voiceover()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.text(..).voice_id(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn generate_voiceover(&self) -> builder::GenerateVoiceover<'_> {
         builder::GenerateVoiceover::new(self)
     }
-    /**Generate a sound effect
-
-Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/projects/{project_id}/audio/sfx`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.generate_sfx()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Generate a sound effect
+    ///
+    /// Starts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/audio/sfx`; an API key needs the `audio` scope. Paid: needs a subscription or wallet balance. Starts `sfx` generation jobs; follow them with `client.job(..)`.
+    ///
+    /// ```ignore
+    /// let response = client.generate_sfx()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.prompt(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn generate_sfx(&self) -> builder::GenerateSfx<'_> {
         builder::GenerateSfx::new(self)
     }
-    /**List assets
-
-Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
-
-Sends a `GET` request to `/assets`
-
-Arguments:
-- `kind`: Only assets of this kind.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-- `project_id`: Only assets of this project.
-- `search`: Only assets whose name or tags contain this text (case-insensitive).
-```ignore
-let response = client.list_assets()
-    .kind(kind)
-    .limit(limit)
-    .page(page)
-    .project_id(project_id)
-    .search(search)
-    .send()
-    .await;
-```*/
+    /// List assets
+    ///
+    /// Returns the assets in the caller's library, newest first, one page at a time, optionally filtered by project, kind or a search over names and tags.
+    ///
+    /// Sends `GET` to `/assets`; an API key needs the `assets` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_assets()
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_assets(&self) -> builder::ListAssets<'_> {
         builder::ListAssets::new(self)
     }
-    /**Upload an asset
-
-Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
-
-Sends a `POST` request to `/assets`
-
-Arguments:
-- `content_type`: Media type of the file; guessed from `filename` when omitted.
-- `filename`: File name to store the asset under, with extension.
-- `project_id`: Project to add the asset to; library-wide when omitted.
-- `tags`: Tags to attach; repeat the parameter for several (`tags=a&tags=b`).
-- `body`: The file's raw bytes.
-```ignore
-let response = client.upload_asset()
-    .content_type(content_type)
-    .filename(filename)
-    .project_id(project_id)
-    .tags(tags)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Upload an asset
+    ///
+    /// Uploads one file: the request body is the file's raw bytes (`application/octet-stream`), and its name, media type, project and tags go in the query string. The asset's kind is derived from its content type. Returns the new Asset with its download URL.
+    ///
+    /// Sends `POST` to `/assets`; an API key needs the `assets` scope.
+    ///
+    /// ```ignore
+    /// let response = client.upload_asset()
+    ///     .filename(..)
+    ///     .body(bytes)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn upload_asset(&self) -> builder::UploadAsset<'_> {
         builder::UploadAsset::new(self)
     }
-    /**Get an asset
-
-Returns one asset with its download URL.
-
-Sends a `GET` request to `/assets/{asset_id}`
-
-Arguments:
-- `asset_id`: Asset id.
-```ignore
-let response = client.get_asset()
-    .asset_id(asset_id)
-    .send()
-    .await;
-```*/
+    /// Get an asset
+    ///
+    /// Returns one asset with its download URL.
+    ///
+    /// Sends `GET` to `/assets/{asset_id}`; an API key needs the `assets` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_asset()
+    ///     .asset_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_asset(&self) -> builder::GetAsset<'_> {
         builder::GetAsset::new(self)
     }
-    /**Delete an asset
-
-Deletes the asset and its stored file. Returns a confirmation message.
-
-Sends a `DELETE` request to `/assets/{asset_id}`
-
-Arguments:
-- `asset_id`: Asset id.
-```ignore
-let response = client.delete_asset()
-    .asset_id(asset_id)
-    .send()
-    .await;
-```*/
+    /// Delete an asset
+    ///
+    /// Deletes the asset and its stored file. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/assets/{asset_id}`; an API key needs the `assets` scope.
+    ///
+    /// ```ignore
+    /// let response = client.delete_asset()
+    ///     .asset_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_asset(&self) -> builder::DeleteAsset<'_> {
         builder::DeleteAsset::new(self)
     }
-    /**Update an asset
-
-Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
-
-Sends a `PATCH` request to `/assets/{asset_id}`
-
-Arguments:
-- `asset_id`: Asset id.
-- `body`
-```ignore
-let response = client.update_asset()
-    .asset_id(asset_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update an asset
+    ///
+    /// Renames, retags or moves the asset to another project, for the fields present in the body. Returns the updated Asset.
+    ///
+    /// Sends `PATCH` to `/assets/{asset_id}`; an API key needs the `assets` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_asset()
+    ///     .asset_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_asset(&self) -> builder::UpdateAsset<'_> {
         builder::UpdateAsset::new(self)
     }
-    /**List exports
-
-Returns the project's exports, newest first, one page at a time.
-
-Sends a `GET` request to `/projects/{project_id}/exports`
-
-Arguments:
-- `project_id`: Project id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_exports()
-    .project_id(project_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List exports
+    ///
+    /// Returns the project's exports, newest first, one page at a time.
+    ///
+    /// Sends `GET` to `/projects/{project_id}/exports`; an API key needs the `export` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_exports()
+    ///     .project_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_exports(&self) -> builder::ListExports<'_> {
         builder::ListExports::new(self)
     }
-    /**Export a project
-
-Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/projects/{project_id}/exports`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.create_export()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Export a project
+    ///
+    /// Starts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/exports`; an API key needs the `export` scope. Paid: needs a subscription or wallet balance.
+    ///
+    /// ```ignore
+    /// let response = client.create_export()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.format(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_export(&self) -> builder::CreateExport<'_> {
         builder::CreateExport::new(self)
     }
-    /**Get an export
-
-Returns one export with its status and progress; once completed, `url` is the download link.
-
-Sends a `GET` request to `/exports/{export_id}`
-
-Arguments:
-- `export_id`: Export id.
-```ignore
-let response = client.get_export()
-    .export_id(export_id)
-    .send()
-    .await;
-```*/
+    /// Get an export
+    ///
+    /// Returns one export with its status and progress; once completed, `url` is the download link.
+    ///
+    /// Sends `GET` to `/exports/{export_id}`; an API key needs the `export` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_export()
+    ///     .export_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_export(&self) -> builder::GetExport<'_> {
         builder::GetExport::new(self)
     }
-    /**Render a project video
-
-Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
-
-Sends a `POST` request to `/projects/{project_id}/renders`
-
-Arguments:
-- `project_id`: Project id.
-- `body`
-```ignore
-let response = client.create_render()
-    .project_id(project_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Render a project video
+    ///
+    /// Starts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.
+    ///
+    /// Sends `POST` to `/projects/{project_id}/renders`; an API key needs the `export` scope. Paid: needs a subscription or wallet balance.
+    ///
+    /// ```ignore
+    /// let response = client.create_render()
+    ///     .project_id(..)
+    ///     .body_map(|b| b.codec(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_render(&self) -> builder::CreateRender<'_> {
         builder::CreateRender::new(self)
     }
-    /**Get a render
-
-Returns one render with its status and progress; once completed, `output_url` is the video.
-
-Sends a `GET` request to `/renders/{render_id}`
-
-Arguments:
-- `render_id`: Render id.
-```ignore
-let response = client.get_render()
-    .render_id(render_id)
-    .send()
-    .await;
-```*/
+    /// Get a render
+    ///
+    /// Returns one render with its status and progress; once completed, `output_url` is the video.
+    ///
+    /// Sends `GET` to `/renders/{render_id}`; an API key needs the `export` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_render()
+    ///     .render_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_render(&self) -> builder::GetRender<'_> {
         builder::GetRender::new(self)
     }
-    /**List teams
-
-Returns the teams the caller belongs to, one page at a time.
-
-Sends a `GET` request to `/teams`
-
-Arguments:
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_teams()
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List teams
+    ///
+    /// Returns the teams the caller belongs to, one page at a time.
+    ///
+    /// Sends `GET` to `/teams`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_teams()
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_teams(&self) -> builder::ListTeams<'_> {
         builder::ListTeams::new(self)
     }
-    /**Create a team
-
-Creates a team with the caller as its owner. Returns the new Team.
-
-Sends a `POST` request to `/teams`
-
-```ignore
-let response = client.create_team()
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Create a team
+    ///
+    /// Creates a team with the caller as its owner. Returns the new Team.
+    ///
+    /// Sends `POST` to `/teams`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_team()
+    ///     .body_map(|b| b.name(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_team(&self) -> builder::CreateTeam<'_> {
         builder::CreateTeam::new(self)
     }
-    /**Get a team
-
-Returns one team.
-
-Sends a `GET` request to `/teams/{team_id}`
-
-Arguments:
-- `team_id`: Team id.
-```ignore
-let response = client.get_team()
-    .team_id(team_id)
-    .send()
-    .await;
-```*/
+    /// Get a team
+    ///
+    /// Returns one team.
+    ///
+    /// Sends `GET` to `/teams/{team_id}`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_team()
+    ///     .team_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_team(&self) -> builder::GetTeam<'_> {
         builder::GetTeam::new(self)
     }
-    /**Delete a team
-
-Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
-
-Sends a `DELETE` request to `/teams/{team_id}`
-
-Arguments:
-- `team_id`: Team id.
-```ignore
-let response = client.delete_team()
-    .team_id(team_id)
-    .send()
-    .await;
-```*/
+    /// Delete a team
+    ///
+    /// Deletes the team. Bearer only: called with an API key this returns 403 with the message "endpoint not available via API key". Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/teams/{team_id}`; an API key needs the `teams` scope. A user token only: an API key is refused.
+    ///
+    /// ```ignore
+    /// let response = client.delete_team()
+    ///     .team_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_team(&self) -> builder::DeleteTeam<'_> {
         builder::DeleteTeam::new(self)
     }
-    /**Update a team
-
-Changes the fields present in the body. Returns the updated Team.
-
-Sends a `PATCH` request to `/teams/{team_id}`
-
-Arguments:
-- `team_id`: Team id.
-- `body`
-```ignore
-let response = client.update_team()
-    .team_id(team_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update a team
+    ///
+    /// Changes the fields present in the body. Returns the updated Team.
+    ///
+    /// Sends `PATCH` to `/teams/{team_id}`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_team()
+    ///     .team_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_team(&self) -> builder::UpdateTeam<'_> {
         builder::UpdateTeam::new(self)
     }
-    /**List team members
-
-Returns the team's members with their roles, one page at a time.
-
-Sends a `GET` request to `/teams/{team_id}/members`
-
-Arguments:
-- `team_id`: Team id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_team_members()
-    .team_id(team_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List team members
+    ///
+    /// Returns the team's members with their roles, one page at a time.
+    ///
+    /// Sends `GET` to `/teams/{team_id}/members`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_team_members()
+    ///     .team_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_team_members(&self) -> builder::ListTeamMembers<'_> {
         builder::ListTeamMembers::new(self)
     }
-    /**Remove a team member
-
-Removes the user from the team. Returns a confirmation message.
-
-Sends a `DELETE` request to `/teams/{team_id}/members/{user_id}`
-
-Arguments:
-- `team_id`: Team id.
-- `user_id`: User id of the team member.
-```ignore
-let response = client.remove_team_member()
-    .team_id(team_id)
-    .user_id(user_id)
-    .send()
-    .await;
-```*/
+    /// Remove a team member
+    ///
+    /// Removes the user from the team. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/teams/{team_id}/members/{user_id}`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.remove_team_member()
+    ///     .team_id(..)
+    ///     .user_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
         builder::RemoveTeamMember::new(self)
     }
-    /**Change a member's role
-
-Changes the member's role in the team. Returns the updated TeamMember.
-
-Sends a `PATCH` request to `/teams/{team_id}/members/{user_id}`
-
-Arguments:
-- `team_id`: Team id.
-- `user_id`: User id of the team member.
-- `body`
-```ignore
-let response = client.update_team_member()
-    .team_id(team_id)
-    .user_id(user_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Change a member's role
+    ///
+    /// Changes the member's role in the team. Returns the updated TeamMember.
+    ///
+    /// Sends `PATCH` to `/teams/{team_id}/members/{user_id}`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_team_member()
+    ///     .team_id(..)
+    ///     .user_id(..)
+    ///     .body_map(|b| b.role(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_team_member(&self) -> builder::UpdateTeamMember<'_> {
         builder::UpdateTeamMember::new(self)
     }
-    /**List team invites
-
-Returns the team's invites (pending and past), newest first, one page at a time.
-
-Sends a `GET` request to `/teams/{team_id}/invites`
-
-Arguments:
-- `team_id`: Team id.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_team_invites()
-    .team_id(team_id)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List team invites
+    ///
+    /// Returns the team's invites (pending and past), newest first, one page at a time.
+    ///
+    /// Sends `GET` to `/teams/{team_id}/invites`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_team_invites()
+    ///     .team_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_team_invites(&self) -> builder::ListTeamInvites<'_> {
         builder::ListTeamInvites::new(self)
     }
-    /**Invite someone to a team
-
-Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
-
-Sends a `POST` request to `/teams/{team_id}/invites`
-
-Arguments:
-- `team_id`: Team id.
-- `body`
-```ignore
-let response = client.create_team_invite()
-    .team_id(team_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Invite someone to a team
+    ///
+    /// Invites an email address to join the team with the given role; the invite starts `pending` and expires at `expires_at`. Returns the new Invite.
+    ///
+    /// Sends `POST` to `/teams/{team_id}/invites`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_team_invite()
+    ///     .team_id(..)
+    ///     .body_map(|b| b.email(..).role(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_team_invite(&self) -> builder::CreateTeamInvite<'_> {
         builder::CreateTeamInvite::new(self)
     }
-    /**Revoke a team invite
-
-Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
-
-Sends a `DELETE` request to `/teams/{team_id}/invites/{invite_id}`
-
-Arguments:
-- `team_id`: Team id.
-- `invite_id`: Invite id.
-```ignore
-let response = client.revoke_team_invite()
-    .team_id(team_id)
-    .invite_id(invite_id)
-    .send()
-    .await;
-```*/
+    /// Revoke a team invite
+    ///
+    /// Revokes a pending invite so it can no longer be accepted. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/teams/{team_id}/invites/{invite_id}`; an API key needs the `teams` scope.
+    ///
+    /// ```ignore
+    /// let response = client.revoke_team_invite()
+    ///     .team_id(..)
+    ///     .invite_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn revoke_team_invite(&self) -> builder::RevokeTeamInvite<'_> {
         builder::RevokeTeamInvite::new(self)
     }
-    /**List voices
-
-Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
-
-Sends a `GET` request to `/voices`
-
-Arguments:
-- `category`: Only voices of this category.
-- `language`: Only voices whose language matches this BCP 47 tag, e.g. `en` or `en-GB`.
-- `limit`: Items per page, 1 to 100.
-- `page`: Page to return, starting at 1.
-```ignore
-let response = client.list_voices()
-    .category(category)
-    .language(language)
-    .limit(limit)
-    .page(page)
-    .send()
-    .await;
-```*/
+    /// List voices
+    ///
+    /// Returns the voices available to the caller (Studio's premade voices and the caller's cloned voices), one page at a time, optionally filtered by category or language.
+    ///
+    /// Sends `GET` to `/voices`; an API key needs the `voices` scope.
+    ///
+    /// ```ignore
+    /// let response = client.list_voices()
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn list_voices(&self) -> builder::ListVoices<'_> {
         builder::ListVoices::new(self)
     }
-    /**Clone a voice
-
-Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
-
-Sends a `POST` request to `/voices`
-
-```ignore
-let response = client.create_voice()
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Clone a voice
+    ///
+    /// Creates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.
+    ///
+    /// Sends `POST` to `/voices`; an API key needs the `voices` scope.
+    ///
+    /// ```ignore
+    /// let response = client.create_voice()
+    ///     .body_map(|b| b.name(..).sample_asset_ids(..))
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn create_voice(&self) -> builder::CreateVoice<'_> {
         builder::CreateVoice::new(self)
     }
-    /**Get a voice
-
-Returns one voice with its preview sample.
-
-Sends a `GET` request to `/voices/{voice_id}`
-
-Arguments:
-- `voice_id`: Voice id.
-```ignore
-let response = client.get_voice()
-    .voice_id(voice_id)
-    .send()
-    .await;
-```*/
+    /// Get a voice
+    ///
+    /// Returns one voice with its preview sample.
+    ///
+    /// Sends `GET` to `/voices/{voice_id}`; an API key needs the `voices` scope.
+    ///
+    /// ```ignore
+    /// let response = client.get_voice()
+    ///     .voice_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn get_voice(&self) -> builder::GetVoice<'_> {
         builder::GetVoice::new(self)
     }
-    /**Delete a voice
-
-Deletes the voice from the library. Returns a confirmation message.
-
-Sends a `DELETE` request to `/voices/{voice_id}`
-
-Arguments:
-- `voice_id`: Voice id.
-```ignore
-let response = client.delete_voice()
-    .voice_id(voice_id)
-    .send()
-    .await;
-```*/
+    /// Delete a voice
+    ///
+    /// Deletes the voice from the library. Returns a confirmation message.
+    ///
+    /// Sends `DELETE` to `/voices/{voice_id}`; an API key needs the `voices` scope.
+    ///
+    /// ```ignore
+    /// let response = client.delete_voice()
+    ///     .voice_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn delete_voice(&self) -> builder::DeleteVoice<'_> {
         builder::DeleteVoice::new(self)
     }
-    /**Update a voice
-
-Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
-
-Sends a `PATCH` request to `/voices/{voice_id}`
-
-Arguments:
-- `voice_id`: Voice id.
-- `body`
-```ignore
-let response = client.update_voice()
-    .voice_id(voice_id)
-    .body(body)
-    .send()
-    .await;
-```*/
+    /// Update a voice
+    ///
+    /// Changes the name, description or language of a voice, for the fields present in the body. Returns the updated Voice.
+    ///
+    /// Sends `PATCH` to `/voices/{voice_id}`; an API key needs the `voices` scope.
+    ///
+    /// ```ignore
+    /// let response = client.update_voice()
+    ///     .voice_id(..)
+    ///     .send()
+    ///     .await?;
+    /// ```
     pub fn update_voice(&self) -> builder::UpdateVoice<'_> {
         builder::UpdateVoice::new(self)
     }

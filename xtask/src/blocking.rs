@@ -5,16 +5,20 @@
 //! `async`) and forwards to the async one; `send()` is driven to completion by
 //! the runtime the blocking client owns. Types are the async crate's own,
 //! re-exported, never copied. A builder's fields are visible to the crate,
-//! so hand-written helpers can wrap an async builder they prepared.
+//! so hand-written helpers can wrap an async builder they prepared. The
+//! `Client` methods' docs are written for this crate by
+//! [`crate::client_docs`]; every other doc is the async item's, unchanged.
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashMap;
 use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemMod, ItemStruct, Pat, ReturnType};
 
-/// Builds the blocking mirror of the async client file.
-pub fn generate(async_file: &syn::File) -> Result<syn::File> {
+/// Builds the blocking mirror of the async client file; the `Client`
+/// methods' docs are written for it from the spec (`doc`). Fails unless
+/// every operation got a method and a builder.
+pub fn generate(async_file: &syn::File, doc: &serde_json::Value) -> Result<syn::File> {
     let client_methods: Vec<TokenStream> = async_file
         .items
         .iter()
@@ -24,10 +28,10 @@ pub fn generate(async_file: &syn::File) -> Result<syn::File> {
         })
         .flat_map(|imp| imp.items.iter())
         .filter_map(|item| match item {
-            ImplItem::Fn(f) => builder_of(f).map(|builder| client_method(f, builder)),
+            ImplItem::Fn(f) => builder_of(f).map(|builder| client_method(f, builder, doc)),
             _ => None,
         })
-        .collect();
+        .collect::<Result<_>>()?;
 
     let builder_mod = async_file
         .items
@@ -39,6 +43,14 @@ pub fn generate(async_file: &syn::File) -> Result<syn::File> {
         .context("the async client has no `builder` module")?;
     let operations = crate::typed_errors::builder_operations(async_file);
     let builders = builders(builder_mod, &operations)?;
+    let expected = crate::facts::operation_ids(doc).len();
+    if client_methods.len() != expected || operations.len() != expected {
+        bail!(
+            "mirrored {} Client methods and {} builders, of {expected} operations",
+            client_methods.len(),
+            operations.len()
+        );
+    }
 
     let tokens = quote! {
         use crate::Client;
@@ -78,36 +90,20 @@ fn builder_of(f: &ImplItemFn) -> Option<&syn::Ident> {
     }
 }
 
-/// Rewrites an async usage example in a doc comment into its blocking form.
-fn blocking_docs(attrs: &[syn::Attribute]) -> Vec<TokenStream> {
-    attrs
-        .iter()
-        .map(|attr| match &attr.meta {
-            syn::Meta::NameValue(nv) if attr.path().is_ident("doc") => {
-                let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }) = &nv.value
-                else {
-                    return quote!(#attr);
-                };
-                let text = text.value().replace("\n    .await;", ";");
-                quote!(#[doc = #text])
-            }
-            _ => quote!(#attr),
-        })
-        .collect()
-}
-
-fn client_method(f: &ImplItemFn, builder: &syn::Ident) -> TokenStream {
-    let docs = blocking_docs(&f.attrs);
+fn client_method(
+    f: &ImplItemFn,
+    builder: &syn::Ident,
+    doc: &serde_json::Value,
+) -> Result<TokenStream> {
+    let method = f.sig.ident.to_string();
+    let docs = crate::client_docs::method_docs(doc, &method, crate::client_docs::Flavor::Blocking)?;
     let sig = &f.sig;
-    quote! {
-        #(#docs)*
+    Ok(quote! {
+        #(#[doc = #docs])*
         pub #sig {
             builder::#builder::new(self)
         }
-    }
+    })
 }
 
 fn builders(module: &ItemMod, operations: &HashMap<String, String>) -> Result<Vec<TokenStream>> {

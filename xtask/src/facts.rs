@@ -163,6 +163,36 @@ pub fn component<'a>(doc: &'a Value, name: &str) -> Result<&'a Value> {
         .with_context(|| format!("the spec has no schema {name}"))
 }
 
+/// Every operation id of the spec.
+pub fn operation_ids(doc: &Value) -> Vec<String> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values())
+        .filter_map(|op| op["operationId"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The method, path and object of the operation with id `operation_id`.
+pub fn operation_at<'a>(
+    doc: &'a Value,
+    operation_id: &str,
+) -> Result<(&'a str, &'a str, &'a Value)> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find_map(|(path, item)| {
+            item.as_object()?
+                .iter()
+                .find(|(_, op)| op["operationId"] == operation_id)
+                .map(|(method, op)| (method.as_str(), path.as_str(), op))
+        })
+        .with_context(|| format!("the spec has no operation {operation_id}"))
+}
+
 /// The operation with id `operation_id`, and the parameters of its path item.
 fn operation<'a>(doc: &'a Value, operation_id: &str) -> Result<(&'a Value, &'a Value)> {
     doc["paths"]

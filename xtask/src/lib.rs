@@ -14,6 +14,7 @@ pub mod bench_report;
 pub mod blocking;
 pub mod bodies;
 pub mod client;
+pub mod client_docs;
 pub mod enums;
 pub mod facts;
 pub mod operations;
@@ -87,13 +88,14 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut async_client = client::generate(&spec)?;
     typed_errors::apply(&mut async_client, &spec)?;
     visibility::apply(&mut async_client)?;
-    pages::apply(&mut async_client)?;
+    let doc = facts::document(&spec)?;
+    pages::apply(&mut async_client, &doc)?;
     let string_enums = enums::string_enums(&async_client)?;
     enums::apply(&mut async_client)?;
-    let doc = facts::document(&spec)?;
     bodies::apply(&mut async_client, &doc)?;
     setters::apply(&mut async_client, &doc)?;
-    let blocking_client = blocking::generate(&async_client)?;
+    client_docs::apply(&mut async_client, &doc)?;
+    let blocking_client = blocking::generate(&async_client, &doc)?;
     let table = operations::generate(&spec);
     let decode_tests = unknown_values::generate(&spec, &async_client, &string_enums)?;
     Ok(vec![

@@ -10,7 +10,7 @@
 //!
 //! Runs after [`crate::typed_errors`], whose `send()` it reads.
 
-use crate::syntax::{items_of_mut, type_argument};
+use crate::syntax::{items_of_mut, last_ident, type_argument};
 use crate::typed_errors::success_type;
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
@@ -18,8 +18,11 @@ use quote::quote;
 use std::collections::BTreeMap;
 use syn::{Fields, ImplItem, ImplItemFn, Item, Type};
 
-/// Adds the `Page` impls and the `stream()` methods to the async client.
-pub fn apply(file: &mut syn::File) -> Result<()> {
+/// Adds the `Page` impls and the `stream()` methods to the async client;
+/// fails unless every operation with a `page` parameter in `doc` gained one.
+pub fn apply(file: &mut syn::File, doc: &serde_json::Value) -> Result<()> {
+    let operations = crate::typed_errors::builder_operations(file);
+    let mut streams = 0;
     let types = items_of_mut(file, "types")?;
     let lists = list_responses(types);
     let impls: Vec<Item> = lists
@@ -38,6 +41,13 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
             continue;
         }
         let builder = last_ident(&imp.self_ty).unwrap_or_default();
+        let operation = operations
+            .get(&builder)
+            .with_context(|| format!("builder {builder}: no Client method returns it"))?;
+        if crate::facts::parameter(doc, operation, "page").is_err() {
+            bail!("builder {builder} has a `page` setter, but {operation} no `page` parameter");
+        }
+        streams += 1;
         let response = imp
             .items
             .iter()
@@ -63,6 +73,15 @@ pub fn apply(file: &mut syn::File) -> Result<()> {
                 crate::Pages::new(move |page| self.clone().page(page).send())
             }
         })?);
+    }
+    let paged = crate::facts::operation_ids(doc)
+        .into_iter()
+        .filter(|id| crate::facts::parameter(doc, id, "page").is_ok())
+        .count();
+    if streams != paged {
+        bail!(
+            "added stream() to {streams} builders, of {paged} operations with a `page` parameter"
+        );
     }
     Ok(())
 }
@@ -147,13 +166,5 @@ fn in_types(ty: &Type) -> TokenStream {
             quote!(types::#ty)
         }
         _ => quote!(#ty),
-    }
-}
-
-/// The last name of a path type: `FrameListResponse` of `types::FrameListResponse`.
-fn last_ident(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
     }
 }

@@ -14,7 +14,7 @@
 //! required fields in each builder's docs.
 
 use crate::facts::{self, Facts};
-use crate::syntax::{Content, inner, module, structure};
+use crate::syntax::{Content, inner, last_ident, module, structure};
 use anyhow::{Context, Result, bail};
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -109,13 +109,6 @@ fn kinds(types: &[Item]) -> HashMap<String, Base> {
             _ => None,
         })
         .collect()
-}
-
-fn last_ident(ty: &Type) -> Option<String> {
-    match ty {
-        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
 }
 
 fn base_of(ty: &Type, kinds: &HashMap<String, Base>) -> Result<Base> {

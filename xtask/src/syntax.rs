@@ -79,3 +79,11 @@ pub fn structure<'a>(items: &'a mut [Item], name: &str) -> Result<&'a mut ItemSt
         })
         .with_context(|| format!("no generated struct {name}"))
 }
+
+/// The last name of a path type: `FrameListResponse` of `types::FrameListResponse`.
+pub fn last_ident(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}

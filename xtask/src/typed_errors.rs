@@ -13,7 +13,7 @@
 
 use crate::spec::{self, SpecOperation};
 use crate::syntax::type_argument;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use openapiv3::OpenAPI;
 use quote::quote;
 use std::collections::HashMap;
@@ -36,27 +36,23 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
             _ => None,
         })
         .collect();
+    let mut rewritten = 0;
     for item in builder.iter_mut() {
         let Item::Impl(imp) = item else { continue };
-        let Type::Path(self_ty) = &*imp.self_ty else {
-            continue;
-        };
-        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
-        let Some(operation_id) = operations.get(&name) else {
-            continue;
-        };
+        let name = crate::syntax::last_ident(&imp.self_ty)
+            .context("an impl in `builder` without a named type")?;
+        let operation_id = operations
+            .get(&name)
+            .with_context(|| format!("builder {name}: no Client method returns it"))?;
         let &(index, operation) = table
             .get(operation_id.as_str())
             .with_context(|| format!("{operation_id} is not in the spec"))?;
-        let Some(position) = imp
+        let position = imp
             .items
             .iter()
             .position(|i| matches!(i, ImplItem::Fn(f) if f.sig.ident == "send"))
-        else {
-            continue;
-        };
+            .with_context(|| format!("builder {name}: no `send` to give the crate's error type"))?;
+        rewritten += 1;
         let ImplItem::Fn(raw) = &mut imp.items[position] else {
             unreachable!()
         };
@@ -98,6 +94,12 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
         })?;
         imp.items.insert(position, wrapper);
     }
+    if rewritten != spec_operations.len() {
+        bail!(
+            "rewrote the `send` of {rewritten} builders, of {} operations",
+            spec_operations.len()
+        );
+    }
     Ok(())
 }
 
@@ -128,24 +130,33 @@ fn body_type(builder: &syn::ItemStruct) -> Option<Type> {
 
 /// Builder type name → the operation id of the `Client` method returning it.
 pub fn builder_operations(file: &syn::File) -> HashMap<String, String> {
-    let mut map = HashMap::new();
-    for item in &file.items {
-        let Item::Impl(imp) = item else { continue };
-        for item in &imp.items {
-            let ImplItem::Fn(f) = item else { continue };
-            let ReturnType::Type(_, ty) = &f.sig.output else {
-                continue;
-            };
-            let Type::Path(p) = &**ty else { continue };
-            let mut segments = p.path.segments.iter();
-            if let (Some(module), Some(builder)) = (segments.next(), segments.next())
-                && module.ident == "builder"
-            {
-                map.insert(builder.ident.to_string(), f.sig.ident.to_string());
-            }
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(imp) => Some(&imp.items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some((returns_builder(f)?, f.sig.ident.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The name of the builder a method returns (`builder::X<'_>`), if it does.
+pub fn returns_builder(f: &syn::ImplItemFn) -> Option<String> {
+    let ReturnType::Type(_, ty) = &f.sig.output else {
+        return None;
+    };
+    let Type::Path(p) = &**ty else { return None };
+    let mut segments = p.path.segments.iter();
+    match (segments.next(), segments.next()) {
+        (Some(module), Some(builder)) if module.ident == "builder" => {
+            Some(builder.ident.to_string())
         }
+        _ => None,
     }
-    map
 }
 
 /// `T` of a `Result<T, E>` return type.

@@ -320,3 +320,92 @@ fn the_decode_tests_cover_every_enum_and_every_response_holding_one() {
         );
     }
 }
+
+/// A pass over the generated client.
+type Pass<'a> = &'a dyn Fn(&mut syn::File) -> anyhow::Result<()>;
+
+/// The generated client as far as (not including) the pass under test.
+fn client_before(pass: &str) -> (syn::File, serde_json::Value) {
+    let spec = xtask::spec::load(&workspace_root().join(SPEC_PATH)).unwrap();
+    let doc = xtask::facts::document(&spec).unwrap();
+    let mut file = xtask::client::generate(&spec).unwrap();
+    let passes: [(&str, Pass<'_>); 4] = [
+        ("typed_errors", &|f| xtask::typed_errors::apply(f, &spec)),
+        ("visibility", &|f| xtask::visibility::apply(f)),
+        ("pages", &|f| xtask::pages::apply(f, &doc)),
+        ("enums", &|f| xtask::enums::apply(f)),
+    ];
+    for (name, run) in passes {
+        if name == pass {
+            break;
+        }
+        run(&mut file).unwrap();
+    }
+    (file, doc)
+}
+
+/// Drops method `method` of the impl of `self_ty` inside module `module`
+/// (`None`: at the top of the file).
+fn drop_method(file: &mut syn::File, module: Option<&str>, self_ty: &str, method: &str) {
+    let items = match module {
+        Some(name) => xtask::syntax::items_of_mut(file, name).unwrap(),
+        None => &mut file.items,
+    };
+    let mut dropped = 0;
+    for item in items.iter_mut() {
+        if let syn::Item::Impl(imp) = item
+            && imp.trait_.is_none()
+            && xtask::syntax::last_ident(&imp.self_ty).as_deref() == Some(self_ty)
+        {
+            imp.items.retain(|i| {
+                let keep = !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == method);
+                dropped += usize::from(!keep);
+                keep
+            });
+        }
+    }
+    assert_eq!(dropped, 1, "{self_ty}::{method}");
+}
+
+/// Each pass over the generated code fails, naming what it missed, when a
+/// builder lacks what it rewrites, instead of generating a client without it.
+#[test]
+fn a_pass_that_misses_a_builder_fails_naming_it() {
+    let (mut file, _) = client_before("typed_errors");
+    drop_method(&mut file, Some("builder"), "GetProject", "send");
+    let spec = xtask::spec::load(&workspace_root().join(SPEC_PATH)).unwrap();
+    let error = xtask::typed_errors::apply(&mut file, &spec).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "builder GetProject: no `send` to give the crate's error type"
+    );
+
+    let (mut file, doc) = client_before("pages");
+    drop_method(&mut file, Some("builder"), "ListProjects", "page");
+    let error = xtask::pages::apply(&mut file, &doc).unwrap_err();
+    assert!(
+        error.to_string().starts_with("added stream() to ")
+            && error
+                .to_string()
+                .contains("operations with a `page` parameter"),
+        "{error}"
+    );
+
+    let (mut file, doc) = client_before("setters");
+    drop_method(&mut file, Some("builder"), "ListProjects", "limit");
+    let error = xtask::setters::apply(&mut file, &doc).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "builder ListProjects: rewrote 3 setters of 4 fields"
+    );
+
+    let (mut file, doc) = client_before("setters");
+    drop_method(&mut file, None, "Client", "get_project");
+    let error = xtask::client_docs::apply(&mut file, &doc).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("documented 65 Client methods, of 66"),
+        "{error}"
+    );
+}
