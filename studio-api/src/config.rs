@@ -411,9 +411,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Waits for quota before sending (default on): 60 requests a minute
-    /// for an API key, 120 for a bearer token, shared by every client with
-    /// the same credential.
+    /// Waits for quota before sending (default on): the spec's quota
+    /// ([`API_KEY_QUOTA_PER_MINUTE`](crate::operations::API_KEY_QUOTA_PER_MINUTE)
+    /// or [`BEARER_QUOTA_PER_MINUTE`](crate::operations::BEARER_QUOTA_PER_MINUTE)
+    /// a minute), shared by every client with the same credential.
     pub fn pacing(mut self, on: bool) -> Self {
         self.pacing = on;
         self

@@ -276,11 +276,11 @@ impl Details {
         let kind = match status.as_u16() {
             401 => ErrorKind::Unauthorized,
             402 => ErrorKind::PaymentRequired,
-            403 => match message.strip_prefix("API key missing required scope: ") {
+            403 => match message.strip_prefix(crate::operations::MISSING_SCOPE_MESSAGE) {
                 Some(scope) => ErrorKind::MissingScope {
                     scope: scope.trim().to_string(),
                 },
-                None if message.contains("not available via API key") => {
+                None if message.contains(crate::operations::KEY_FORBIDDEN_MESSAGE) => {
                     ErrorKind::NotAvailableViaApiKey
                 }
                 None => ErrorKind::Forbidden,

@@ -2,7 +2,8 @@
 //!
 //! One token bucket per credential, shared by every client built with that
 //! credential (clones, and blocking clients too): it holds the documented
-//! quota (60 a minute for an API key, 120 for a bearer token) and refills
+//! quota (`operations::API_KEY_QUOTA_PER_MINUTE` and
+//! `BEARER_QUOTA_PER_MINUTE`, from the spec) and refills
 //! at that rate. When the server sends `X-RateLimit-Remaining` and `-Reset`
 //! the bucket follows them instead: it never assumes more room than the
 //! server reports, spends nothing more once that is used up, and refills to
@@ -23,12 +24,13 @@ use std::hash::{DefaultHasher, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// A quota: requests per minute, as documented for a kind of credential.
+/// A quota: requests per minute, as the spec documents it for a kind of
+/// credential.
 fn quota(credential: &Credential) -> f64 {
-    match credential {
-        Credential::ApiKey(_) => 60.0,
-        Credential::Bearer(_) => 120.0,
-    }
+    f64::from(match credential {
+        Credential::ApiKey(_) => crate::operations::API_KEY_QUOTA_PER_MINUTE,
+        Credential::Bearer(_) => crate::operations::BEARER_QUOTA_PER_MINUTE,
+    })
 }
 
 /// The token bucket of one credential.

@@ -73,7 +73,7 @@ pub(crate) async fn find(
     sent: DateTime<Utc>,
 ) -> Option<(Vec<GenerationJob>, HeaderMap)> {
     let operation = call.operation();
-    let job_type: JobType = operation.job_type?.parse().ok()?;
+    let job_type: JobType = operation.job_type.clone()?;
     let client = call.client();
     let scope = match call.path_value("frame_id") {
         Some(frame) => Scope::Frame(frame),

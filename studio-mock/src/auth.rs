@@ -70,13 +70,17 @@ impl Principal {
         if op.bearer_only {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "endpoint not available via API key",
+                studio_api::operations::KEY_FORBIDDEN_MESSAGE,
             ));
         }
         match scopes {
             Some(scopes) if !scopes.contains(&op.scope) => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                format!("API key missing required scope: {}", op.scope),
+                format!(
+                    "{}{}",
+                    studio_api::operations::MISSING_SCOPE_MESSAGE,
+                    op.scope
+                ),
             )),
             _ => Ok(()),
         }

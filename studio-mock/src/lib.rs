@@ -87,7 +87,7 @@ impl MockBuilder {
     }
 
     /// Quotas per API key and per bearer user in each `window`
-    /// (default 60 and 120 per minute, as documented).
+    /// (default: the spec's quotas, per minute).
     pub fn rate_limit(mut self, api_key_quota: u32, bearer_quota: u32, window: Duration) -> Self {
         self.rate_limit = Some(RateLimit {
             api_key_quota,

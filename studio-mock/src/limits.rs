@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Quotas: requests per window for API keys and for bearer users.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
-    /// Requests per window for one API key (60 in production).
+    /// Requests per window for one API key (the spec's quota in production).
     pub api_key_quota: u32,
-    /// Requests per window for one bearer user (120 in production).
+    /// Requests per window for one bearer user (the spec's quota in production).
     pub bearer_quota: u32,
     /// The window length (a minute in production).
     pub window: Duration,
@@ -19,8 +19,8 @@ pub struct RateLimit {
 impl Default for RateLimit {
     fn default() -> Self {
         RateLimit {
-            api_key_quota: 60,
-            bearer_quota: 120,
+            api_key_quota: studio_api::operations::API_KEY_QUOTA_PER_MINUTE,
+            bearer_quota: studio_api::operations::BEARER_QUOTA_PER_MINUTE,
             window: Duration::from_secs(60),
         }
     }

@@ -24,7 +24,7 @@ struct Args {
     /// Starting wallet balance in credits.
     #[arg(long, default_value_t = 1000.0)]
     wallet: f64,
-    /// Length of a rate-limit window in seconds (quotas: 60 per API key, 120 per bearer user).
+    /// Length of a rate-limit window in seconds (the quotas are the spec's, per API key and per bearer user).
     #[arg(long, default_value_t = 60.0)]
     rate_window_seconds: f64,
     /// Turn rate limiting off.
@@ -58,8 +58,8 @@ async fn main() -> ExitCode {
         .json_body_limit(args.json_body_limit)
         .upload_limit(args.upload_limit)
         .rate_limit(
-            60,
-            120,
+            studio_api::operations::API_KEY_QUOTA_PER_MINUTE,
+            studio_api::operations::BEARER_QUOTA_PER_MINUTE,
             Duration::from_secs_f64(args.rate_window_seconds.max(0.001)),
         )
         .log_requests(true);

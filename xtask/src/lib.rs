@@ -96,7 +96,7 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     setters::apply(&mut async_client, &doc)?;
     client_docs::apply(&mut async_client, &doc)?;
     let blocking_client = blocking::generate(&async_client, &doc)?;
-    let table = operations::generate(&spec);
+    let table = operations::generate(&spec, &string_enums)?;
     let decode_tests = unknown_values::generate(&spec, &async_client, &string_enums)?;
     Ok(vec![
         render("studio-api/src/generated.rs", &async_client),

@@ -1,23 +1,53 @@
-//! The per-operation metadata table (`studio-api/src/operations.rs`).
+//! The per-operation metadata table (`studio-api/src/operations.rs`), and
+//! the API-wide facts the spec declares (scopes, quotas, messages).
 
-use crate::rules::SCOPES;
+use crate::enums::StringEnum;
 use crate::spec::{self, SpecOperation};
+use anyhow::{Context, Result};
 use openapiv3::{OpenAPI, StatusCode};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-/// Builds the table: one `Operation` per spec operation, in spec order.
-pub fn generate(spec: &OpenAPI) -> syn::File {
-    let variants: Vec<Ident> = SCOPES.iter().map(|s| variant(s)).collect();
-    let scope_count = SCOPES.len();
-    let names = SCOPES;
-    let scope_docs = SCOPES.iter().map(|s| format!("The `{s}` scope."));
-    let entries: Vec<TokenStream> = spec::operations(spec).iter().map(entry).collect();
+/// Builds the table: one `Operation` per spec operation, in spec order;
+/// `enums` names the variants of the generated `JobType`.
+pub fn generate(spec: &OpenAPI, enums: &[StringEnum]) -> Result<syn::File> {
+    let api = spec::api_facts(spec)?;
+    let variants: Vec<Ident> = api.scopes.iter().map(|s| variant(s)).collect();
+    let scope_count = api.scopes.len();
+    let names = &api.scopes;
+    let scope_docs = api.scopes.iter().map(|s| format!("The `{s}` scope."));
+    let job_types = enums
+        .iter()
+        .find(|e| e.name == "JobType")
+        .context("the generated client has no JobType")?;
+    let entries: Vec<TokenStream> = spec::operations(spec)
+        .iter()
+        .map(|op| entry(op, job_types))
+        .collect::<Result<_>>()?;
+    let spec::ApiFacts {
+        api_key_per_minute,
+        bearer_per_minute,
+        missing_scope,
+        key_forbidden,
+        ..
+    } = &api;
     let tokens = quote! {
-        //! What the spec says about each operation: method, path, tag, scope,
-        //! whether it is billed, whether it needs a bearer token, and its
-        //! success status. Runtime code, docs and the local server read
-        //! per-operation facts from here and nowhere else.
+        //! What the spec says about each operation (method, path, tag, scope,
+        //! whether it is billed, whether it needs a bearer token, its success
+        //! status and the job type it starts), and what it says of the API as
+        //! a whole (scopes, quotas, the messages of its 403s). Runtime code,
+        //! docs and the local server read these facts from here and nowhere
+        //! else.
+
+        /// Requests a minute one API key may make.
+        pub const API_KEY_QUOTA_PER_MINUTE: u32 = #api_key_per_minute;
+        /// Requests a minute one bearer user may make.
+        pub const BEARER_QUOTA_PER_MINUTE: u32 = #bearer_per_minute;
+        /// The start of the 403 message for an API key without the scope an
+        /// operation needs; the scope's name follows.
+        pub const MISSING_SCOPE_MESSAGE: &str = #missing_scope;
+        /// The 403 message for an operation an API key may not call.
+        pub const KEY_FORBIDDEN_MESSAGE: &str = #key_forbidden;
 
         /// A scope an API key can be restricted to (`*` grants all of them).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,7 +74,7 @@ pub fn generate(spec: &OpenAPI) -> syn::File {
         }
 
         /// The facts about one operation that the spec states.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[derive(Clone, Debug, PartialEq, Eq)]
         pub struct Operation {
             /// The operationId, which is also the client method's name.
             pub id: &'static str,
@@ -63,7 +93,7 @@ pub fn generate(spec: &OpenAPI) -> syn::File {
             /// The status of its success response.
             pub success_status: u16,
             /// The type of generation job it starts, if it starts one.
-            pub job_type: Option<&'static str>,
+            pub job_type: Option<crate::types::JobType>,
         }
 
         /// Every operation of the API, in spec order.
@@ -74,7 +104,7 @@ pub fn generate(spec: &OpenAPI) -> syn::File {
             OPERATIONS.iter().find(|op| op.id == id)
         }
     };
-    syn::parse2(tokens).expect("the operations table is valid Rust")
+    Ok(syn::parse2(tokens)?)
 }
 
 fn variant(scope: &str) -> Ident {
@@ -91,7 +121,7 @@ fn variant(scope: &str) -> Ident {
     Ident::new(&name, Span::call_site())
 }
 
-fn entry(op: &SpecOperation<'_>) -> TokenStream {
+fn entry(op: &SpecOperation<'_>, job_types: &StringEnum) -> Result<TokenStream> {
     let SpecOperation {
         id,
         method,
@@ -108,7 +138,15 @@ fn entry(op: &SpecOperation<'_>) -> TokenStream {
     let paid = spec::extension_flag(operation, "x-studio-paid");
     let bearer_only = spec::extension_flag(operation, "x-studio-bearer-only");
     let job_type = match spec::job_type(operation) {
-        Some(kind) => quote!(Some(#kind)),
+        Some(kind) => {
+            let (name, _) = job_types
+                .variants
+                .iter()
+                .find(|(_, wire)| wire == kind)
+                .with_context(|| format!("{id}: x-studio-job-type {kind} is not a JobType"))?;
+            let name = Ident::new(name, Span::call_site());
+            quote!(Some(crate::types::JobType::#name))
+        }
         None => quote!(None),
     };
     let success_status = operation
@@ -120,7 +158,7 @@ fn entry(op: &SpecOperation<'_>) -> TokenStream {
             _ => None,
         })
         .unwrap_or(200);
-    quote! {
+    Ok(quote! {
         Operation {
             id: #id,
             method: #method,
@@ -132,5 +170,5 @@ fn entry(op: &SpecOperation<'_>) -> TokenStream {
             success_status: #success_status,
             job_type: #job_type,
         }
-    }
+    })
 }

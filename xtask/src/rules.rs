@@ -10,19 +10,6 @@ use openapiv3::{OpenAPI, Parameter, ReferenceOr, Response, StatusCode};
 use std::collections::HashMap;
 use std::fmt;
 
-/// The nine scopes an API key can carry (`*` grants them all).
-pub const SCOPES: [&str; 9] = [
-    "projects",
-    "frames",
-    "image_generation",
-    "video_generation",
-    "audio",
-    "export",
-    "teams",
-    "assets",
-    "voices",
-];
-
 /// The schema every error response must use.
 pub const ERROR_SCHEMA: &str = "#/components/schemas/ErrorResponse";
 
@@ -44,6 +31,16 @@ impl fmt::Display for Violation {
 /// Checks every operation of `spec` and returns all violations, in spec order.
 pub fn check(spec: &OpenAPI) -> Vec<Violation> {
     let operations = spec::operations(spec);
+    let scopes = match spec::api_facts(spec) {
+        Ok(api) => api.scopes,
+        Err(e) => {
+            return vec![Violation {
+                operation: "spec".into(),
+                rule: format!("{e:#}"),
+            }];
+        }
+    };
+    let job_types = spec::job_types(spec);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for op in &operations {
         *seen.entry(op.id.as_str()).or_default() += 1;
@@ -63,7 +60,7 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
                 rule,
             })
         };
-        for rule in operation_rules(spec, &doc, op) {
+        for rule in operation_rules(spec, &doc, &scopes, &job_types, op) {
             report(rule);
         }
         if seen[op.id.as_str()] > 1 {
@@ -73,7 +70,13 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
     violations
 }
 
-fn operation_rules(spec: &OpenAPI, doc: &serde_json::Value, op: &SpecOperation<'_>) -> Vec<String> {
+fn operation_rules(
+    spec: &OpenAPI,
+    doc: &serde_json::Value,
+    scopes: &[String],
+    job_types: &[String],
+    op: &SpecOperation<'_>,
+) -> Vec<String> {
     let mut rules = Vec::new();
     let operation = op.operation;
     match &operation.operation_id {
@@ -83,11 +86,19 @@ fn operation_rules(spec: &OpenAPI, doc: &serde_json::Value, op: &SpecOperation<'
     }
     match spec::extension_str(operation, "x-studio-scope") {
         None => rules.push("x-studio-scope is missing".into()),
-        Some(scope) if !SCOPES.contains(&scope) => rules.push(format!(
+        Some(scope) if !scopes.iter().any(|s| s == scope) => rules.push(format!(
             "x-studio-scope \"{scope}\" is not one of: {}",
-            SCOPES.join(", ")
+            scopes.join(", ")
         )),
         Some(_) => {}
+    }
+    if let Some(job) = spec::job_type(operation)
+        && !job_types.iter().any(|t| t == job)
+    {
+        rules.push(format!(
+            "x-studio-job-type \"{job}\" is not one of JobType's values: {}",
+            job_types.join(", ")
+        ));
     }
     if operation.tags.len() != 1 {
         rules.push(format!(

@@ -68,6 +68,78 @@ pub fn job_type(operation: &Operation) -> Option<&str> {
     extension_str(operation, "x-studio-job-type")
 }
 
+/// The API-wide facts the spec declares at document level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFacts {
+    /// `x-studio-scopes`: every scope an API key can carry.
+    pub scopes: Vec<String>,
+    /// `x-studio-quotas.api-key-per-minute`.
+    pub api_key_per_minute: u32,
+    /// `x-studio-quotas.bearer-per-minute`.
+    pub bearer_per_minute: u32,
+    /// `x-studio-messages.missing-scope`: the 403 message before the scope's name.
+    pub missing_scope: String,
+    /// `x-studio-messages.key-forbidden`: the 403 message for a bearer-only endpoint.
+    pub key_forbidden: String,
+}
+
+/// Reads the document-level extensions; each missing or malformed one is
+/// named in the error.
+pub fn api_facts(spec: &OpenAPI) -> Result<ApiFacts> {
+    let ext = |name: &str| {
+        spec.extensions
+            .get(name)
+            .with_context(|| format!("the spec has no document-level {name}"))
+    };
+    let scopes = ext("x-studio-scopes")?
+        .as_array()
+        .and_then(|list| {
+            list.iter()
+                .map(|s| s.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        })
+        .filter(|list| !list.is_empty())
+        .context("x-studio-scopes must be a list of scope names")?;
+    let quota = |key: &str| -> Result<u32> {
+        ext("x-studio-quotas")?[key]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n > 0)
+            .with_context(|| format!("x-studio-quotas.{key} must be a positive whole number"))
+    };
+    let message = |key: &str| -> Result<String> {
+        ext("x-studio-messages")?[key]
+            .as_str()
+            .filter(|m| !m.is_empty())
+            .map(str::to_string)
+            .with_context(|| format!("x-studio-messages.{key} must be a message"))
+    };
+    Ok(ApiFacts {
+        scopes,
+        api_key_per_minute: quota("api-key-per-minute")?,
+        bearer_per_minute: quota("bearer-per-minute")?,
+        missing_scope: message("missing-scope")?,
+        key_forbidden: message("key-forbidden")?,
+    })
+}
+
+/// The wire values of the spec's `JobType` schema.
+pub fn job_types(spec: &OpenAPI) -> Vec<String> {
+    serde_json::to_value(spec)
+        .ok()
+        .and_then(|doc| {
+            doc["components"]["schemas"]["JobType"]["enum"]
+                .as_array()
+                .map(|values| {
+                    values
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+        })
+        .unwrap_or_default()
+}
+
 /// Whether a boolean extension such as `x-studio-paid` is `true`.
 pub fn extension_flag(operation: &Operation, name: &str) -> bool {
     operation.extensions.get(name).and_then(|v| v.as_bool()) == Some(true)

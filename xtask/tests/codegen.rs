@@ -409,3 +409,75 @@ fn a_pass_that_misses_a_builder_fails_naming_it() {
         "{error}"
     );
 }
+
+/// The API-wide facts come from the spec alone: a changed quota, message or
+/// scope list reaches the operations table (which pacing, the error mapping
+/// and studio-mock read) and the spec rules, with no other edit.
+#[test]
+fn quotas_scopes_and_messages_flow_from_the_spec_into_the_table_and_rules() {
+    let mut spec = spec_value();
+    spec["x-studio-quotas"]["api-key-per-minute"] = 30.into();
+    spec["x-studio-quotas"]["bearer-per-minute"] = 90.into();
+    spec["x-studio-messages"]["missing-scope"] = "Key lacks scope: ".into();
+    spec["x-studio-scopes"]
+        .as_sequence_mut()
+        .unwrap()
+        .push("music".into());
+    operation(&mut spec, "/projects", "post").insert("x-studio-scope".into(), "music".into());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("studio.yaml");
+    std::fs::write(&path, serde_yaml::to_string(&spec).unwrap()).unwrap();
+    let files = generate(&path).unwrap_or_else(|e| panic!("codegen failed: {e:?}"));
+    let table = &files
+        .iter()
+        .find(|f| f.path == "studio-api/src/operations.rs")
+        .unwrap()
+        .contents;
+    for expected in [
+        "pub const API_KEY_QUOTA_PER_MINUTE: u32 = 30u32;",
+        "pub const BEARER_QUOTA_PER_MINUTE: u32 = 90u32;",
+        "pub const MISSING_SCOPE_MESSAGE: &str = \"Key lacks scope: \";",
+        "Scope::Music => \"music\",",
+    ] {
+        assert!(table.contains(expected), "{expected} in\n{table}");
+    }
+    let create = table.split("id: \"create_project\"").nth(1).unwrap();
+    assert!(
+        create.trim_start().contains("scope: Scope::Music,"),
+        "{create}"
+    );
+
+    // Without the scope in the list, the same operation breaks a rule.
+    spec["x-studio-scopes"].as_sequence_mut().unwrap().pop();
+    assert_single_violation(
+        &spec,
+        "create_project: x-studio-scope \"music\" is not one of: projects, frames, \
+         image_generation, video_generation, audio, export, teams, assets, voices",
+    );
+}
+
+#[test]
+fn a_job_type_that_is_not_a_job_type_value_is_a_violation() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/frames/{frame_id}/image/generate", "post")
+        .insert("x-studio-job-type".into(), "hologram".into());
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "generate_frame_image: x-studio-job-type \"hologram\" is not one of JobType's values: "
+        ),
+        "{stderr}"
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_spec_without_its_document_level_facts_is_a_violation() {
+    let mut spec = spec_value();
+    spec.as_mapping_mut().unwrap().remove("x-studio-quotas");
+    assert_single_violation(
+        &spec,
+        "spec: the spec has no document-level x-studio-quotas",
+    );
+}
