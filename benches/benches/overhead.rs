@@ -38,6 +38,37 @@ fn asynchronous(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same async call with a `fmt` subscriber installed (writing to a
+/// sink), so that every call's span is built, filled and formatted.
+fn asynchronous_traced(c: &mut Criterion) {
+    let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sdk = sdk_builder(server.base_url()).build().unwrap();
+    let bare = bare_client();
+    let url = project_url(&server);
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::sink)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .finish();
+    let _installed = tracing::subscriber::set_default(subscriber);
+
+    let mut group = c.benchmark_group("overhead_async_traced");
+    group.bench_function("reqwest", |b| {
+        b.to_async(&runtime)
+            .iter(|| bare_get::<ProjectResponse>(&bare, &url))
+    });
+    group.bench_function("studio_api", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let response = sdk.get_project().project_id("prj_8f2k1").send().await;
+            response.unwrap().into_inner()
+        })
+    });
+    group.finish();
+}
+
 fn blocking(c: &mut Criterion) {
     let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
     let sdk = studio_api_blocking::Client::new(sdk_builder(server.base_url())).unwrap();
@@ -61,5 +92,5 @@ fn blocking(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, asynchronous, blocking);
+criterion_group!(benches, asynchronous, asynchronous_traced, blocking);
 criterion_main!(benches);

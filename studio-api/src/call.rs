@@ -20,7 +20,9 @@ use serde::Serialize;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
 
 /// What happened on the wire during one call, as the hooks saw it.
 #[derive(Debug, Default)]
@@ -140,11 +142,18 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
-        let (result, record) = self.recorded(send).await?;
-        match result {
-            Ok(value) => Ok(value),
-            Err(raw) => Err(Error::from_call(self.operation, raw, &record).await),
+        let span = Traced::start(self.operation);
+        let outcome = async {
+            let (result, record) = self.recorded(send).await?;
+            let result = match result {
+                Ok(value) => Ok(value),
+                Err(raw) => Err(Error::from_call(self.operation, raw, &record).await),
+            };
+            Ok((result, record.attempts))
         }
+        .instrument(span.span.clone())
+        .await;
+        span.finish(outcome)
     }
 
     /// Runs the generated request of an operation that starts jobs like
@@ -155,7 +164,23 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
-        let (result, record) = self.recorded(send).await?;
+        let span = Traced::start(self.operation);
+        let outcome = async {
+            let (result, record) = self.recorded(send).await?;
+            Ok((self.answer_job(result, &record).await, record.attempts))
+        }
+        .instrument(span.span.clone())
+        .await;
+        span.finish(outcome)
+    }
+
+    /// The answer of a job operation: the response, or the job(s) a lost
+    /// one started when the lookup finds them beyond doubt, or the error.
+    async fn answer_job<T: JobAnswer>(
+        &self,
+        result: Result<ResponseValue<T>, RawError<ErrorResponse>>,
+        record: &Record,
+    ) -> Result<ResponseValue<T>, Error> {
         let started = self.client.inner().started();
         let raw = match result {
             Ok(value) => {
@@ -164,11 +189,11 @@ impl<'a> Call<'a> {
             }
             Err(raw) => raw,
         };
-        let error = Error::from_call(self.operation, raw, &record).await;
+        let error = Error::from_call(self.operation, raw, record).await;
         let (Some(sent), true) = (record.last_sent, error.outcome_unknown()) else {
             return Err(error);
         };
-        let Some((jobs, headers)) = Box::pin(crate::recovery::find(&self, sent)).await else {
+        let Some((jobs, headers)) = Box::pin(crate::recovery::find(self, sent)).await else {
             return Err(error);
         };
         let Some(answer) = T::of_jobs(jobs) else {
@@ -199,5 +224,88 @@ impl<'a> Call<'a> {
                 (result, RECORD.with(RefCell::take))
             })
             .await)
+    }
+}
+
+/// The `tracing` span one call runs in, named and filled with
+/// OpenTelemetry's HTTP field names where one exists. It records no
+/// credential, no query string and no body: only the operation, the
+/// method, the path template, and what came back.
+struct Traced {
+    span: Span,
+    started: Option<Instant>,
+}
+
+impl Traced {
+    /// Opens the span of a call of `operation` (nothing is measured when no
+    /// subscriber wants it).
+    fn start(operation: &'static Operation) -> Self {
+        let span = tracing::info_span!(
+            "studio.call",
+            otel.name = operation.id,
+            otel.kind = "client",
+            studio.operation = operation.id,
+            http.request.method = operation.method,
+            url.template = operation.path,
+            http.request.resend_count = Empty,
+            http.response.status_code = Empty,
+            studio.request_id = Empty,
+            studio.attempts = Empty,
+            studio.outcome = Empty,
+            error.type = Empty,
+            studio.duration_ms = Empty,
+        );
+        let started = (!span.is_disabled()).then(Instant::now);
+        Traced { span, started }
+    }
+
+    /// Records how the call ended, and passes its result on.
+    fn finish<T>(
+        self,
+        outcome: Result<(Result<ResponseValue<T>, Error>, u32), Error>,
+    ) -> Result<ResponseValue<T>, Error> {
+        let (result, attempts) = match outcome {
+            Ok((result, attempts)) => (result, attempts),
+            Err(error) => (Err(error), 0),
+        };
+        let Some(started) = self.started else {
+            return result;
+        };
+        let span = &self.span;
+        span.record("studio.attempts", attempts);
+        if attempts > 1 {
+            span.record("http.request.resend_count", attempts - 1);
+        }
+        let (status, request_id) = match &result {
+            Ok(value) => {
+                span.record("studio.outcome", "ok");
+                let id = value
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok());
+                (Some(value.status().as_u16()), id.map(str::to_string))
+            }
+            Err(error) => {
+                let kind = format!("{:?}", error.kind());
+                let kind = kind
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("");
+                span.record("studio.outcome", "error");
+                span.record("error.type", kind);
+                (
+                    error.status().map(|s| s.as_u16()),
+                    error.request_id().map(str::to_string),
+                )
+            }
+        };
+        if let Some(status) = status {
+            span.record("http.response.status_code", status);
+        }
+        if let Some(id) = request_id {
+            span.record("studio.request_id", id.as_str());
+        }
+        span.record("studio.duration_ms", started.elapsed().as_millis() as u64);
+        result
     }
 }

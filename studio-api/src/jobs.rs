@@ -17,6 +17,7 @@ use progenitor_client::ClientInfo;
 use sealed::{Kind, Sealed};
 use std::future::Future;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// How long a handle waits between polls: `first`, then `factor` times the
 /// previous wait, never more than `max`.
@@ -361,7 +362,7 @@ impl<T: Pollable> Handle<T> {
     /// any state still in progress. The handle stays usable: wait on it
     /// again to resume.
     pub async fn wait(&self) -> Result<T, Error> {
-        self.poller(None).finish().await
+        self.poller(None).finish().instrument(self.span()).await
     }
 
     /// Like [`wait`](Self::wait), but gives up at `deadline` with
@@ -401,7 +402,15 @@ impl<T: Pollable> Handle<T> {
     /// # }
     /// ```
     pub async fn wait_until(&self, deadline: Instant) -> Result<T, Error> {
-        self.poller(Some(deadline)).finish().await
+        self.poller(Some(deadline))
+            .finish()
+            .instrument(self.span())
+            .await
+    }
+
+    /// The `tracing` span of one wait; each poll is a call span inside it.
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("studio.wait", studio.job_id = %self.id, studio.poll = self.kind.operation())
     }
 
     /// Each change of status or progress, ending after the final state.
