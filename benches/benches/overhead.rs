@@ -71,7 +71,9 @@ fn asynchronous_traced(c: &mut Criterion) {
 
 fn blocking(c: &mut Criterion) {
     let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
-    let sdk = studio_api_blocking::Client::new(sdk_builder(server.base_url())).unwrap();
+    let sdk =
+        studio_api_blocking::Client::from_async(sdk_builder(server.base_url()).build().unwrap())
+            .unwrap();
     let bare = bare_blocking_client();
     let url = project_url(&server);
 

@@ -36,8 +36,10 @@ mod transfer;
 pub use generated::builder;
 pub use jobs::{Handle, Progress, wait_all};
 pub use pages::Iter;
-pub use runtime::Client;
+pub use runtime::{Client, ClientBuilder};
+pub use studio_api::{
+    BuiltClient, ErrorKind, IntoField, PollSchedule, Pollable, RetryEvent, UnknownValue, Work,
+};
 pub use studio_api::{
     ByteStream, ClientState, Credential, Error, ResponseValue, operations, types,
 };
-pub use studio_api::{ErrorKind, IntoField, PollSchedule, Pollable, UnknownValue, Work};

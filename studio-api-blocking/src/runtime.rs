@@ -3,7 +3,11 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use studio_api::{ClientBuilder, Credential, Error};
+use studio_api::{BuiltClient, Credential, Error};
+
+/// Settings for a blocking [`Client`]: the async crate's builder, the same
+/// settings and checks, whose `build()` gives the blocking client.
+pub type ClientBuilder = studio_api::ClientBuilder<Client>;
 
 /// The message returned when a blocking call is made on a Tokio runtime thread.
 const INSIDE_RUNTIME: &str = "studio_api_blocking::Client was called from inside a Tokio runtime, \
@@ -45,22 +49,36 @@ impl Client {
         })
     }
 
-    /// A client built from `builder` (see [`ClientBuilder`]); all its
-    /// checks run before anything is sent.
-    pub fn new(builder: ClientBuilder) -> Result<Self, Error> {
-        Self::from_async(builder.build()?)
+    /// Settings for a client; see [`ClientBuilder`], whose `build()` gives
+    /// this blocking client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
     }
 
     /// A client configured from `STUDIO_API_KEY` or `STUDIO_BEARER_TOKEN`
     /// and `STUDIO_BASE_URL` (default `https://mstudio.ai/api/v1`).
     pub fn from_env() -> Result<Self, Error> {
-        Self::new(ClientBuilder::from_env())
+        Self::builder().with_env().build()
     }
 
     /// A client for `base_url` (e.g. `https://mstudio.ai/api/v1`) that sends
-    /// `credential` with every request.
+    /// `credential` with every request, after the same checks as
+    /// [`ClientBuilder::build`](studio_api::ClientBuilder::build).
     pub fn with_credential(base_url: &str, credential: Credential) -> Result<Self, Error> {
-        Self::from_async(studio_api::Client::with_credential(base_url, credential)?)
+        Self::builder()
+            .base_url(base_url)
+            .credential(credential)
+            .build()
+    }
+
+    /// The base URL every request goes to, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// The credential sent with every request, if any.
+    pub fn credential(&self) -> Option<&Credential> {
+        self.inner.credential()
     }
 
     /// The async client underneath, for code that mixes both styles.
@@ -147,5 +165,11 @@ impl Drop for OwnedRuntime {
 impl fmt::Debug for OwnedRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("OwnedRuntime")
+    }
+}
+
+impl BuiltClient for Client {
+    fn from_async(client: studio_api::Client) -> Result<Self, Error> {
+        Client::from_async(client)
     }
 }

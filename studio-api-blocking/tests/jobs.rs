@@ -23,12 +23,14 @@ fn start(failure_rate: f64) -> (MockServer, Client, GenerationJob) {
         .no_rate_limit()
         .start()
         .unwrap();
-    let client = Client::new(
+    let client = Client::from_async(
         studio_api::Client::builder()
             .base_url(server.base_url())
             .api_key(server.api_key())
             .pacing(false)
-            .max_retries(0),
+            .max_retries(0)
+            .build()
+            .unwrap(),
     )
     .unwrap();
     let project = client

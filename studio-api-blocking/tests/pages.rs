@@ -8,12 +8,14 @@ use studio_mock::{Fault, MockServer};
 
 fn start() -> (MockServer, Client) {
     let server = MockServer::builder().no_rate_limit().start().unwrap();
-    let client = Client::new(
+    let client = Client::from_async(
         ClientBuilder::new()
             .base_url(server.base_url())
             .api_key(server.api_key())
             .pacing(false)
-            .max_retries(0),
+            .max_retries(0)
+            .build()
+            .unwrap(),
     )
     .unwrap();
     (server, client)

@@ -10,6 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -218,8 +219,13 @@ fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
 /// ```compile_fail
 /// let state = studio_api::ClientState::new(studio_api::Credential::api_key("sk_live_x\n"));
 /// ```
+///
+/// `C` is the client it builds: [`Client`](crate::Client) here, and
+/// `studio_api_blocking::Client` through that crate's `Client::builder()`;
+/// the settings and their checks are the same.
 #[derive(Clone)]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = crate::Client> {
+    target: PhantomData<fn() -> C>,
     credential: Option<Credential>,
     no_credential: bool,
     base_url: String,
@@ -237,7 +243,7 @@ pub struct ClientBuilder {
 /// Shows no secret: the credential is redacted, the base URL loses any
 /// user-info, query or fragment, and a proxy shows only that it is set
 /// (its URL may hold a password).
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("credential", &self.credential)
@@ -256,9 +262,10 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl Default for ClientBuilder {
+impl<C> Default for ClientBuilder<C> {
     fn default() -> Self {
         ClientBuilder {
+            target: PhantomData,
             credential: None,
             no_credential: false,
             base_url: DEFAULT_BASE_URL.to_string(),
@@ -285,16 +292,39 @@ impl ClientBuilder {
     /// `STUDIO_BEARER_TOKEN` (the key wins when both are set), and
     /// `STUDIO_BASE_URL` when set.
     pub fn from_env() -> Self {
+        Self::default().with_env()
+    }
+}
+
+/// A client a [`ClientBuilder`] can build: made from the async client its
+/// checked settings give.
+pub trait BuiltClient: Sized {
+    /// The client for `client`, the async client just built.
+    fn from_async(client: crate::Client) -> Result<Self, Error>;
+}
+
+impl BuiltClient for crate::Client {
+    fn from_async(client: crate::Client) -> Result<Self, Error> {
+        Ok(client)
+    }
+}
+
+impl<C: BuiltClient> ClientBuilder<C> {
+    /// These settings, with the environment's credential and base URL where
+    /// set: `STUDIO_API_KEY` or `STUDIO_BEARER_TOKEN` (the key wins when
+    /// both are set), and `STUDIO_BASE_URL`.
+    pub fn with_env(mut self) -> Self {
         let var = |name: &str| std::env::var(name).ok();
         let credential = var("STUDIO_API_KEY")
             .map(Credential::api_key)
             .or_else(|| var("STUDIO_BEARER_TOKEN").map(Credential::bearer));
-        let mut builder = Self::new();
-        builder.credential = credential;
-        if let Some(url) = var("STUDIO_BASE_URL") {
-            builder.base_url = url;
+        if credential.is_some() {
+            self.credential = credential;
         }
-        builder
+        if let Some(url) = var("STUDIO_BASE_URL") {
+            self.base_url = url;
+        }
+        self
     }
 
     /// The credential to send with every request.
@@ -421,7 +451,7 @@ impl ClientBuilder {
     }
 
     /// Checks every setting and builds the client; nothing is sent.
-    pub fn build(self) -> Result<crate::Client, Error> {
+    pub fn build(self) -> Result<C, Error> {
         let credential = match (self.credential, self.no_credential) {
             (_, true) => None,
             (Some(credential), false) => {
@@ -486,7 +516,7 @@ impl ClientBuilder {
             base: base.clone(),
         };
         let base_url = base.as_str().trim_end_matches('/');
-        Ok(crate::Client::new_with_client(base_url, api, state))
+        C::from_async(crate::Client::new_with_client(base_url, api, state))
     }
 }
 

@@ -51,7 +51,7 @@ mod unknown;
 #[rustfmt::skip]
 pub mod operations;
 
-pub use config::{ClientBuilder, ClientState, Credential, DEFAULT_BASE_URL};
+pub use config::{BuiltClient, ClientBuilder, ClientState, Credential, DEFAULT_BASE_URL};
 pub use error::{Error, ErrorKind};
 pub use field::IntoField;
 pub use generated::*;

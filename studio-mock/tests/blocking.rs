@@ -8,7 +8,12 @@ use studio_api_blocking::{Client, Credential, types};
 use studio_mock::{MockServer, Scope};
 
 fn key_client(server: &MockServer, key: &str) -> Client {
-    Client::new(common::plain(server, Credential::api_key(key))).unwrap()
+    Client::from_async(
+        common::plain(server, Credential::api_key(key))
+            .build()
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -47,10 +52,11 @@ fn the_blocking_client_meets_the_same_rules() {
         .send()
         .unwrap_err();
     assert_error(error, 403, "endpoint not available via API key");
-    let bearer = Client::new(common::plain(
-        &server,
-        Credential::bearer(server.bearer_token()),
-    ))
+    let bearer = Client::from_async(
+        common::plain(&server, Credential::bearer(server.bearer_token()))
+            .build()
+            .unwrap(),
+    )
     .unwrap();
     bearer.delete_team().team_id(&team.data.id).send().unwrap();
 }

@@ -136,7 +136,7 @@ fn a_call_from_inside_another_calls_callback_is_an_error_not_a_panic() {
                 *seen.lock().unwrap() = Some(call(client));
             }
         });
-    let client = studio_api_blocking::Client::new(builder).unwrap();
+    let client = studio_api_blocking::Client::from_async(builder.build().unwrap()).unwrap();
     *nested.lock().unwrap() = Some(client.clone());
     assert_eq!(call(&client), Ok(()));
     let inner = refusal.lock().unwrap().clone().expect("the callback ran");

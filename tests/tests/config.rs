@@ -235,19 +235,17 @@ async fn the_secret_appears_in_no_log_line_error_or_debug_output() {
 #[test]
 fn the_blocking_client_refuses_the_same_misuse() {
     let server = RecordingServer::json(200, json!({"success": true, "data": []}));
-    let error = studio_api_blocking::Client::new(
-        ClientBuilder::new()
-            .base_url(server.base_url())
-            .api_key("sk_live_x "),
-    )
-    .unwrap_err();
+    let error = studio_api_blocking::Client::builder()
+        .base_url(server.base_url())
+        .api_key("sk_live_x ")
+        .build()
+        .unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Configuration);
-    let error = studio_api_blocking::Client::new(
-        ClientBuilder::new()
-            .api_key("sk_live_x")
-            .base_url("http://studio.example.com/api/v1"),
-    )
-    .unwrap_err();
+    let error = studio_api_blocking::Client::builder()
+        .api_key("sk_live_x")
+        .base_url("http://studio.example.com/api/v1")
+        .build()
+        .unwrap_err();
     assert!(error.message().contains("clear text"), "{error}");
     assert!(server.requests().is_empty());
 }
@@ -309,5 +307,45 @@ async fn a_connect_that_outlasts_the_timeout_counts_as_nothing_sent() {
         error.attempts(),
         3,
         "a write that was never sent is retried"
+    );
+}
+
+/// The blocking crate is built the same way as the async one: switching
+/// crates changes the import and drops `.await`.
+#[test]
+fn both_crates_build_their_client_the_same_way() {
+    let server = RecordingServer::json(
+        200,
+        json!({"success": true, "data": {"id": "voc_1", "name": "Keeper", "category": "premade", "created_at": "2025-03-14T09:12:45Z"}}),
+    );
+    let retries = Arc::new(Mutex::new(0));
+    let seen = retries.clone();
+    let client: studio_api_blocking::Client = studio_api_blocking::Client::builder()
+        .base_url(server.base_url())
+        .api_key("sk_live_same_way")
+        .max_retries(1)
+        .on_retry(move |_event: &studio_api_blocking::RetryEvent| *seen.lock().unwrap() += 1)
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url(), server.base_url());
+    assert!(matches!(client.credential(), Some(Credential::ApiKey(_))));
+    let voice = client
+        .get_voice()
+        .voice_id("voc_1")
+        .send()
+        .unwrap()
+        .into_inner()
+        .data;
+    assert_eq!(voice.name, "Keeper");
+    assert_eq!(
+        server.single_request().header("x-api-key"),
+        Some("sk_live_same_way")
+    );
+    assert_eq!(*retries.lock().unwrap(), 0);
+    let error = studio_api_blocking::Client::builder().build().unwrap_err();
+    assert_eq!(
+        error.kind(),
+        &ErrorKind::Configuration,
+        "no credential: {error}"
     );
 }

@@ -12,7 +12,7 @@ struct BlockingSdk(Client);
 
 impl edges::Sdk for BlockingSdk {
     fn build(builder: ClientBuilder) -> Self {
-        BlockingSdk(Client::new(builder).expect("a valid client"))
+        BlockingSdk(Client::from_async(builder.build().unwrap()).expect("a valid client"))
     }
 
     fn call(&self, op: &edges::Op) -> Result<Vec<String>, Error> {

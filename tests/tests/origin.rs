@@ -75,9 +75,12 @@ async fn no_redirect_to_another_origin_is_followed_by_any_call() {
 fn the_blocking_client_follows_no_redirect_either() {
     let target = elsewhere();
     let api = redirecting_to(307, &format!("{}/projects", target.base_url()));
-    let client =
-        studio_api_blocking::Client::new(builder(api.base_url(), &Credential::api_key(KEY)))
-            .unwrap();
+    let client = studio_api_blocking::Client::from_async(
+        builder(api.base_url(), &Credential::api_key(KEY))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
     let error = client
         .create_project()
         .body_map(|b| b.name("Moved"))

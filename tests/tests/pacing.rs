@@ -68,10 +68,12 @@ fn a_blocking_client_with_the_same_key_shares_the_budget() {
         }
     });
     drop(runtime);
-    let blocking = studio_api_blocking::Client::new(
+    let blocking = studio_api_blocking::Client::from_async(
         Client::builder()
             .base_url(server.base_url())
-            .credential(Credential::api_key(server.api_key())),
+            .credential(Credential::api_key(server.api_key()))
+            .build()
+            .unwrap(),
     )
     .unwrap();
     blocking
