@@ -38,7 +38,8 @@ pub use jobs::{Handle, Progress, wait_all};
 pub use pages::Iter;
 pub use runtime::{Client, ClientBuilder};
 pub use studio_api::{
-    BuiltClient, ErrorKind, IntoField, PollSchedule, Pollable, RetryEvent, UnknownValue, Work,
+    BuiltClient, CallOptions, ErrorKind, IntoField, PollSchedule, Pollable, RetryEvent,
+    UnknownValue, Work,
 };
 pub use studio_api::{
     ByteStream, ClientState, Credential, Error, ResponseValue, operations, types,

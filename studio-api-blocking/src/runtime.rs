@@ -71,6 +71,19 @@ impl Client {
             .build()
     }
 
+    /// A client whose calls use `options` on top of this client's settings
+    /// (see [`studio_api::Client::with_options`]); it shares this client's
+    /// connection pool, quota budget and runtime.
+    pub fn with_options(
+        &self,
+        options: impl FnOnce(studio_api::CallOptions) -> studio_api::CallOptions,
+    ) -> Client {
+        Client {
+            inner: self.inner.with_options(options),
+            runtime: self.runtime.clone(),
+        }
+    }
+
     /// The base URL every request goes to, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         self.inner.base_url()

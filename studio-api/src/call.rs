@@ -18,8 +18,8 @@ use progenitor_client::ClientInfo;
 use progenitor_client::Error as RawError;
 use serde::Serialize;
 use serde_json::Value;
-use std::cell::RefCell;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tracing::field::Empty;
 use tracing::{Instrument, Span};
@@ -40,12 +40,12 @@ pub(crate) struct Record {
 }
 
 tokio::task_local! {
-    static RECORD: RefCell<Record>;
+    static RECORD: Arc<Mutex<Record>>;
 }
 
 /// Updates the record of the call in progress (nothing outside a call).
 pub(crate) fn note(update: impl FnOnce(&mut Record)) {
-    let _ = RECORD.try_with(|record| update(&mut record.borrow_mut()));
+    let _ = RECORD.try_with(|record| update(&mut record.lock().unwrap_or_else(|e| e.into_inner())));
 }
 
 /// A typed request about to be sent.
@@ -143,16 +143,19 @@ impl<'a> Call<'a> {
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
         let span = Traced::start(self.operation);
-        let outcome = async {
-            let (result, record) = self.recorded(send).await?;
+        let record = Arc::default();
+        let work = async {
+            let (result, record) = self.recorded(&record, send).await?;
             let result = match result {
                 Ok(value) => Ok(value),
                 Err(raw) => Err(Error::from_call(self.operation, raw, &record).await),
             };
             Ok((result, record.attempts))
-        }
-        .instrument(span.span.clone())
-        .await;
+        };
+        let outcome = self
+            .within_deadline(&record, work)
+            .instrument(span.span.clone())
+            .await;
         span.finish(outcome)
     }
 
@@ -165,12 +168,15 @@ impl<'a> Call<'a> {
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
         let span = Traced::start(self.operation);
-        let outcome = async {
-            let (result, record) = self.recorded(send).await?;
+        let record = Arc::default();
+        let work = async {
+            let (result, record) = self.recorded(&record, send).await?;
             Ok((self.answer_job(result, &record).await, record.attempts))
-        }
-        .instrument(span.span.clone())
-        .await;
+        };
+        let outcome = self
+            .within_deadline(&record, work)
+            .instrument(span.span.clone())
+            .await;
         span.finish(outcome)
     }
 
@@ -205,12 +211,24 @@ impl<'a> Call<'a> {
         Ok(ResponseValue::new(answer, status, headers))
     }
 
-    /// Runs the generated request with a [`Record`] for the hooks to
-    /// fill; fails at once outside a Tokio runtime.
+    /// Runs the generated request with `record` for the hooks to fill, and
+    /// returns what they noted.
     async fn recorded<T>(
         &self,
+        record: &Arc<Mutex<Record>>,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<(Result<ResponseValue<T>, RawError<ErrorResponse>>, Record), Error> {
+        let result = RECORD.scope(record.clone(), send).await;
+        Ok((result, taken(record)))
+    }
+
+    /// Runs `work`, the whole call, within the client's deadline if it has
+    /// one; fails at once outside a Tokio runtime.
+    async fn within_deadline<T>(
+        &self,
+        record: &Arc<Mutex<Record>>,
+        work: impl Future<Output = Result<(Result<T, Error>, u32), Error>>,
+    ) -> Result<(Result<T, Error>, u32), Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::configuration(
                 self.operation.id,
@@ -218,13 +236,25 @@ impl<'a> Call<'a> {
                  use studio_api_blocking outside one",
             ));
         }
-        Ok(RECORD
-            .scope(RefCell::default(), async {
-                let result = send.await;
-                (result, RECORD.with(RefCell::take))
-            })
-            .await)
+        let Some(deadline) = self.client.inner().limits.deadline else {
+            return work.await;
+        };
+        match tokio::time::timeout(deadline, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                let record = taken(record);
+                let sent_write = record.last_sent.is_some() && self.operation.method != "GET";
+                let error =
+                    Error::gave_up(self.operation.id, deadline, record.attempts, sent_write);
+                Ok((Err(error), record.attempts))
+            }
+        }
     }
+}
+
+/// What the hooks noted in `record`, leaving it empty.
+fn taken(record: &Mutex<Record>) -> Record {
+    std::mem::take(&mut record.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// The `tracing` span one call runs in, named and filled with

@@ -3,6 +3,8 @@
 
 use crate::clock::ServerClock;
 use crate::error::Error;
+use crate::jobs::PollSchedule;
+use crate::options::Limits;
 use crate::pacing::Pacer;
 use crate::recovery::Started;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
@@ -123,7 +125,9 @@ pub struct ClientState {
     /// The base URL: the credential goes to its origin and nowhere else.
     base: reqwest::Url,
     user_agent: HeaderValue,
-    retry: RetryPolicy,
+    pub(crate) retry: RetryPolicy,
+    /// Per-attempt timeout, deadline, extra headers and poll schedule.
+    pub(crate) limits: Limits,
     pacer: Option<Arc<Pacer>>,
     clock: Arc<ServerClock>,
     /// The jobs this client's calls started.
@@ -170,6 +174,11 @@ impl ClientState {
         let headers = request.headers_mut();
         if let Some((name, value)) = self.auth.as_ref().filter(|_| ours) {
             headers.insert(name, value.clone());
+        }
+        if let (Ok(extra), true) = (&self.limits.headers, ours) {
+            for (name, value) in extra {
+                headers.insert(name, value.clone());
+            }
         }
         headers.insert(USER_AGENT, self.user_agent.clone());
     }
@@ -238,6 +247,7 @@ pub struct ClientBuilder<C = crate::Client> {
     allow_insecure_http: bool,
     retry: RetryPolicy,
     pacing: bool,
+    poll_schedule: PollSchedule,
 }
 
 /// Shows no secret: the credential is redacted, the base URL loses any
@@ -278,6 +288,7 @@ impl<C> Default for ClientBuilder<C> {
             allow_insecure_http: false,
             retry: RetryPolicy::default(),
             pacing: true,
+            poll_schedule: PollSchedule::default(),
         }
     }
 }
@@ -450,6 +461,14 @@ impl<C: BuiltClient> ClientBuilder<C> {
         self
     }
 
+    /// The poll schedule of the job handles the client makes (see
+    /// [`PollSchedule`]); against studio-mock, a fast one makes every wait
+    /// of a test fast in one place.
+    pub fn poll_schedule(mut self, schedule: PollSchedule) -> Self {
+        self.poll_schedule = schedule;
+        self
+    }
+
     /// Checks every setting and builds the client; nothing is sent.
     pub fn build(self) -> Result<C, Error> {
         let credential = match (self.credential, self.no_credential) {
@@ -510,6 +529,10 @@ impl<C: BuiltClient> ClientBuilder<C> {
             credential,
             user_agent,
             retry: self.retry,
+            limits: Limits {
+                poll_schedule: self.poll_schedule,
+                ..Limits::default()
+            },
             clock: Arc::default(),
             started: Arc::default(),
             downloads: http(download_redirects(), false)?,

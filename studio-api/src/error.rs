@@ -196,6 +196,27 @@ impl Error {
         Error(Box::new(details))
     }
 
+    /// A call of `operation` given up at its `deadline`, after `attempts`
+    /// attempts; `sent_write` when a write was sent and may have acted.
+    pub(crate) fn gave_up(
+        operation: &'static str,
+        deadline: Duration,
+        attempts: u32,
+        sent_write: bool,
+    ) -> Self {
+        let mut details = Details::configuration(
+            operation,
+            format!(
+                "gave up at the call's deadline of {} s",
+                deadline.as_secs_f64()
+            ),
+        );
+        details.kind = ErrorKind::Timeout;
+        details.attempts = attempts;
+        details.maybe_processed = sent_write;
+        Error(Box::new(details))
+    }
+
     /// A failed read that the generated client did not make (a
     /// download), sent once unless it could not be built, mapped the same
     /// way as theirs.

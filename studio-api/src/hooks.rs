@@ -22,7 +22,13 @@ impl ClientHooks<ClientState> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let state = self.inner();
+        if let Err(problem) = &state.limits.headers {
+            return Err(Error::InvalidRequest(problem.clone()));
+        }
         state.decorate(request);
+        if let Some(timeout) = state.limits.timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
         if let Some(pacer) = state.pacer()
             && let Err(wait) = pacer.acquire(state.retry().retry_after_cap).await
         {

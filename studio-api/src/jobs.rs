@@ -314,7 +314,7 @@ impl<T: Pollable> Handle<T> {
             kind,
             id,
             initial,
-            schedule: PollSchedule::default(),
+            schedule: client.inner().limits.poll_schedule,
         }
     }
 

@@ -1,0 +1,140 @@
+//! Per-call options: a client whose calls use other limits than its
+//! parent's, sharing its connection pool and quota budget.
+
+use crate::Client;
+use crate::jobs::PollSchedule;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use std::time::Duration;
+
+/// What [`Client::with_options`] changes for the calls made through the
+/// client it returns; what is not set stays as the parent client has it.
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+    deadline: Option<Duration>,
+    max_retries: Option<u32>,
+    headers: Vec<(String, String)>,
+    poll_schedule: Option<PollSchedule>,
+}
+
+impl CallOptions {
+    /// The time one attempt may take, connecting, sending and reading the
+    /// answer (the client's `timeout`, 60 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time a whole call may take: every attempt, the waits between
+    /// them, pacing waits, reading the body and, for a lost submission, the
+    /// lookup of the jobs it started. Past it the call fails with
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout), saying whether
+    /// the server may have acted.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// How many times a call may be sent again (see
+    /// [`ClientBuilder::max_retries`](crate::ClientBuilder::max_retries)).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = Some(retries);
+        self
+    }
+
+    /// A header every request to the API carries (never to another origin,
+    /// such as a download's). The credential's headers cannot be set here;
+    /// a name or value that is not a valid header makes every call fail with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before
+    /// anything is sent.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The poll schedule of the job handles made from the client.
+    pub fn poll_schedule(mut self, schedule: PollSchedule) -> Self {
+        self.poll_schedule = Some(schedule);
+        self
+    }
+}
+
+/// What a client's calls use, as set by its builder and its options.
+#[derive(Clone, Debug)]
+pub(crate) struct Limits {
+    /// A per-attempt timeout other than the HTTP client's.
+    pub timeout: Option<Duration>,
+    /// The longest a whole call may take.
+    pub deadline: Option<Duration>,
+    /// Extra headers for requests to the API, or why they are invalid.
+    pub headers: Result<HeaderMap, String>,
+    /// The poll schedule of handles made from this client.
+    pub poll_schedule: PollSchedule,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: None,
+            deadline: None,
+            headers: Ok(HeaderMap::new()),
+            poll_schedule: PollSchedule::default(),
+        }
+    }
+}
+
+impl Limits {
+    /// These limits with `options` applied on top.
+    fn with(&self, options: CallOptions) -> Limits {
+        let mut headers = self.headers.clone();
+        for (name, value) in options.headers {
+            headers = headers.and_then(|mut map| {
+                let parsed = HeaderName::try_from(name.as_str())
+                    .ok()
+                    .zip(HeaderValue::try_from(value.as_str()).ok());
+                match parsed {
+                    Some((name, _)) if name == AUTHORIZATION || name == "x-api-key" => Err(format!(
+                        "the header {name} carries the credential; set it with the client's credential"
+                    )),
+                    Some((name, value)) => {
+                        map.insert(name, value);
+                        Ok(map)
+                    }
+                    None => Err(format!("{name:?} is not a valid header name and value")),
+                }
+            });
+        }
+        Limits {
+            timeout: options.timeout.or(self.timeout),
+            deadline: options.deadline.or(self.deadline),
+            headers,
+            poll_schedule: options.poll_schedule.unwrap_or(self.poll_schedule),
+        }
+    }
+}
+
+impl Client {
+    /// A client whose calls use `options` (a timeout per attempt, a
+    /// deadline per call, how often to retry, extra headers, the poll
+    /// schedule of its job handles) on top of this client's settings. It
+    /// is cheap: it shares this client's connection pool, its quota budget
+    /// and the record of the jobs it started.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &studio_api::Client) -> Result<(), studio_api::Error> {
+    /// use std::time::Duration;
+    /// let patient = client.with_options(|o| o.deadline(Duration::from_secs(30)).max_retries(5));
+    /// patient.list_projects().send().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_options(&self, options: impl FnOnce(CallOptions) -> CallOptions) -> Client {
+        let mut client = self.clone();
+        let options = options(CallOptions::default());
+        if let Some(retries) = options.max_retries {
+            client.inner.retry.max_retries = retries;
+        }
+        client.inner.limits = client.inner.limits.with(options);
+        client
+    }
+}
