@@ -8,7 +8,7 @@
 //! to [`Error`], and a job the call may have started despite the failure
 //! is looked for (see `recovery`).
 
-use crate::error::{Error, ErrorKind, ResponseMeta};
+use crate::error::{Error, ErrorKind};
 use crate::operations::{OPERATIONS, Operation};
 use crate::recovery::JobAnswer;
 use crate::types::ErrorResponse;
@@ -16,6 +16,8 @@ use crate::{Client, ResponseValue};
 use chrono::{DateTime, Utc};
 use progenitor_client::ClientInfo;
 use progenitor_client::Error as RawError;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
@@ -255,6 +257,30 @@ impl<'a> Call<'a> {
 /// What the hooks noted in `record`, leaving it empty.
 fn taken(record: &Mutex<Record>) -> Record {
     std::mem::take(&mut record.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// What the last response of a call said, recorded by the hooks before its
+/// body is read.
+///
+/// progenitor forces this: when an error response's body is not the
+/// JSON it expects, or breaks off, its error (`InvalidResponsePayload`,
+/// `ResponseBodyError`) carries only the bytes or the cause, not the status
+/// or the headers. The hooks see every response's head first, so the call
+/// keeps it here for the error mapping.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseMeta {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+}
+
+impl ResponseMeta {
+    /// The status and headers of `response`.
+    pub(crate) fn of(response: &reqwest::Response) -> Self {
+        ResponseMeta {
+            status: response.status(),
+            headers: response.headers().clone(),
+        }
+    }
 }
 
 /// The `tracing` span one call runs in, named and filled with

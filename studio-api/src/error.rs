@@ -4,8 +4,12 @@
 //! that does not decode, bad input caught before sending — becomes an
 //! [`Error`] that names the operation, keeps the HTTP status and request id
 //! when there was a response, and sorts the failure into an [`ErrorKind`].
+//! What the call saw on the wire comes from the call path (`call::Record`,
+//! `call::ResponseMeta`), and whether the server may have acted, its
+//! `Retry-After` and request id from `retry`.
 
 use crate::call::Record;
+use crate::call::ResponseMeta;
 use crate::operations::Operation;
 use crate::types::{ErrorResponse, JobStatus};
 use progenitor_client::Error as RawError;
@@ -251,23 +255,8 @@ impl Error {
         details.attempts = record.attempts;
         details.maybe_processed = details.attempts > 0
             && operation.method != "GET"
-            && may_have_acted(details.status, details.source.as_deref());
+            && crate::retry::may_have_acted(details.status, details.source.as_deref());
         Error(Box::new(details))
-    }
-}
-
-/// Whether a server may have acted on a write that was sent: it answered
-/// anything but a refusal (1xx and 4xx), or no status came back and the
-/// connection did not fail before sending.
-fn may_have_acted(
-    status: Option<StatusCode>,
-    cause: Option<&(dyn std::error::Error + Send + Sync + 'static)>,
-) -> bool {
-    match status {
-        Some(status) => !status.is_client_error() && !status.is_informational(),
-        None => cause
-            .and_then(|cause| cause.downcast_ref::<reqwest::Error>())
-            .is_none_or(|error| !error.is_connect()),
     }
 }
 
@@ -309,7 +298,7 @@ impl Details {
             404 => ErrorKind::NotFound,
             422 => ErrorKind::Validation { errors },
             429 => ErrorKind::RateLimited {
-                retry_after: retry_after(&headers),
+                retry_after: crate::retry::retry_after(&headers),
             },
             500..=599 => ErrorKind::Server,
             _ => ErrorKind::UnexpectedStatus,
@@ -319,7 +308,7 @@ impl Details {
             operation,
             message,
             status: Some(status),
-            request_id: request_id(&headers),
+            request_id: crate::retry::request_id(&headers),
             headers: Some(headers),
             maybe_processed: false,
             attempts: 0,
@@ -376,7 +365,9 @@ impl Details {
             operation,
             message,
             status: meta.as_ref().map(|m| m.status),
-            request_id: meta.as_ref().and_then(|m| request_id(&m.headers)),
+            request_id: meta
+                .as_ref()
+                .and_then(|m| crate::retry::request_id(&m.headers)),
             headers: meta.map(|m| m.headers),
             maybe_processed: false,
             attempts: 0,
@@ -513,45 +504,6 @@ fn bounded(message: &str) -> std::borrow::Cow<'_, str> {
         Some((end, _)) => format!("{}…", &message[..end]).into(),
         None => message.into(),
     }
-}
-
-/// What the last response of a call said, recorded before its body is read.
-#[derive(Debug, Clone)]
-pub(crate) struct ResponseMeta {
-    status: StatusCode,
-    headers: HeaderMap,
-}
-
-impl ResponseMeta {
-    /// The status and headers of `response`.
-    pub(crate) fn of(response: &reqwest::Response) -> Self {
-        ResponseMeta {
-            status: response.status(),
-            headers: response.headers().clone(),
-        }
-    }
-}
-
-fn request_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-/// `Retry-After` as seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or_default())
 }
 
 fn snippet(body: &[u8]) -> String {

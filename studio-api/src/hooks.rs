@@ -1,7 +1,7 @@
 //! The `ClientHooks` implementation the generated client calls around every request.
 
+use crate::call::ResponseMeta;
 use crate::call::note;
-use crate::error::ResponseMeta;
 use crate::retry::RetryEvent;
 use crate::{Client, ClientState};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};

@@ -9,7 +9,8 @@
 //! picks up where an old one left off.
 
 use crate::Client;
-use crate::error::{Error, ErrorKind, retry_after};
+use crate::error::{Error, ErrorKind};
+use crate::retry::retry_after;
 use crate::types::{Export, GenerationJob, JobStatus, Render};
 use futures_util::future::join_all;
 use futures_util::stream::{self, FusedStream, StreamExt};

@@ -166,7 +166,7 @@ impl Pacer {
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             tokens.available = 0.0;
-            let wait = crate::error::retry_after(headers)
+            let wait = crate::retry::retry_after(headers)
                 .or_else(|| {
                     tokens
                         .window_resets

@@ -5,8 +5,13 @@
 //! could not be made. A read (GET) changes nothing, so it is also sent
 //! again after a 502, 503 or 504, a timeout or a broken connection. A
 //! write whose outcome is unknown is never sent twice.
+//!
+//! The same facts serve the error a call ends with: whether the server may
+//! have acted on a write ([`may_have_acted`]), how long it asked to wait
+//! ([`retry_after`], also read by pacing) and the id it gave the request.
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,7 +93,7 @@ impl RetryPolicy {
                 if !retryable {
                     return None;
                 }
-                let delay = match crate::error::retry_after(response.headers()) {
+                let delay = match retry_after(response.headers()) {
                     Some(wait) if wait > self.retry_after_cap => return None,
                     Some(wait) => wait,
                     None => self.backoff(retry),
@@ -120,4 +125,42 @@ impl RetryPolicy {
             .min(self.max_delay);
         ceiling.mul_f64(fastrand::f64())
     }
+}
+
+/// Whether a server may have acted on a write that was sent: it answered
+/// anything but a refusal (1xx and 4xx), or no status came back and the
+/// connection did not fail before sending.
+pub(crate) fn may_have_acted(
+    status: Option<StatusCode>,
+    cause: Option<&(dyn std::error::Error + Send + Sync + 'static)>,
+) -> bool {
+    match status {
+        Some(status) => !status.is_client_error() && !status.is_informational(),
+        None => cause
+            .and_then(|cause| cause.downcast_ref::<reqwest::Error>())
+            .is_none_or(|error| !error.is_connect()),
+    }
+}
+
+/// The request id the server gave a response, for errors and spans.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or_default())
 }
