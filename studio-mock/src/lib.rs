@@ -303,8 +303,11 @@ impl std::fmt::Display for Banner<'_> {
             "# the API key has scope {scopes}; the bearer token has every scope"
         )?;
         for (id, times, fault) in self.faults {
-            let calls = if *times == 1 { "call" } else { "calls" };
-            writeln!(f, "# the next {times} {id} {calls}: {}", describe(fault))?;
+            let calls = match times {
+                1 => format!("{id} call"),
+                _ => format!("{times} {id} calls"),
+            };
+            writeln!(f, "# the next {calls}: {}", describe(fault))?;
         }
         let base_url = format!("http://{}/api/v1", self.address);
         for (name, value) in [
@@ -465,5 +468,51 @@ impl MockServer {
             .get(op.id)
             .copied()
             .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_a_shell_would_read_them_otherwise() {
+        assert_eq!(
+            shell_word("http://127.0.0.1:4010/api/v1"),
+            "http://127.0.0.1:4010/api/v1"
+        );
+        assert_eq!(
+            shell_word("http://[::1]:4010/api/v1"),
+            "'http://[::1]:4010/api/v1'"
+        );
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn the_banner_is_comments_then_exports() {
+        let banner = Banner {
+            address: "[::1]:4010".parse().unwrap(),
+            key: "sk_test_abc",
+            scopes: Some(&[Scope::Frames, Scope::Projects]),
+            token: "tok_xyz",
+            faults: &[(
+                "create_project",
+                2,
+                Fault::Status {
+                    status: 503,
+                    retry_after: Some(4),
+                },
+            )],
+        };
+        assert_eq!(
+            banner.to_string(),
+            "# studio-mock listening on [::1]:4010\n\
+             # the API key has scope frames,projects; the bearer token has every scope\n\
+             # the next 2 create_project calls: status 503 with Retry-After: 4\n\
+             export STUDIO_BASE_URL='http://[::1]:4010/api/v1'\n\
+             export STUDIO_API_KEY=sk_test_abc\n\
+             export STUDIO_BEARER_TOKEN=tok_xyz\n"
+        );
     }
 }
