@@ -67,6 +67,11 @@ impl Running {
             .unwrap_or_else(|| panic!("no {prefix} line in {:?}", self.banner))
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The printed base URL.
     pub fn base_url(&self) -> &str {
         self.exported("STUDIO_BASE_URL")
