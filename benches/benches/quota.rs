@@ -148,7 +148,7 @@ async fn run(sdk: bool) -> Outcome {
     Outcome {
         wall,
         served,
-        too_many: server.request_count("get_project") - served,
+        too_many: server.request_count("get_project").unwrap() - served,
         errors,
         windows: window_index(SystemTime::now()) - first_window + 1,
     }

@@ -76,7 +76,7 @@ async fn wait_once(units: u32, sdk: bool) -> Outcome {
     }
     let returned = submitted.elapsed();
     Outcome {
-        polls: server.request_count("get_generation_job"),
+        polls: server.request_count("get_generation_job").unwrap(),
         delay: returned.saturating_sub(length).as_secs_f64(),
     }
 }

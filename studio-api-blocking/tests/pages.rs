@@ -45,7 +45,7 @@ fn iter_reads_three_pages_of_images_and_stops() {
 
     let expected: Vec<String> = (0..25).rev().map(|n| format!("still-{n:02}.png")).collect();
     assert_eq!(names, expected);
-    assert_eq!(server.request_count("list_assets"), 3);
+    assert_eq!(server.request_count("list_assets"), Ok(3));
 }
 
 #[test]
@@ -56,21 +56,23 @@ fn a_failed_page_is_an_err_item_that_ends_the_iteration() {
     for _ in 0..10 {
         assets.next().unwrap().unwrap();
     }
-    server.fail_next(
-        "list_assets",
-        1,
-        Fault::Status {
-            status: 500,
-            retry_after: None,
-        },
-    );
+    server
+        .fail_next(
+            "list_assets",
+            1,
+            Fault::Status {
+                status: 500,
+                retry_after: None,
+            },
+        )
+        .unwrap();
 
     let error = assets.next().unwrap().unwrap_err();
 
     assert_eq!(error.kind(), &ErrorKind::Server);
     assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
     assert!(assets.next().is_none(), "no page after the failed one");
-    assert_eq!(server.request_count("list_assets"), 2);
+    assert_eq!(server.request_count("list_assets"), Ok(2));
 }
 
 #[test]
@@ -85,5 +87,5 @@ fn inside_a_runtime_iter_yields_one_configuration_error() {
     assert_eq!(items.len(), 1);
     let error = items.into_iter().next().unwrap().unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Configuration);
-    assert_eq!(server.request_count("list_assets"), 0);
+    assert_eq!(server.request_count("list_assets"), Ok(0));
 }

@@ -44,5 +44,5 @@ fn a_file_goes_up_from_a_path_and_comes_back_to_a_path_and_a_writer() {
         .upload_file(dir.path().join("missing.wav"))
         .unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::InvalidInput);
-    assert_eq!(server.request_count("upload_asset"), 1);
+    assert_eq!(server.request_count("upload_asset"), Ok(1));
 }

@@ -86,7 +86,7 @@ impl Studio {
     }
 
     fn polls(&self) -> usize {
-        self.server.request_count("get_generation_job")
+        self.server.request_count("get_generation_job").unwrap()
     }
 }
 
@@ -275,14 +275,17 @@ async fn a_steadily_progressing_job_is_seen_finished_at_its_end_not_the_next_sch
 async fn a_429_while_polling_is_waited_out_for_its_retry_after() {
     let studio = Studio::start(Duration::from_millis(100), 0.0).await;
     let job = studio.image_job().await;
-    studio.server.fail_next(
-        "get_generation_job",
-        1,
-        Fault::Status {
-            status: 429,
-            retry_after: Some(1),
-        },
-    );
+    studio
+        .server
+        .fail_next(
+            "get_generation_job",
+            1,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+        )
+        .unwrap();
     let started = Instant::now();
 
     let done = studio.wait(&job).await.unwrap();

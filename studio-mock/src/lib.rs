@@ -34,6 +34,7 @@ mod faults;
 mod handlers;
 mod lifecycle;
 mod limits;
+mod operation;
 mod server;
 mod store;
 mod validate;
@@ -41,10 +42,12 @@ mod validate;
 pub use body::BodyLimits;
 pub use faults::Fault;
 pub use limits::RateLimit;
+pub use operation::{UnknownOperation, operation};
 pub use studio_api::operations::Scope;
 
 use call::Behaviour;
 use server::{Config, Shared, State};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,6 +61,8 @@ pub struct MockBuilder {
     body_limits: BodyLimits,
     wallet: f64,
     log_requests: bool,
+    api_key_scopes: Option<Vec<Scope>>,
+    faults: Vec<(&'static str, usize, Fault)>,
 }
 
 impl Default for MockBuilder {
@@ -69,6 +74,8 @@ impl Default for MockBuilder {
             body_limits: BodyLimits::default(),
             wallet: 1000.0,
             log_requests: false,
+            api_key_scopes: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -129,9 +136,45 @@ impl MockBuilder {
         self
     }
 
+    /// Limits the API key minted at start ([`MockServer::api_key`], and the
+    /// one [`MockBuilder::serve`] prints) to `scopes` instead of every scope.
+    pub fn api_key_scopes(mut self, scopes: &[Scope]) -> Self {
+        self.api_key_scopes = Some(scopes.to_vec());
+        self
+    }
+
+    /// Makes the first `times` calls of `operation_id` meet `fault`, from the
+    /// server's very first request (after any faults already scripted for
+    /// it), as [`MockServer::fail_next`] does on a running server.
+    ///
+    /// Refuses an id that is not one of the API's operations.
+    ///
+    /// ```
+    /// use studio_mock::{Fault, MockServer};
+    ///
+    /// let unavailable = Fault::Status { status: 503, retry_after: None };
+    /// let builder = MockServer::builder().fail_next("create_project", 2, unavailable.clone());
+    /// assert!(builder.is_ok());
+    /// let error = MockServer::builder().fail_next("create_projects", 1, unavailable).unwrap_err();
+    /// assert_eq!(error.suggestion(), Some("create_project"));
+    /// ```
+    pub fn fail_next(
+        mut self,
+        operation_id: &str,
+        times: usize,
+        fault: Fault,
+    ) -> Result<Self, UnknownOperation> {
+        let op = operation(operation_id)?;
+        self.faults.push((op.id, times, fault));
+        Ok(self)
+    }
+
     fn shared(self, address: SocketAddr) -> Arc<Shared> {
         let mut state = State::default();
         state.store.wallet = self.wallet;
+        for (id, times, fault) in self.faults {
+            script(&mut state.faults, id, times, fault);
+        }
         state.store.origin = format!("http://{address}");
         handlers::seed(&mut state.store);
         Arc::new(Shared {
@@ -161,6 +204,7 @@ impl MockBuilder {
     pub fn start_on(self, listener: std::net::TcpListener) -> std::io::Result<MockServer> {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
+        let key_scopes = self.api_key_scopes.clone();
         let shared = self.shared(address);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -187,33 +231,123 @@ impl MockBuilder {
             bearer_token: String::new(),
             _stop: stop,
         };
-        server.api_key = server.mint_api_key(None);
+        server.api_key = server.mint_api_key(key_scopes.as_deref());
         server.bearer_token = server.mint_bearer_token();
         Ok(server)
     }
 
     /// Serves on `listener` from the current runtime until `shutdown`
-    /// resolves, printing the base URL and a key and token to stdout first.
+    /// resolves, printing to stdout first lines ready to paste into a shell:
+    /// `export` lines for `STUDIO_BASE_URL`, `STUDIO_API_KEY` and
+    /// `STUDIO_BEARER_TOKEN` (the variables [`studio_api::Client::from_env`]
+    /// reads), after `#` comments saying where it listens, the key's scopes
+    /// and any faults scripted with [`MockBuilder::fail_next`].
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()>,
     ) -> std::io::Result<()> {
         let address = listener.local_addr()?;
+        let scopes = self.api_key_scopes.clone();
+        let faults = self.faults.clone();
         let shared = self.shared(address);
         let (key, token) = {
             let mut state = shared.lock();
             (
-                state.credentials.mint_api_key(None),
+                state.credentials.mint_api_key(scopes.clone()),
                 state.credentials.mint_bearer_token(),
             )
         };
-        println!("studio-mock listening");
-        println!("  base URL:     http://{address}/api/v1");
-        println!("  API key:      {key}   (scope *)");
-        println!("  bearer token: {token}");
+        let banner = Banner {
+            address,
+            key: &key,
+            scopes: scopes.as_deref(),
+            token: &token,
+            faults: &faults,
+        };
+        print!("{banner}");
         server::serve(listener, server::router(shared), shutdown).await;
         Ok(())
+    }
+}
+
+/// Adds `times` of `fault` to the faults scripted for operation `id`.
+fn script(faults: &mut HashMap<String, VecDeque<Fault>>, id: &str, times: usize, fault: Fault) {
+    let queue = faults.entry(id.to_string()).or_default();
+    queue.extend(std::iter::repeat_n(fault, times));
+}
+
+/// What [`MockBuilder::serve`] prints on start: comments for people, then
+/// `export` lines a shell can run as they are.
+struct Banner<'a> {
+    address: SocketAddr,
+    key: &'a str,
+    scopes: Option<&'a [Scope]>,
+    token: &'a str,
+    faults: &'a [(&'static str, usize, Fault)],
+}
+
+impl std::fmt::Display for Banner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scopes = match self.scopes {
+            None => "*".to_string(),
+            Some([]) => "none".to_string(),
+            Some(scopes) => {
+                let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+                names.join(",")
+            }
+        };
+        writeln!(f, "# studio-mock listening on {}", self.address)?;
+        writeln!(
+            f,
+            "# the API key has scope {scopes}; the bearer token has every scope"
+        )?;
+        for (id, times, fault) in self.faults {
+            let calls = match times {
+                1 => format!("{id} call"),
+                _ => format!("{times} {id} calls"),
+            };
+            writeln!(f, "# the next {calls}: {}", describe(fault))?;
+        }
+        let base_url = format!("http://{}/api/v1", self.address);
+        for (name, value) in [
+            ("STUDIO_BASE_URL", base_url.as_str()),
+            ("STUDIO_API_KEY", self.key),
+            ("STUDIO_BEARER_TOKEN", self.token),
+        ] {
+            writeln!(f, "export {name}={}", shell_word(value))?;
+        }
+        Ok(())
+    }
+}
+
+/// A fault in a few words, for the start-up banner.
+fn describe(fault: &Fault) -> String {
+    match fault {
+        Fault::Status {
+            status,
+            retry_after: None,
+        } => format!("status {status}"),
+        Fault::Status {
+            status,
+            retry_after: Some(seconds),
+        } => format!("status {status} with Retry-After: {seconds}"),
+        Fault::Delay(delay) => format!("a delay of {delay:?}"),
+        Fault::DropConnection => "the connection dropped unanswered".into(),
+        Fault::DropResponse => "handled, then the connection dropped unanswered".into(),
+        Fault::NonJson { status } => format!("status {status} with an HTML body"),
+    }
+}
+
+/// `value` as one shell word: as it is when no character in it means
+/// anything to a shell, in single quotes otherwise (an IPv6 address's
+/// brackets would be a glob).
+fn shell_word(value: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+,=".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
     }
 }
 
@@ -243,7 +377,8 @@ impl MockServer {
         &self.base_url
     }
 
-    /// An API key with every scope (`*`), minted at start.
+    /// An API key minted at start, with every scope (`*`) unless
+    /// [`MockBuilder::api_key_scopes`] limited it.
     pub fn api_key(&self) -> &str {
         &self.api_key
     }
@@ -278,10 +413,31 @@ impl MockServer {
 
     /// Makes the next `times` calls of `operation_id` meet `fault`
     /// (after any faults already scripted for it).
-    pub fn fail_next(&self, operation_id: &str, times: usize, fault: Fault) {
-        let mut state = self.shared.lock();
-        let queue = state.faults.entry(operation_id.to_string()).or_default();
-        queue.extend(std::iter::repeat_n(fault, times));
+    ///
+    /// Refuses an id that is not one of the API's operations, so that a
+    /// misspelt one cannot script a fault that never fires; the error names
+    /// it and suggests the closest real id.
+    ///
+    /// ```
+    /// use studio_mock::{Fault, MockServer};
+    ///
+    /// let server = MockServer::start().unwrap();
+    /// server.fail_next("create_project", 1, Fault::DropConnection).unwrap();
+    /// let error = server.fail_next("create_projet", 1, Fault::DropConnection).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "unknown operation `create_projet`; did you mean `create_project`?"
+    /// );
+    /// ```
+    pub fn fail_next(
+        &self,
+        operation_id: &str,
+        times: usize,
+        fault: Fault,
+    ) -> Result<(), UnknownOperation> {
+        let op = operation(operation_id)?;
+        script(&mut self.shared.lock().faults, op.id, times, fault);
+        Ok(())
     }
 
     /// Accepts a pending team invite as its invitee would, making them a
@@ -290,13 +446,73 @@ impl MockServer {
         handlers::accept_invite(&mut self.shared.lock().store, invite_id)
     }
 
-    /// How many requests for `operation_id` have arrived so far.
-    pub fn request_count(&self, operation_id: &str) -> usize {
-        self.shared
+    /// How many requests for `operation_id` have arrived so far, refused
+    /// ones included.
+    ///
+    /// Refuses an id that is not one of the API's operations, which would
+    /// otherwise always count 0.
+    ///
+    /// ```
+    /// use studio_mock::MockServer;
+    ///
+    /// let server = MockServer::start().unwrap();
+    /// assert_eq!(server.request_count("list_projects"), Ok(0));
+    /// assert!(server.request_count("list_project").is_err());
+    /// ```
+    pub fn request_count(&self, operation_id: &str) -> Result<usize, UnknownOperation> {
+        let op = operation(operation_id)?;
+        Ok(self
+            .shared
             .lock()
             .counts
-            .get(operation_id)
+            .get(op.id)
             .copied()
-            .unwrap_or_default()
+            .unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_a_shell_would_read_them_otherwise() {
+        assert_eq!(
+            shell_word("http://127.0.0.1:4010/api/v1"),
+            "http://127.0.0.1:4010/api/v1"
+        );
+        assert_eq!(
+            shell_word("http://[::1]:4010/api/v1"),
+            "'http://[::1]:4010/api/v1'"
+        );
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn the_banner_is_comments_then_exports() {
+        let banner = Banner {
+            address: "[::1]:4010".parse().unwrap(),
+            key: "sk_test_abc",
+            scopes: Some(&[Scope::Frames, Scope::Projects]),
+            token: "tok_xyz",
+            faults: &[(
+                "create_project",
+                2,
+                Fault::Status {
+                    status: 503,
+                    retry_after: Some(4),
+                },
+            )],
+        };
+        assert_eq!(
+            banner.to_string(),
+            "# studio-mock listening on [::1]:4010\n\
+             # the API key has scope frames,projects; the bearer token has every scope\n\
+             # the next 2 create_project calls: status 503 with Retry-After: 4\n\
+             export STUDIO_BASE_URL='http://[::1]:4010/api/v1'\n\
+             export STUDIO_API_KEY=sk_test_abc\n\
+             export STUDIO_BEARER_TOKEN=tok_xyz\n"
+        );
     }
 }

@@ -78,7 +78,7 @@ async fn refused_credentials_are_answered_before_the_body_is_read() {
             .unwrap_err();
         assert_error(error, 401, UNAUTHORIZED);
     }
-    assert_eq!(server.request_count("upload_asset"), 9);
+    assert_eq!(server.request_count("upload_asset"), Ok(9));
 }
 
 #[tokio::test]

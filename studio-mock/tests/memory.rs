@@ -4,11 +4,10 @@
 
 mod common;
 
+use common::binary::Running;
 use common::wire::{self, Framing, Raw};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use studio_api::{Client, Credential};
 use tokio::task::JoinSet;
 
@@ -17,7 +16,7 @@ const PEAK_BOUND: u64 = 200 * 1024 * 1024;
 
 /// A `studio-mock` process started from the built binary; killed on drop.
 struct Process {
-    child: Child,
+    running: Running,
     address: SocketAddr,
     base_url: String,
     api_key: String,
@@ -27,37 +26,19 @@ impl Process {
     /// Starts the binary on a free port, quotas off, and reads the base
     /// URL and API key it prints.
     fn start() -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_studio-mock"))
-            .args(["--port", "0", "--no-rate-limit", "--job-seconds", "0.2"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the studio-mock binary starts");
-        let stdout = BufReader::new(child.stdout.take().expect("a piped stdout"));
-        let (mut base_url, mut api_key) = (None, None);
-        for line in stdout.lines() {
-            let line = line.expect("a line of output");
-            let value = line.split_whitespace().nth(2).map(str::to_string);
-            if line.contains("base URL:") {
-                base_url = value;
-            } else if line.contains("API key:") {
-                api_key = value;
-            } else if line.contains("bearer token:") {
-                break;
-            }
-        }
-        let base_url = base_url.expect("the base URL is printed");
+        let running = Running::start(&[]);
+        let base_url = running.base_url().to_string();
         Process {
             address: common::address(&base_url),
+            api_key: running.api_key().to_string(),
             base_url,
-            api_key: api_key.expect("an API key is printed"),
-            child,
+            running,
         }
     }
 
     /// A `/proc/<pid>/status` figure (`VmHWM`, `VmRSS`) in bytes.
     fn memory(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.running.id()))
             .expect("the server's /proc status");
         let kib: u64 = status
             .lines()
@@ -82,13 +63,6 @@ impl Process {
             .pacing(false)
             .build()
             .expect("a valid client")
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

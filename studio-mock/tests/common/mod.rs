@@ -4,6 +4,7 @@
 // Each test file is its own crate and uses a different subset of these.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod wire;
 
 use serde_json::Value;
