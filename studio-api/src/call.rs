@@ -144,6 +144,9 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
+        // The generated request's future is large; boxed, the wrappers
+        // below (span, deadline, record) move a pointer, not its bytes.
+        let send = Box::pin(send);
         let span = Traced::start(self.operation);
         let record = Arc::default();
         let work = async {
@@ -169,6 +172,9 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
+        // The generated request's future is large; boxed, the wrappers
+        // below (span, deadline, record) move a pointer, not its bytes.
+        let send = Box::pin(send);
         let span = Traced::start(self.operation);
         let record = Arc::default();
         let work = async {
