@@ -227,3 +227,60 @@ fn the_blocking_client_takes_the_same_options() {
     assert_eq!(error.kind(), &ErrorKind::Timeout, "{error}");
     assert!(started.elapsed() < Duration::from_millis(900));
 }
+
+#[test]
+fn the_blocking_client_retries_and_polls_as_its_options_say() {
+    let server = FaultServer::start(unavailable(4, "0"));
+    let parent = studio_api_blocking::Client::builder()
+        .base_url(server.base_url())
+        .api_key("sk_live_options_blocking_retries")
+        .backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .build()
+        .unwrap();
+    let error = parent
+        .with_options(|o| o.max_retries(0))
+        .get_team()
+        .team_id("team_1")
+        .send()
+        .unwrap_err();
+    assert_eq!(error.attempts(), 1, "{error}");
+
+    let mock = MockServer::builder()
+        .job_duration(Duration::from_millis(150))
+        .start()
+        .unwrap();
+    let fast = PollSchedule {
+        first: Duration::from_millis(20),
+        factor: 1.0,
+        ..Default::default()
+    };
+    let client = studio_api_blocking::Client::with_credential(
+        mock.base_url(),
+        Credential::api_key(mock.api_key()),
+    )
+    .unwrap()
+    .with_options(|o| o.poll_schedule(fast));
+    let project = client
+        .create_project()
+        .body_map(|b| b.name("Harbour"))
+        .send()
+        .unwrap();
+    let frame = client
+        .create_frame()
+        .project_id(&project.data.id)
+        .body_map(|b| b.script("A harbour at dawn"))
+        .send()
+        .unwrap();
+    let job = client
+        .generate_frame_image()
+        .frame_id(&frame.data.id)
+        .send()
+        .unwrap();
+    let started = Instant::now();
+    client.job(&job.data).wait().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -208,3 +208,38 @@ fn a_wait_is_a_span_around_its_polls() {
     );
     assert!(!logs.contains(server.api_key()), "the credential leaked");
 }
+
+#[test]
+fn a_blocking_call_is_one_span_too() {
+    let server = FaultServer::start(vec![Reply::Raw(http(
+        404,
+        &[("content-type", "application/json")],
+        r#"{"success":false,"message":"Team not found"}"#,
+    ))]);
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    // The blocking client runs its calls on its own runtime thread; the
+    // subscriber must be global to see them.
+    let _ = tracing::subscriber::set_global_default(subscriber);
+    let client = studio_api_blocking::Client::with_credential(
+        server.base_url(),
+        Credential::api_key(SECRET),
+    )
+    .unwrap();
+    client.get_team().team_id("team_1").send().unwrap_err();
+    let logs = logs.text();
+    let closes = call_closes(&logs);
+    assert!(
+        closes.iter().any(|l| l.contains("otel.name=\"get_team\"")
+            && l.contains("http.response.status_code=404")
+            && l.contains("error.type=\"NotFound\"")),
+        "{logs}"
+    );
+    assert!(!logs.contains(SECRET));
+}
