@@ -14,7 +14,8 @@ fn project_url(server: &CannedServer) -> String {
     format!("{}/projects/prj_8f2k1", server.base_url())
 }
 
-fn asynchronous(c: &mut Criterion) {
+/// The SDK's async call against bare reqwest, as benchmark group `name`.
+fn async_group(c: &mut Criterion, name: &str) {
     let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -24,7 +25,7 @@ fn asynchronous(c: &mut Criterion) {
     let bare = bare_client();
     let url = project_url(&server);
 
-    let mut group = c.benchmark_group("overhead_async");
+    let mut group = c.benchmark_group(name);
     group.bench_function("reqwest", |b| {
         b.to_async(&runtime)
             .iter(|| bare_get::<ProjectResponse>(&bare, &url))
@@ -38,35 +39,19 @@ fn asynchronous(c: &mut Criterion) {
     group.finish();
 }
 
-/// The same async call with a `fmt` subscriber installed (writing to a
-/// sink), so that every call's span is built, filled and formatted.
+fn asynchronous(c: &mut Criterion) {
+    async_group(c, "overhead_async");
+}
+
+/// The same with a `fmt` subscriber installed (writing to a sink), so that
+/// every call's span is built, filled and formatted.
 fn asynchronous_traced(c: &mut Criterion) {
-    let server = CannedServer::start(vec![("/projects/{id}", project_body())]);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let sdk = sdk_builder(server.base_url()).build().unwrap();
-    let bare = bare_client();
-    let url = project_url(&server);
     let subscriber = tracing_subscriber::fmt()
         .with_writer(std::io::sink)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .finish();
     let _installed = tracing::subscriber::set_default(subscriber);
-
-    let mut group = c.benchmark_group("overhead_async_traced");
-    group.bench_function("reqwest", |b| {
-        b.to_async(&runtime)
-            .iter(|| bare_get::<ProjectResponse>(&bare, &url))
-    });
-    group.bench_function("studio_api", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = sdk.get_project().project_id("prj_8f2k1").send().await;
-            response.unwrap().into_inner()
-        })
-    });
-    group.finish();
+    async_group(c, "overhead_async_traced");
 }
 
 fn blocking(c: &mut Criterion) {

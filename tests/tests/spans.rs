@@ -31,9 +31,9 @@ impl Captured {
     }
 }
 
-/// Runs `work` on a runtime of its own with a TRACE subscriber that writes
-/// every event and every span's close (with its recorded fields).
-fn traced(work: impl std::future::Future<Output = ()>) -> String {
+/// A TRACE subscriber that writes every event and every span's close
+/// (with its recorded fields) to what it returns.
+fn capturing() -> (Captured, impl tracing::Subscriber + Send + Sync) {
     let logs = Captured::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -42,6 +42,13 @@ fn traced(work: impl std::future::Future<Output = ()>) -> String {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
+    (logs, subscriber)
+}
+
+/// Runs `work` on a runtime of its own with a TRACE subscriber that writes
+/// every event and every span's close (with its recorded fields).
+fn traced(work: impl std::future::Future<Output = ()>) -> String {
+    let (logs, subscriber) = capturing();
     tracing::subscriber::with_default(subscriber, || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -216,14 +223,7 @@ fn a_blocking_call_is_one_span_too() {
         &[("content-type", "application/json")],
         r#"{"success":false,"message":"Team not found"}"#,
     ))]);
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
+    let (logs, subscriber) = capturing();
     // The blocking client runs its calls on its own runtime thread; the
     // subscriber must be global to see them.
     let _ = tracing::subscriber::set_global_default(subscriber);
