@@ -47,7 +47,7 @@ tokio::task_local! {
 
 /// Updates the record of the call in progress (nothing outside a call).
 pub(crate) fn note(update: impl FnOnce(&mut Record)) {
-    let _ = RECORD.try_with(|record| update(&mut record.lock().unwrap_or_else(|e| e.into_inner())));
+    let _ = RECORD.try_with(|record| update(&mut locked(record)));
 }
 
 /// A typed request about to be sent.
@@ -144,24 +144,11 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
-        // The generated request's future is large; boxed, the wrappers
-        // below (span, deadline, record) move a pointer, not its bytes.
-        let send = Box::pin(send);
-        let span = Traced::start(self.operation);
-        let record = Arc::default();
-        let work = async {
-            let (result, record) = self.recorded(&record, send).await?;
-            let result = match result {
-                Ok(value) => Ok(value),
-                Err(raw) => Err(Error::from_call(self.operation, raw, &record).await),
-            };
-            Ok((result, record.attempts))
-        };
-        let outcome = self
-            .within_deadline(&record, work)
-            .instrument(span.span.clone())
-            .await;
-        span.finish(outcome)
+        self.traced(send, async |result, record: &Record| match result {
+            Ok(value) => Ok(value),
+            Err(raw) => Err(Error::from_call(self.operation, raw, record).await),
+        })
+        .await
     }
 
     /// Runs the generated request of an operation that starts jobs like
@@ -172,14 +159,32 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
+        self.traced(send, async |result, record: &Record| {
+            self.answer_job(result, record).await
+        })
+        .await
+    }
+
+    /// Runs the generated request in the call's span and within its
+    /// deadline, with a [`Record`] for the hooks to fill, and turns its
+    /// outcome into the call's answer with `answer`.
+    async fn traced<T>(
+        &self,
+        send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
+        answer: impl AsyncFnOnce(
+            Result<ResponseValue<T>, RawError<ErrorResponse>>,
+            &Record,
+        ) -> Result<ResponseValue<T>, Error>,
+    ) -> Result<ResponseValue<T>, Error> {
         // The generated request's future is large; boxed, the wrappers
         // below (span, deadline, record) move a pointer, not its bytes.
         let send = Box::pin(send);
         let span = Traced::start(self.operation);
         let record = Arc::default();
         let work = async {
-            let (result, record) = self.recorded(&record, send).await?;
-            Ok((self.answer_job(result, &record).await, record.attempts))
+            let result = RECORD.scope(Arc::clone(&record), send).await;
+            let noted = taken(&record);
+            Ok((answer(result, &noted).await, noted.attempts))
         };
         let outcome = self
             .within_deadline(&record, work)
@@ -219,17 +224,6 @@ impl<'a> Call<'a> {
         Ok(ResponseValue::new(answer, status, headers))
     }
 
-    /// Runs the generated request with `record` for the hooks to fill, and
-    /// returns what they noted.
-    async fn recorded<T>(
-        &self,
-        record: &Arc<Mutex<Record>>,
-        send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
-    ) -> Result<(Result<ResponseValue<T>, RawError<ErrorResponse>>, Record), Error> {
-        let result = RECORD.scope(record.clone(), send).await;
-        Ok((result, taken(record)))
-    }
-
     /// Runs `work`, the whole call, within the client's deadline if it has
     /// one; fails at once outside a Tokio runtime.
     async fn within_deadline<T>(
@@ -260,9 +254,15 @@ impl<'a> Call<'a> {
     }
 }
 
+/// The record, even if a panic elsewhere poisoned its lock (it holds plain
+/// data, whole after any update).
+fn locked(record: &Mutex<Record>) -> std::sync::MutexGuard<'_, Record> {
+    record.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// What the hooks noted in `record`, leaving it empty.
 fn taken(record: &Mutex<Record>) -> Record {
-    std::mem::take(&mut record.lock().unwrap_or_else(|e| e.into_inner()))
+    std::mem::take(&mut locked(record))
 }
 
 /// What the last response of a call said, recorded by the hooks before its
