@@ -40,7 +40,6 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
             }];
         }
     };
-    let job_types = spec::job_types(spec);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for op in &operations {
         *seen.entry(op.id.as_str()).or_default() += 1;
@@ -53,6 +52,9 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
         });
         serde_json::Value::Null
     });
+    let job_types: Vec<String> = facts::component(&doc, "JobType")
+        .map(|schema| facts::of_schema(&doc, schema, false).values)
+        .unwrap_or_default();
     for op in &operations {
         let mut report = |rule: String| {
             violations.push(Violation {

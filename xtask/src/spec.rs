@@ -123,23 +123,6 @@ pub fn api_facts(spec: &OpenAPI) -> Result<ApiFacts> {
     })
 }
 
-/// The wire values of the spec's `JobType` schema.
-pub fn job_types(spec: &OpenAPI) -> Vec<String> {
-    serde_json::to_value(spec)
-        .ok()
-        .and_then(|doc| {
-            doc["components"]["schemas"]["JobType"]["enum"]
-                .as_array()
-                .map(|values| {
-                    values
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-        })
-        .unwrap_or_default()
-}
-
 /// Whether a boolean extension such as `x-studio-paid` is `true`.
 pub fn extension_flag(operation: &Operation, name: &str) -> bool {
     operation.extensions.get(name).and_then(|v| v.as_bool()) == Some(true)
