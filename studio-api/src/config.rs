@@ -5,13 +5,12 @@ use crate::clock::ServerClock;
 use crate::error::Error;
 use crate::jobs::PollSchedule;
 use crate::options::Limits;
-use crate::pacing::Pacer;
+use crate::pacing::{Pacer, SharedQuota};
 use crate::recovery::Started;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};
 use reqwest::header::{HeaderName, HeaderValue, USER_AGENT};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -58,11 +57,21 @@ impl Credential {
         }
     }
 
-    /// Feeds the kind and secret to `hasher`, to tell credentials apart
-    /// without keeping another copy of the secret.
-    pub(crate) fn fingerprint(&self, hasher: &mut impl Hasher) {
-        matches!(self, Credential::ApiKey(_)).hash(hasher);
-        self.secret().hash(hasher);
+    /// A name for this credential that tells credentials apart without
+    /// revealing the secret, the same in every process, on every machine
+    /// and with every Rust version: SHA-256 over a versioned prefix, the
+    /// kind and the secret, as 64 hex digits.
+    pub(crate) fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let kind = match self {
+            Credential::ApiKey(_) => "api_key",
+            Credential::Bearer(_) => "bearer",
+        };
+        let digest = sha2::Sha256::new()
+            .chain_update(format!("studio-api credential v1\0{kind}\0"))
+            .chain_update(self.secret())
+            .finalize();
+        digest.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 
     /// Rejects an empty secret or one with anything but visible ASCII
@@ -248,6 +257,7 @@ pub struct ClientBuilder<C = crate::Client> {
     retry: RetryPolicy,
     pacing: bool,
     poll_schedule: PollSchedule,
+    shared_quota: Option<String>,
 }
 
 /// Shows no secret: the credential is redacted, the base URL loses any
@@ -268,6 +278,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("retry", &self.retry)
             .field("pacing", &self.pacing)
+            .field("shared_quota", &self.shared_quota.as_ref().map(|_| "set"))
             .finish()
     }
 }
@@ -289,6 +300,7 @@ impl<C> Default for ClientBuilder<C> {
             retry: RetryPolicy::default(),
             pacing: true,
             poll_schedule: PollSchedule::default(),
+            shared_quota: None,
         }
     }
 }
@@ -323,7 +335,8 @@ impl BuiltClient for crate::Client {
 impl<C: BuiltClient> ClientBuilder<C> {
     /// These settings, with the environment's credential and base URL where
     /// set: `STUDIO_API_KEY` or `STUDIO_BEARER_TOKEN` (the key wins when
-    /// both are set), and `STUDIO_BASE_URL`.
+    /// both are set), `STUDIO_BASE_URL`, and `STUDIO_QUOTA_URL` for
+    /// [`shared_quota`](Self::shared_quota).
     pub fn with_env(mut self) -> Self {
         let var = |name: &str| std::env::var(name).ok();
         let credential = var("STUDIO_API_KEY")
@@ -335,6 +348,7 @@ impl<C: BuiltClient> ClientBuilder<C> {
         if let Some(url) = var("STUDIO_BASE_URL") {
             self.base_url = url;
         }
+        self.shared_quota = var("STUDIO_QUOTA_URL").or(self.shared_quota);
         self
     }
 
@@ -461,6 +475,17 @@ impl<C: BuiltClient> ClientBuilder<C> {
         self
     }
 
+    /// Keeps the pacing budget in Redis at `url` (`redis://[:password@]host[:port][/db]`,
+    /// or `STUDIO_QUOTA_URL` through [`with_env`](Self::with_env)), shared
+    /// by every process and machine using the same credential; needs the
+    /// `shared-quota` feature, without which `build()` fails. Nothing is
+    /// connected at `build()`, and a call never fails because Redis is down:
+    /// it is paced in-process meanwhile. See `docs/QUOTA.md`.
+    pub fn shared_quota(mut self, url: impl Into<String>) -> Self {
+        self.shared_quota = Some(url.into());
+        self
+    }
+
     /// The poll schedule of the job handles the client makes (see
     /// [`PollSchedule`]); against studio-mock, a fast one makes every wait
     /// of a test fast in one place.
@@ -520,11 +545,12 @@ impl<C: BuiltClient> ClientBuilder<C> {
             })
         };
         let api = http(reqwest::redirect::Policy::none(), true)?;
+        let shared = SharedQuota::open(self.shared_quota.as_deref())?;
         let state = ClientState {
             pacer: credential
                 .as_ref()
                 .filter(|_| self.pacing)
-                .map(Pacer::for_credential),
+                .map(|credential| Pacer::for_credential(credential, shared.as_ref())),
             auth: credential.as_ref().and_then(Credential::header),
             credential,
             user_agent,

@@ -64,7 +64,7 @@ impl ClientHooks<ClientState> for Client {
             });
             let mut outcome = self.client().execute(request).await;
             if let Ok(response) = &outcome {
-                self.observe(response);
+                self.observe(response).await;
             }
             // The body is read here, within its bound, so that a read whose
             // body is cut short or stalls is retried like any broken read.
@@ -106,10 +106,10 @@ impl ClientHooks<ClientState> for Client {
 impl Client {
     /// Lets a response's head correct the quota budget and the server
     /// clock, and keeps it for the call's error, should the body fail.
-    fn observe(&self, response: &reqwest::Response) {
+    async fn observe(&self, response: &reqwest::Response) {
         let state = self.inner();
         if let Some(pacer) = state.pacer() {
-            pacer.observe(response.status(), response.headers());
+            pacer.observe(response.status(), response.headers()).await;
         }
         state
             .clock()

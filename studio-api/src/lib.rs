@@ -47,6 +47,8 @@ mod pacing;
 mod pages;
 mod recovery;
 mod retry;
+#[cfg(feature = "shared-quota")]
+mod shared_quota;
 mod transfer;
 mod unknown;
 #[rustfmt::skip]

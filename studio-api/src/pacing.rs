@@ -15,14 +15,22 @@
 //! fails at once with the time left, for every client sharing the bucket,
 //! instead of blocking for hours. Header values are read as the whole
 //! numbers the API sends; anything else is ignored.
+//!
+//! The bucket lives in a [`Store`]: in this process ([`Bucket`], the
+//! default), or, with the `shared-quota` feature, in Redis for every
+//! process and machine using the credential (`shared_quota.rs`).
 
 use crate::Credential;
+use futures_util::future::BoxFuture;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hasher};
+use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+#[cfg(feature = "shared-quota")]
+pub(crate) use crate::shared_quota::SharedQuota;
 
 /// A quota: requests per minute, as the spec documents it for a kind of
 /// credential.
@@ -33,9 +41,128 @@ fn quota(credential: &Credential) -> f64 {
     })
 }
 
-/// The token bucket of one credential.
+/// Where a credential's budget is kept, and how it is spent and corrected.
+pub(crate) trait Store: Send + Sync + fmt::Debug {
+    /// Takes a token if one is there; otherwise says how long until one is.
+    fn take(&self) -> BoxFuture<'_, Option<Wait>>;
+    /// Corrects the budget from what a response said.
+    fn observe<'a>(&'a self, seen: &'a Seen) -> BoxFuture<'a, ()>;
+}
+
+/// The quota budget a client's requests wait on.
 #[derive(Debug)]
 pub struct Pacer {
+    store: Arc<dyn Store>,
+}
+
+impl Pacer {
+    /// The budget of `credential`: the in-process bucket every client with
+    /// that credential shares, or the shared store when one is configured.
+    pub(crate) fn for_credential(
+        credential: &Credential,
+        shared: Option<&SharedQuota>,
+    ) -> Arc<Pacer> {
+        static BUCKETS: OnceLock<Mutex<HashMap<String, Arc<Bucket>>>> = OnceLock::new();
+        let key = credential.fingerprint();
+        let (limit, per_second) = (quota(credential), quota(credential) / 60.0);
+        let bucket = BUCKETS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(key.clone())
+            .or_insert_with(|| Arc::new(Bucket::new(limit, per_second)))
+            .clone();
+        let store = match shared {
+            Some(shared) => shared.store(&key, limit, per_second, bucket),
+            None => bucket,
+        };
+        Arc::new(Pacer { store })
+    }
+
+    /// Waits until a request may be sent, and takes its token; fails with
+    /// the time left when the server asked for a wait longer than `cap`.
+    pub(crate) async fn acquire(&self, cap: Duration) -> Result<(), Duration> {
+        while let Some(wait) = self.store.take().await {
+            if let Wait::Server(left) = wait
+                && left > cap
+            {
+                return Err(left);
+            }
+            tokio::time::sleep(wait.duration()).await;
+        }
+        Ok(())
+    }
+
+    /// Corrects the budget from a response's rate-limit headers and status.
+    pub(crate) async fn observe(&self, status: StatusCode, headers: &HeaderMap) {
+        let seen = Seen::read(status, headers);
+        if seen != Seen::default() {
+            self.store.observe(&seen).await;
+        }
+    }
+}
+
+/// What a response says about the quota, as whole numbers the API sends.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub(crate) struct Seen {
+    /// `X-RateLimit-Limit`.
+    pub(crate) limit: Option<u64>,
+    /// `X-RateLimit-Remaining`.
+    pub(crate) remaining: Option<u64>,
+    /// `X-RateLimit-Reset`: when the window resets, in seconds since the epoch.
+    pub(crate) reset: Option<u64>,
+    /// A 429: no request until its `Retry-After` (if any) has passed.
+    pub(crate) refused: Option<Option<Duration>>,
+}
+
+impl Seen {
+    /// Reads the rate-limit headers and a 429 from a response's head.
+    fn read(status: StatusCode, headers: &HeaderMap) -> Seen {
+        let number = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        Seen {
+            limit: number("x-ratelimit-limit"),
+            remaining: number("x-ratelimit-remaining"),
+            reset: number("x-ratelimit-reset"),
+            refused: (status == StatusCode::TOO_MANY_REQUESTS)
+                .then(|| crate::retry::retry_after(headers).map(|wait| wait.min(CENTURY))),
+        }
+    }
+}
+
+/// Without the `shared-quota` feature there is no shared store: asking
+/// for one is a configuration error that names the feature.
+#[cfg(not(feature = "shared-quota"))]
+#[derive(Debug)]
+pub(crate) enum SharedQuota {}
+
+#[cfg(not(feature = "shared-quota"))]
+impl SharedQuota {
+    /// Refuses any URL: this build cannot share a quota.
+    pub(crate) fn open(url: Option<&str>) -> Result<Option<SharedQuota>, crate::Error> {
+        match url {
+            None => Ok(None),
+            Some(_) => Err(crate::Error::configuration(
+                "ClientBuilder::build",
+                "a shared quota store was asked for (shared_quota or STUDIO_QUOTA_URL), but \
+                 studio-api was built without its `shared-quota` feature; enable it, or unset \
+                 STUDIO_QUOTA_URL",
+            )),
+        }
+    }
+
+    fn store(&self, _: &str, _: f64, _: f64, _: Arc<Bucket>) -> Arc<dyn Store> {
+        match *self {}
+    }
+}
+
+/// The in-process token bucket of one credential.
+#[derive(Debug)]
+pub(crate) struct Bucket {
     per_second: f64,
     state: Mutex<Tokens>,
 }
@@ -51,25 +178,9 @@ struct Tokens {
     window_resets: Option<Instant>,
 }
 
-impl Pacer {
-    /// The bucket shared by every client that uses `credential`.
-    pub(crate) fn for_credential(credential: &Credential) -> Arc<Pacer> {
-        static PACERS: OnceLock<Mutex<HashMap<u64, Arc<Pacer>>>> = OnceLock::new();
-        let mut hasher = DefaultHasher::new();
-        credential.fingerprint(&mut hasher);
-        let key = hasher.finish();
-        let limit = quota(credential);
-        PACERS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry(key)
-            .or_insert_with(|| Arc::new(Pacer::new(limit, limit / 60.0)))
-            .clone()
-    }
-
+impl Bucket {
     fn new(limit: f64, per_second: f64) -> Self {
-        Pacer {
+        Bucket {
             per_second,
             state: Mutex::new(Tokens {
                 available: limit,
@@ -87,22 +198,8 @@ impl Pacer {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Waits until a request may be sent, and takes its token; fails with
-    /// the time left when the server asked for a wait longer than `cap`.
-    pub(crate) async fn acquire(&self, cap: Duration) -> Result<(), Duration> {
-        while let Some(wait) = self.try_take(Instant::now()) {
-            if let Wait::Server(left) = wait
-                && left > cap
-            {
-                return Err(left);
-            }
-            tokio::time::sleep(wait.duration()).await;
-        }
-        Ok(())
-    }
-
     /// Takes a token if one is there; otherwise how long until one is.
-    fn try_take(&self, now: Instant) -> Option<Wait> {
+    pub(crate) fn try_take(&self, now: Instant) -> Option<Wait> {
         let mut tokens = self.lock();
         if let Some(until) = tokens.blocked_until {
             if until > now {
@@ -136,14 +233,8 @@ impl Pacer {
         })
     }
 
-    /// Corrects the bucket from a response's rate-limit headers and status.
-    pub(crate) fn observe(&self, status: StatusCode, headers: &HeaderMap) {
-        let number = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        };
+    /// Corrects the bucket from what a response said, by this process's clock.
+    pub(crate) fn apply(&self, seen: &Seen) {
         let now = Instant::now();
         let epoch_now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -151,22 +242,23 @@ impl Pacer {
         // A reset already past marks a response from an earlier window (a
         // slow one, answered after the window turned): what it says is left
         // is stale too, and must not empty the new window's bucket.
-        let reset_in = number("x-ratelimit-reset")
+        let reset_in = seen
+            .reset
             .map(|reset| Duration::from_secs(reset).checked_sub(epoch_now));
         let current = !matches!(reset_in, Some(None));
         let mut tokens = self.lock();
-        if let Some(limit) = number("x-ratelimit-limit") {
+        if let Some(limit) = seen.limit {
             tokens.limit = (limit as f64).max(1.0);
         }
-        if let Some(remaining) = number("x-ratelimit-remaining").filter(|_| current) {
+        if let Some(remaining) = seen.remaining.filter(|_| current) {
             tokens.available = tokens.available.min(remaining as f64);
         }
         if let Some(Some(reset_in)) = reset_in {
             tokens.window_resets = Some(later(now, reset_in));
         }
-        if status == StatusCode::TOO_MANY_REQUESTS {
+        if let Some(retry_after) = seen.refused {
             tokens.available = 0.0;
-            let wait = crate::retry::retry_after(headers)
+            let wait = retry_after
                 .or_else(|| {
                     tokens
                         .window_resets
@@ -178,12 +270,23 @@ impl Pacer {
     }
 }
 
+impl Store for Bucket {
+    fn take(&self) -> BoxFuture<'_, Option<Wait>> {
+        Box::pin(std::future::ready(self.try_take(Instant::now())))
+    }
+
+    fn observe<'a>(&'a self, seen: &'a Seen) -> BoxFuture<'a, ()> {
+        self.apply(seen);
+        Box::pin(std::future::ready(()))
+    }
+}
+
 /// Why a request must wait, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Wait {
+pub(crate) enum Wait {
     /// The server asked for it (`Retry-After`, or its window is used up).
     Server(Duration),
-    /// The local bucket refills at the documented rate.
+    /// The bucket refills at the documented rate.
     Refill(Duration),
 }
 
@@ -195,9 +298,11 @@ impl Wait {
     }
 }
 
-/// `now + wait`, at most a century ahead, so no wait overflows the clock.
+/// The longest wait kept: a century, so no wait overflows a clock.
+pub(crate) const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `now + wait`, at most a century ahead.
 fn later(now: Instant, wait: Duration) -> Instant {
-    const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     now.checked_add(wait.min(CENTURY)).unwrap_or(now)
 }
 
@@ -220,8 +325,8 @@ mod tests {
 
     #[test]
     fn a_used_up_window_holds_requests_until_it_resets() {
-        let pacer = Pacer::new(60.0, 1.0);
-        pacer.observe(StatusCode::OK, &headers(0, 30.0));
+        let pacer = Bucket::new(60.0, 1.0);
+        pacer.apply(&Seen::read(StatusCode::OK, &headers(0, 30.0)));
         let wait = pacer.try_take(Instant::now()).expect("no token left");
         assert!(
             matches!(wait, Wait::Server(w) if w > Duration::from_secs(29)),
@@ -231,14 +336,50 @@ mod tests {
 
     #[test]
     fn a_response_from_an_earlier_window_does_not_empty_the_bucket() {
-        let pacer = Pacer::new(60.0, 1.0);
+        let pacer = Bucket::new(60.0, 1.0);
         // Answered after its window ended: its reset is already past.
-        pacer.observe(StatusCode::OK, &headers(0, -5.0));
+        pacer.apply(&Seen::read(StatusCode::OK, &headers(0, -5.0)));
         assert_eq!(
             pacer.try_take(Instant::now()),
             None,
             "a token is taken at once"
         );
+    }
+}
+
+#[cfg(test)]
+mod fingerprint {
+    use crate::Credential;
+
+    #[test]
+    fn is_sha256_of_a_versioned_prefix_the_kind_and_the_secret() {
+        // printf 'studio-api credential v1\0api_key\0sk_live_example' | sha256sum
+        assert_eq!(
+            Credential::api_key("sk_live_example").fingerprint(),
+            "bffd315eeee7ccbadc330bd011b80d6c66f3b32f307aa66e5880ec0f112a7562"
+        );
+    }
+
+    #[test]
+    fn differs_by_kind_for_the_same_secret() {
+        let key = Credential::api_key("sk_live_example").fingerprint();
+        let token = Credential::bearer("sk_live_example").fingerprint();
+        assert_ne!(key, token);
+        assert_eq!(
+            token,
+            "4690f1d9de4234588e5c0270964515b4d6860d479e50ef1578f4ade4d45ef60e"
+        );
+    }
+
+    #[test]
+    fn holds_no_part_of_the_secret() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let fingerprint = Credential::api_key(secret).fingerprint();
+        assert_eq!(fingerprint.len(), 64);
+        for window in secret.as_bytes().windows(8) {
+            let part = std::str::from_utf8(window).unwrap();
+            assert!(!fingerprint.contains(part), "{part} is in {fingerprint}");
+        }
     }
 }
 
@@ -254,7 +395,7 @@ mod hostile {
 
     #[test]
     fn absurd_header_values_neither_panic_nor_block_forever() {
-        let pacer = Pacer::new(60.0, 1.0);
+        let pacer = Bucket::new(60.0, 1.0);
         for value in [
             "NaN",
             "inf",
@@ -263,10 +404,22 @@ mod hostile {
             "18446744073709551615",
             "99999999999999999999",
         ] {
-            pacer.observe(StatusCode::OK, &one("x-ratelimit-reset", value));
-            pacer.observe(StatusCode::OK, &one("x-ratelimit-limit", value));
-            pacer.observe(StatusCode::OK, &one("x-ratelimit-remaining", value));
-            pacer.observe(StatusCode::TOO_MANY_REQUESTS, &one("retry-after", value));
+            pacer.apply(&Seen::read(
+                StatusCode::OK,
+                &one("x-ratelimit-reset", value),
+            ));
+            pacer.apply(&Seen::read(
+                StatusCode::OK,
+                &one("x-ratelimit-limit", value),
+            ));
+            pacer.apply(&Seen::read(
+                StatusCode::OK,
+                &one("x-ratelimit-remaining", value),
+            ));
+            pacer.apply(&Seen::read(
+                StatusCode::TOO_MANY_REQUESTS,
+                &one("retry-after", value),
+            ));
         }
         match pacer.try_take(Instant::now()) {
             Some(Wait::Server(wait)) => assert!(wait > Duration::from_secs(3600), "{wait:?}"),
