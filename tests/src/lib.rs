@@ -1,9 +1,14 @@
 //! Test support shared by the cross-crate tests: a local HTTP server that
 //! records every request it receives and answers with a canned response,
 //! and raw servers that misbehave on purpose ([`faults`], and [`scripted`]
-//! for scripts per connection and per request).
+//! for scripts per connection and per request), what `tracing`
+//! writes ([`logs`]), a real Redis ([`redis_server`]) and the worker process of the shared-quota tests
+//! and benchmarks ([`quota_worker`]).
 
 pub mod faults;
+pub mod logs;
+pub mod quota_worker;
+pub mod redis_server;
 pub mod scripted;
 pub mod tls;
 

@@ -2,62 +2,13 @@
 //! field names, its retries are events inside it, a job handle's wait is a
 //! span around its polls, and nothing records the credential, even at TRACE.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use studio_api::{Client, Credential, PollSchedule};
 use studio_mock::MockServer;
 use studio_tests::faults::{FaultServer, Reply, http};
-use tracing_subscriber::fmt::format::FmtSpan;
+use studio_tests::logs::{capturing, traced};
 
 const SECRET: &str = "sk_live_span_test_secret";
-
-/// Everything a subscriber writes, as text.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-/// A TRACE subscriber that writes every event and every span's close
-/// (with its recorded fields) to what it returns.
-fn capturing() -> (Captured, impl tracing::Subscriber + Send + Sync) {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    (logs, subscriber)
-}
-
-/// Runs `work` on a runtime of its own with a TRACE subscriber that writes
-/// every event and every span's close (with its recorded fields).
-fn traced(work: impl std::future::Future<Output = ()>) -> String {
-    let (logs, subscriber) = capturing();
-    tracing::subscriber::with_default(subscriber, || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(work)
-    });
-    logs.text()
-}
 
 /// The lines of `logs` that close a `studio.call` span.
 fn call_closes(logs: &str) -> Vec<&str> {

@@ -1,0 +1,5 @@
+//! See `studio_tests::quota_worker`.
+
+fn main() {
+    studio_tests::quota_worker::main();
+}

@@ -1,0 +1,174 @@
+//! A real Redis for the tests and benchmarks of the shared quota:
+//! `redis-server` (or `valkey-server`) from Debian's packages, on a free
+//! loopback port, with no persistence, killed when dropped.
+//!
+//! Without a server installed, [`RedisServer::start`] says on the
+//! terminal which test it skips and how to install one, and the test
+//! returns early; with `CI` set, a missing server fails the test instead.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The password every test server requires, so that the tests also see
+/// that it is never printed.
+pub const PASSWORD: &str = "quota-store-password-7f3a";
+
+/// A Redis server run by a test.
+pub struct RedisServer {
+    program: PathBuf,
+    port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts a server for the test named `test`; `None` (the test is
+    /// skipped, and says so) when none is installed, unless `CI` is set.
+    pub fn start(test: &str) -> Option<RedisServer> {
+        let Some(program) = installed() else {
+            let how = "install it with `apt-get install redis-server`";
+            if std::env::var_os("CI").is_some() {
+                panic!("{test}: redis-server is not installed and CI is set; {how}");
+            }
+            // Straight to the terminal: the test harness captures `eprintln!`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: redis-server (or valkey-server) is not installed; {how}"
+            );
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free loopback port")
+            .port();
+        let mut server = RedisServer {
+            program,
+            port,
+            child: None,
+        };
+        server.start_again();
+        Some(server)
+    }
+
+    /// Its URL, password included.
+    pub fn url(&self) -> String {
+        format!("redis://:{PASSWORD}@127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills the server; its data is gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server (again) on the same port, empty, and waits until
+    /// it answers.
+    pub fn start_again(&mut self) {
+        self.stop();
+        let child = Command::new(&self.program)
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--requirepass",
+                PASSWORD,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.connection().is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A connection to it, answering PING.
+    pub fn connection(&self) -> redis::RedisResult<redis::Connection> {
+        let mut connection = redis::Client::open(self.url())?.get_connection()?;
+        redis::cmd("PING").query::<String>(&mut connection)?;
+        Ok(connection)
+    }
+
+    /// Every key it holds (found with SCAN), with its type and everything
+    /// in it, as text: one line per key.
+    pub fn dump(&self) -> Vec<String> {
+        let mut connection = self.connection().expect("redis-server answers");
+        let mut keys: Vec<String> = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(1000)
+                .query(&mut connection)
+                .expect("SCAN");
+            keys.extend(batch);
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        keys.into_iter()
+            .map(|key| {
+                let kind: String = redis::cmd("TYPE").arg(&key).query(&mut connection).unwrap();
+                let (command, rest): (&str, &[&str]) = match kind.as_str() {
+                    "string" => ("GET", &[]),
+                    "hash" => ("HGETALL", &[]),
+                    "list" => ("LRANGE", &["0", "-1"]),
+                    "set" => ("SMEMBERS", &[]),
+                    "zset" => ("ZRANGE", &["0", "-1", "WITHSCORES"]),
+                    "stream" => ("XRANGE", &["-", "+"]),
+                    other => panic!("{key} has an unexpected type {other}"),
+                };
+                let value: redis::Value = redis::cmd(command)
+                    .arg(&key)
+                    .arg(rest)
+                    .query(&mut connection)
+                    .unwrap();
+                format!("{key} {kind} {}", text(&value))
+            })
+            .collect()
+    }
+}
+
+/// A reply as text: strings as they are, collections joined by spaces.
+fn text(value: &redis::Value) -> String {
+    use redis::Value;
+    match value {
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::SimpleString(text) => text.clone(),
+        Value::Array(items) | Value::Set(items) => {
+            items.iter().map(text).collect::<Vec<_>>().join(" ")
+        }
+        Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| format!("{} {}", text(k), text(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => format!("{other:?}"),
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The first of `redis-server` and `valkey-server` found on `PATH`.
+fn installed() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["redis-server", "valkey-server"].iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}

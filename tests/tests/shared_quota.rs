@@ -1,0 +1,352 @@
+//! The quota shared through Redis (`shared_quota`, `STUDIO_QUOTA_URL`):
+//! clients in separate processes share one budget against studio-mock,
+//! a 429 one of them sees pauses the others, Redis going away fails no
+//! call, and neither the credential nor the store's password is written
+//! anywhere they could leak.
+//!
+//! Each test starts its own `redis-server` (see
+//! `studio_tests::redis_server`) and is skipped, saying so, without one.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+use studio_api::{Client, Credential, ErrorKind};
+use studio_mock::{Fault, MockServer};
+use studio_tests::logs::traced;
+use studio_tests::redis_server::{PASSWORD, RedisServer};
+
+/// What one worker process reported.
+#[derive(Debug)]
+struct Worker {
+    ok: u64,
+    failed: u64,
+    first_call_ms: f64,
+}
+
+/// Starts `count` worker processes at once, each making `calls` calls to
+/// `get_project` with `key` through the store at `quota_url`, and waits
+/// for them all.
+fn workers(
+    server: &MockServer,
+    key: &str,
+    quota_url: &str,
+    project_id: &str,
+    calls: u32,
+    count: usize,
+) -> Vec<Worker> {
+    let children: Vec<_> = (0..count)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_quota_worker"))
+                .args([project_id, &calls.to_string()])
+                .env("STUDIO_API_KEY", key)
+                .env("STUDIO_BASE_URL", server.base_url())
+                .env("STUDIO_QUOTA_URL", quota_url)
+                .env_remove("STUDIO_BEARER_TOKEN")
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start a worker")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| report(child.wait_with_output().expect("a worker's report")))
+        .collect()
+}
+
+fn report(output: Output) -> Worker {
+    assert!(output.status.success(), "the worker failed: {output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    Worker {
+        ok: json["ok"].as_u64().unwrap(),
+        failed: json["failed"].as_u64().unwrap(),
+        first_call_ms: json["first_call_ms"].as_f64().unwrap(),
+    }
+}
+
+/// A project to read, made with the bearer token (whose quota is apart).
+async fn project(server: &MockServer) -> String {
+    let owner =
+        Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
+            .unwrap();
+    let project = owner.create_project().body_map(|b| b.name("Shared"));
+    project.send().await.unwrap().into_inner().data.id
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A client with `key`, pacing through the store at `quota_url`.
+fn shared_client(server: &MockServer, key: &str, quota_url: &str) -> Client {
+    Client::builder()
+        .base_url(server.base_url())
+        .api_key(key)
+        .shared_quota(quota_url)
+        .build()
+        .unwrap()
+}
+
+/// The quota keys in Redis.
+fn quota_keys(redis: &RedisServer) -> Vec<String> {
+    redis
+        .dump()
+        .into_iter()
+        .filter(|line| line.starts_with("studio:quota:v1:"))
+        .collect()
+}
+
+#[test]
+fn two_processes_share_one_budget_and_get_no_429() {
+    let Some(redis) = RedisServer::start("two_processes_share_one_budget_and_get_no_429") else {
+        return;
+    };
+    let server = MockServer::builder()
+        .rate_limit(20, 100, Duration::from_secs(1))
+        .start()
+        .unwrap();
+    let project_id = runtime().block_on(project(&server));
+    let key = server.mint_api_key(None);
+    let started = Instant::now();
+    let reports = workers(&server, &key, &redis.url(), &project_id, 30, 2);
+    for report in &reports {
+        assert_eq!((report.ok, report.failed), (30, 0), "{report:?}");
+    }
+    assert_eq!(
+        server.request_count("get_project"),
+        Ok(60),
+        "every request was served at its first try: none was refused with 429"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "60 calls at 20 a window span three windows, so two turns a second apart: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(quota_keys(&redis).len(), 1, "one bucket for the one key");
+}
+
+#[test]
+fn a_429_seen_by_one_process_pauses_the_other() {
+    let Some(redis) = RedisServer::start("a_429_seen_by_one_process_pauses_the_other") else {
+        return;
+    };
+    let server = MockServer::builder()
+        .rate_limit(100, 100, Duration::from_secs(60))
+        .start()
+        .unwrap();
+    let project_id = runtime().block_on(project(&server));
+    let key = server.mint_api_key(None);
+    let refused = Fault::Status {
+        status: 429,
+        retry_after: Some(3),
+    };
+    server.fail_next("get_project", 1, refused).unwrap();
+    let this_process = Client::builder()
+        .base_url(server.base_url())
+        .api_key(&key)
+        .shared_quota(redis.url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let error = runtime()
+        .block_on(this_process.get_project().project_id(&project_id).send())
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::RateLimited { .. }),
+        "{error}"
+    );
+    let refused_at = Instant::now();
+
+    let other = workers(&server, &key, &redis.url(), &project_id, 1, 1);
+    assert_eq!((other[0].ok, other[0].failed), (1, 0), "{other:?}");
+    assert!(
+        refused_at.elapsed() >= Duration::from_millis(2900),
+        "the other process waited out the Retry-After of 3 s: {:?}",
+        refused_at.elapsed()
+    );
+    assert!(
+        other[0].first_call_ms >= 2000.0,
+        "its call was held, not sent at once: {:?}",
+        other[0]
+    );
+    assert_eq!(
+        server.request_count("get_project"),
+        Ok(2),
+        "the other process's call was not refused"
+    );
+}
+
+#[test]
+fn redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes() {
+    let test = "redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes";
+    let Some(mut redis) = RedisServer::start(test) else {
+        return;
+    };
+    let server = MockServer::builder()
+        .rate_limit(1000, 1000, Duration::from_secs(1))
+        .start()
+        .unwrap();
+    let key = server.mint_api_key(None);
+    let url = redis.url();
+    let redis = &mut redis;
+    let logs = traced(async {
+        let project_id = project(&server).await;
+        let client = shared_client(&server, &key, &url);
+        let call = || async {
+            let sent = Instant::now();
+            let result = client.get_project().project_id(&project_id).send().await;
+            assert!(result.is_ok(), "no call fails: {:?}", result.err());
+            assert!(sent.elapsed() < Duration::from_secs(1), "no call stalls");
+        };
+        for _ in 0..5 {
+            call().await;
+        }
+        assert_eq!(quota_keys(redis).len(), 1, "the bucket is in Redis");
+
+        redis.stop();
+        for _ in 0..20 {
+            call().await;
+        }
+        redis.start_again();
+        assert!(quota_keys(redis).is_empty(), "a restarted Redis is empty");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while quota_keys(redis).is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "sharing resumed after the restart"
+            );
+            call().await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for _ in 0..5 {
+            call().await;
+        }
+    });
+    let warnings = logs
+        .matches("the shared quota store is unreachable")
+        .count();
+    assert_eq!(warnings, 1, "one warning for the outage:\n{logs}");
+    assert!(logs.contains("WARN"), "{logs}");
+    let resumed = logs
+        .matches("the shared quota store is reachable again")
+        .count();
+    assert_eq!(resumed, 1, "one note that sharing resumed:\n{logs}");
+    assert!(
+        !logs.contains(PASSWORD) && !logs.contains(&key),
+        "no secret in the logs:\n{logs}"
+    );
+}
+
+#[test]
+fn the_credential_never_reaches_redis() {
+    let Some(redis) = RedisServer::start("the_credential_never_reaches_redis") else {
+        return;
+    };
+    let server = MockServer::builder()
+        .rate_limit(1000, 1000, Duration::from_secs(1))
+        .start()
+        .unwrap();
+    let key = server.mint_api_key(None);
+    let token = server.mint_bearer_token();
+    let refused = Fault::Status {
+        status: 429,
+        retry_after: Some(1),
+    };
+    server.fail_next("get_project", 1, refused).unwrap();
+    let client = shared_client(&server, &key, &redis.url());
+    let bearer = Client::builder()
+        .base_url(server.base_url())
+        .bearer_token(&token)
+        .shared_quota(redis.url())
+        .build()
+        .unwrap();
+    runtime().block_on(async {
+        let project_id = project(&server).await;
+        for _ in 0..3 {
+            client
+                .get_project()
+                .project_id(&project_id)
+                .send()
+                .await
+                .unwrap();
+            bearer.list_projects().send().await.unwrap();
+        }
+    });
+    let dump = redis.dump().join("\n");
+    assert_eq!(
+        quota_keys(&redis).len(),
+        2,
+        "one bucket per credential:\n{dump}"
+    );
+    for secret in [key.as_str(), token.as_str()] {
+        for part in secret.as_bytes().windows(8) {
+            let part = std::str::from_utf8(part).unwrap();
+            assert!(
+                !dump.contains(part),
+                "{part:?} of a credential is in Redis:\n{dump}"
+            );
+        }
+    }
+    for shown in [
+        format!("{client:?}"),
+        format!("{:?}", Client::builder().shared_quota(redis.url())),
+    ] {
+        assert!(
+            !shown.contains(PASSWORD) && !shown.contains(&key),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn a_blocking_client_shares_the_budget_too() {
+    let Some(redis) = RedisServer::start("a_blocking_client_shares_the_budget_too") else {
+        return;
+    };
+    let server = MockServer::builder()
+        .rate_limit(1000, 1000, Duration::from_secs(1))
+        .start()
+        .unwrap();
+    let key = server.mint_api_key(None);
+    let client = studio_api_blocking::Client::builder()
+        .base_url(server.base_url())
+        .api_key(&key)
+        .shared_quota(redis.url())
+        .build()
+        .unwrap();
+    client.list_projects().send().unwrap();
+    assert_eq!(quota_keys(&redis).len(), 1, "the bucket is in Redis");
+}
+
+#[test]
+fn build_neither_connects_nor_fails_and_calls_go_on_while_redis_is_down() {
+    let server = MockServer::builder()
+        .rate_limit(1000, 1000, Duration::from_secs(1))
+        .start()
+        .unwrap();
+    // Nothing listens on port 1.
+    let client = shared_client(&server, &server.mint_api_key(None), "redis://127.0.0.1:1/");
+    runtime().block_on(async {
+        for _ in 0..3 {
+            client.list_projects().send().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_malformed_quota_url_is_a_configuration_error_that_does_not_repeat_it() {
+    for url in [
+        "http://:hunter2-password@127.0.0.1:6379/",
+        "not a url hunter2-password",
+    ] {
+        let error = Client::builder()
+            .api_key("sk_live_example")
+            .shared_quota(url)
+            .build()
+            .unwrap_err();
+        assert_eq!(error.kind(), &ErrorKind::Configuration, "{error}");
+        assert!(error.to_string().contains("shared quota URL"), "{error}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+}
