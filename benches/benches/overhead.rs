@@ -3,12 +3,19 @@
 //! a canned body. Pacing is off and connections are kept alive, so the
 //! difference is what the SDK adds to a call: header decoration, the retry
 //! and pacing hooks, error capture and decoding into the same type.
+//!
+//! `overhead_paced` is what the shared quota adds: the same call with
+//! pacing on, its budget in this process against in Redis on loopback.
+//! The server's rate-limit headers announce a quota no loop can use up,
+//! so that neither bucket throttles the loop; each store does its whole
+//! work, a take before the request and a correction after the response.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use studio_api::types::ProjectResponse;
 use studio_benches::{
     CannedServer, bare_blocking_client, bare_client, bare_get, project_body, sdk_builder,
 };
+use studio_tests::redis_server::RedisServer;
 
 fn project_url(server: &CannedServer) -> String {
     format!("{}/projects/prj_8f2k1", server.base_url())
@@ -79,5 +86,31 @@ fn blocking(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, asynchronous, asynchronous_traced, blocking);
+/// A paced call with its budget in this process against in Redis.
+fn paced(c: &mut Criterion) {
+    let Some(redis) = RedisServer::start("overhead_paced") else {
+        return;
+    };
+    let server = CannedServer::start_with_quota_headers(vec![("/projects/{id}", project_body())]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let paced = || sdk_builder(server.base_url()).pacing(true);
+    let in_process = paced().build().unwrap();
+    let shared = paced().shared_quota(redis.url()).build().unwrap();
+
+    let mut group = c.benchmark_group("overhead_paced");
+    for (name, client) in [("in_process", &in_process), ("redis", &shared)] {
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                let response = client.get_project().project_id("prj_8f2k1").send().await;
+                response.unwrap().into_inner()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, asynchronous, asynchronous_traced, blocking, paced);
 criterion_main!(benches);

@@ -13,9 +13,9 @@
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 use studio_api::{Client, Credential};
-use studio_benches::{Summary, write_results};
+use studio_benches::{Summary, window_index, write_results};
 use studio_mock::MockServer;
 
 const REQUESTS: usize = 600;
@@ -89,10 +89,6 @@ fn baseline_delay(headers: &reqwest::header::HeaderMap, attempt: u32) -> Duratio
     }
 }
 
-fn window_index(at: SystemTime) -> u128 {
-    at.duration_since(UNIX_EPOCH).unwrap().as_nanos() / WINDOW.as_nanos()
-}
-
 async fn run(sdk: bool) -> Outcome {
     let server = MockServer::builder()
         .rate_limit(QUOTA, 10_000, WINDOW)
@@ -124,7 +120,7 @@ async fn run(sdk: bool) -> Outcome {
     };
     let next = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
-    let first_window = window_index(SystemTime::now());
+    let first_window = window_index(SystemTime::now(), WINDOW);
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| {
@@ -150,7 +146,7 @@ async fn run(sdk: bool) -> Outcome {
         served,
         too_many: server.request_count("get_project").unwrap() - served,
         errors,
-        windows: window_index(SystemTime::now()) - first_window + 1,
+        windows: window_index(SystemTime::now(), WINDOW) - first_window + 1,
     }
 }
 

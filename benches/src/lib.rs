@@ -22,6 +22,17 @@ impl CannedServer {
     /// Serves each `(path, body)` pair under `/api/v1` (the query is ignored);
     /// other paths get a 404.
     pub fn start(routes: Vec<(&str, Vec<u8>)>) -> Self {
+        Self::serve(routes, false)
+    }
+
+    /// The same, each answer with the `X-RateLimit-*` headers of a quota
+    /// no benchmark can use up (a billion a second), so that a paced
+    /// client follows them instead of its documented 60 a minute.
+    pub fn start_with_quota_headers(routes: Vec<(&str, Vec<u8>)>) -> Self {
+        Self::serve(routes, true)
+    }
+
+    fn serve(routes: Vec<(&str, Vec<u8>)>, quota_headers: bool) -> Self {
         let mut app = axum::Router::new();
         for (path, body) in routes {
             let body = axum::body::Bytes::from(body);
@@ -29,7 +40,13 @@ impl CannedServer {
                 &format!("/api/v1{path}"),
                 axum::routing::get(move || {
                     let body = body.clone();
-                    async move { ([("content-type", "application/json")], body) }
+                    async move {
+                        let mut headers = vec![("content-type", "application/json".to_string())];
+                        if quota_headers {
+                            headers.extend(unlimited_quota());
+                        }
+                        (axum::response::AppendHeaders(headers), body)
+                    }
                 }),
             );
         }
@@ -42,6 +59,20 @@ impl CannedServer {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+}
+
+/// Rate-limit headers of a billion requests per one-second window, the
+/// window ending at the next whole second.
+fn unlimited_quota() -> [(&'static str, String); 3] {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let billion = 1_000_000_000.to_string();
+    [
+        ("x-ratelimit-limit", billion.clone()),
+        ("x-ratelimit-remaining", billion),
+        ("x-ratelimit-reset", (now.as_secs() + 1).to_string()),
+    ]
 }
 
 /// The API key the benchmarks send to a [`CannedServer`] (it checks none).
@@ -196,6 +227,13 @@ impl Summary {
     pub fn to_json(self) -> Value {
         json!({ "median": self.median, "min": self.min, "max": self.max })
     }
+}
+
+/// The index of the window of length `window` that `at` falls in, counting
+/// from the epoch, as studio-mock's windows are aligned.
+pub fn window_index(at: std::time::SystemTime, window: Duration) -> u128 {
+    let since_epoch = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    since_epoch.as_nanos() / window.as_nanos()
 }
 
 /// Where the scenario benchmarks write their results:

@@ -7,8 +7,81 @@
 //! ```sh
 //! quota_worker PROJECT_ID CALLS
 //! ```
+//!
+//! [`Workers::run`] starts such processes and reads their reports.
 
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
+
+/// What one worker process reported.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Report {
+    /// Calls that succeeded.
+    pub ok: u64,
+    /// Calls that failed.
+    pub failed: u64,
+    /// How long the first call took, waits included.
+    pub first_call_ms: f64,
+    /// How long all the calls took.
+    pub wall_ms: f64,
+}
+
+/// Worker processes to start: all with the same settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Workers<'a> {
+    /// The worker binary (`CARGO_BIN_EXE_quota_worker`).
+    pub program: &'a Path,
+    /// The server's base URL.
+    pub base_url: &'a str,
+    /// The API key every worker uses.
+    pub key: &'a str,
+    /// The shared quota store, or `None` for pacing in each process alone.
+    pub quota_url: Option<&'a str>,
+    /// The project the workers read.
+    pub project_id: &'a str,
+    /// Calls per worker.
+    pub calls: u32,
+}
+
+impl Workers<'_> {
+    /// Starts `count` workers at once, waits for them all, and returns
+    /// their reports; panics when one fails.
+    pub fn run(&self, count: usize) -> Vec<Report> {
+        let children: Vec<_> = (0..count)
+            .map(|_| {
+                let mut command = Command::new(self.program);
+                command
+                    .args([self.project_id, &self.calls.to_string()])
+                    .env("STUDIO_API_KEY", self.key)
+                    .env("STUDIO_BASE_URL", self.base_url)
+                    .env_remove("STUDIO_BEARER_TOKEN")
+                    .env_remove("STUDIO_QUOTA_URL")
+                    .stdout(Stdio::piped());
+                if let Some(url) = self.quota_url {
+                    command.env("STUDIO_QUOTA_URL", url);
+                }
+                command.spawn().expect("start a worker")
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|child| {
+                let output = child.wait_with_output().expect("a worker's report");
+                assert!(output.status.success(), "a worker failed: {output:?}");
+                let json: serde_json::Value =
+                    serde_json::from_slice(&output.stdout).expect("a JSON report");
+                let number = |name: &str| json[name].as_f64().expect("a number");
+                Report {
+                    ok: number("ok") as u64,
+                    failed: number("failed") as u64,
+                    first_call_ms: number("first_call_ms"),
+                    wall_ms: number("wall_ms"),
+                }
+            })
+            .collect()
+    }
+}
 
 /// The worker's `main`: see the module's documentation.
 pub fn main() {

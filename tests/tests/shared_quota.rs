@@ -7,58 +7,30 @@
 //! Each test starts its own `redis-server` (see
 //! `studio_tests::redis_server`) and is skipped, saying so, without one.
 
-use std::process::{Command, Output};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use studio_api::{Client, Credential, ErrorKind};
 use studio_mock::{Fault, MockServer};
 use studio_tests::logs::traced;
+use studio_tests::quota_worker::Workers;
 use studio_tests::redis_server::{PASSWORD, RedisServer};
 
-/// What one worker process reported.
-#[derive(Debug)]
-struct Worker {
-    ok: u64,
-    failed: u64,
-    first_call_ms: f64,
-}
-
-/// Starts `count` worker processes at once, each making `calls` calls to
-/// `get_project` with `key` through the store at `quota_url`, and waits
-/// for them all.
-fn workers(
-    server: &MockServer,
-    key: &str,
-    quota_url: &str,
-    project_id: &str,
+/// `calls` calls per worker process with `key`, through the store at
+/// `quota_url`.
+fn workers<'a>(
+    server: &'a MockServer,
+    key: &'a str,
+    quota_url: &'a str,
+    project_id: &'a str,
     calls: u32,
-    count: usize,
-) -> Vec<Worker> {
-    let children: Vec<_> = (0..count)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_quota_worker"))
-                .args([project_id, &calls.to_string()])
-                .env("STUDIO_API_KEY", key)
-                .env("STUDIO_BASE_URL", server.base_url())
-                .env("STUDIO_QUOTA_URL", quota_url)
-                .env_remove("STUDIO_BEARER_TOKEN")
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .expect("start a worker")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|child| report(child.wait_with_output().expect("a worker's report")))
-        .collect()
-}
-
-fn report(output: Output) -> Worker {
-    assert!(output.status.success(), "the worker failed: {output:?}");
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
-    Worker {
-        ok: json["ok"].as_u64().unwrap(),
-        failed: json["failed"].as_u64().unwrap(),
-        first_call_ms: json["first_call_ms"].as_f64().unwrap(),
+) -> Workers<'a> {
+    Workers {
+        program: Path::new(env!("CARGO_BIN_EXE_quota_worker")),
+        base_url: server.base_url(),
+        key,
+        quota_url: Some(quota_url),
+        project_id,
+        calls,
     }
 }
 
@@ -109,7 +81,8 @@ fn two_processes_share_one_budget_and_get_no_429() {
     let project_id = runtime().block_on(project(&server));
     let key = server.mint_api_key(None);
     let started = Instant::now();
-    let reports = workers(&server, &key, &redis.url(), &project_id, 30, 2);
+    let url = redis.url();
+    let reports = workers(&server, &key, &url, &project_id, 30).run(2);
     for report in &reports {
         assert_eq!((report.ok, report.failed), (30, 0), "{report:?}");
     }
@@ -158,7 +131,8 @@ fn a_429_seen_by_one_process_pauses_the_other() {
     );
     let refused_at = Instant::now();
 
-    let other = workers(&server, &key, &redis.url(), &project_id, 1, 1);
+    let url = redis.url();
+    let other = workers(&server, &key, &url, &project_id, 1).run(1);
     assert_eq!((other[0].ok, other[0].failed), (1, 0), "{other:?}");
     assert!(
         refused_at.elapsed() >= Duration::from_millis(2900),
