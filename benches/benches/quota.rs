@@ -10,12 +10,12 @@
 //! touched, 429s received (requests that reached the server and were not
 //! served) and errors surfaced to the caller.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use studio_api::{Client, Credential};
-use studio_benches::{Summary, window_index, write_results};
+use studio_benches::{QuotaRun, quota_report, window_index, write_results};
 use studio_mock::MockServer;
 
 const REQUESTS: usize = 600;
@@ -25,16 +25,6 @@ const WINDOW: Duration = Duration::from_secs(1);
 const RUNS: usize = 3;
 /// Retries after a 429 in the baseline, as in most SDKs.
 const BASELINE_RETRIES: u32 = 2;
-
-/// One run of one client.
-#[derive(Debug, Default)]
-struct Outcome {
-    wall: Duration,
-    served: usize,
-    too_many: usize,
-    errors: usize,
-    windows: u128,
-}
 
 /// The two ways of calling `get_project` being compared.
 #[derive(Clone)]
@@ -89,7 +79,7 @@ fn baseline_delay(headers: &reqwest::header::HeaderMap, attempt: u32) -> Duratio
     }
 }
 
-async fn run(sdk: bool) -> Outcome {
+async fn run(sdk: bool) -> QuotaRun {
     let server = MockServer::builder()
         .rate_limit(QUOTA, 10_000, WINDOW)
         .start()
@@ -141,40 +131,13 @@ async fn run(sdk: bool) -> Outcome {
     let wall = started.elapsed();
     let errors = failed.load(Ordering::SeqCst);
     let served = REQUESTS - errors;
-    Outcome {
+    QuotaRun {
         wall,
         served,
         too_many: server.request_count("get_project").unwrap() - served,
         errors,
         windows: window_index(SystemTime::now(), WINDOW) - first_window + 1,
     }
-}
-
-fn report(name: &str, outcomes: &[Outcome]) -> Value {
-    let minimum = REQUESTS as f64 / f64::from(QUOTA) * WINDOW.as_secs_f64();
-    let summary =
-        |f: &dyn Fn(&Outcome) -> f64| Summary::of(&outcomes.iter().map(f).collect::<Vec<_>>());
-    let wall = summary(&|o| o.wall.as_secs_f64());
-    let used = summary(&|o| o.served as f64 / (f64::from(QUOTA) * o.windows as f64));
-    let too_many = summary(&|o| o.too_many as f64);
-    let errors = summary(&|o| o.errors as f64);
-    println!(
-        "{name:<9} wall {:6.2} s (min {:.2}, max {:.2}) = {:.2}x the minimum | quota used {:5.1}% | 429s {:>4} | errors {:>4}",
-        wall.median,
-        wall.min,
-        wall.max,
-        wall.median / minimum,
-        used.median * 100.0,
-        too_many.median,
-        errors.median,
-    );
-    json!({
-        "wall_seconds": wall.to_json(),
-        "minimum_seconds": minimum,
-        "quota_used": used.to_json(),
-        "too_many_requests": too_many.to_json(),
-        "errors": errors.to_json(),
-    })
 }
 
 fn main() {
@@ -198,8 +161,8 @@ fn main() {
         "quota": QUOTA,
         "window_seconds": WINDOW.as_secs_f64(),
         "runs": RUNS,
-        "studio_api": report("studio_api", &sdk),
-        "baseline": report("baseline", &baseline),
+        "studio_api": quota_report("studio_api", &sdk, REQUESTS, QUOTA, WINDOW),
+        "baseline": quota_report("baseline", &baseline, REQUESTS, QUOTA, WINDOW),
     });
     write_results("quota", &results);
 }

@@ -8,14 +8,14 @@
 //!
 //! Reported per configuration: wall time against the quota's minimum
 //! (requests ÷ quota × window), 429s received (requests that reached the
-//! server and were not served), calls that failed, and the share of the
-//! quota used in the windows the run touched.
+//! server and were not served), calls that failed (`errors`), and the
+//! share of the quota used in the windows the run touched.
 
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 use studio_api::{Client, Credential};
-use studio_benches::{Summary, window_index, write_results};
+use studio_benches::{QuotaRun, quota_report, window_index, write_results};
 use studio_mock::MockServer;
 use studio_tests::quota_worker::Workers;
 use studio_tests::redis_server::RedisServer;
@@ -26,17 +26,7 @@ const QUOTA: u32 = 60;
 const WINDOW: Duration = Duration::from_secs(1);
 const RUNS: usize = 2;
 
-/// One run of one configuration.
-#[derive(Debug)]
-struct Outcome {
-    wall: Duration,
-    served: u64,
-    too_many: u64,
-    failed: u64,
-    windows: u128,
-}
-
-fn run(processes: usize, quota_url: Option<&str>) -> Outcome {
+fn run(processes: usize, quota_url: Option<&str>) -> QuotaRun {
     let server = MockServer::builder()
         .rate_limit(QUOTA, 10_000, WINDOW)
         .start()
@@ -61,43 +51,15 @@ fn run(processes: usize, quota_url: Option<&str>) -> Outcome {
     let started = Instant::now();
     let reports = workers.run(processes);
     let wall = started.elapsed();
-    let served: u64 = reports.iter().map(|r| r.ok).sum();
-    let requests = server.request_count("get_project").unwrap() as u64;
-    Outcome {
+    let served = reports.iter().map(|r| r.ok as usize).sum();
+    let requests = server.request_count("get_project").unwrap();
+    QuotaRun {
         wall,
         served,
         too_many: requests - served,
-        failed: reports.iter().map(|r| r.failed).sum(),
+        errors: reports.iter().map(|r| r.failed as usize).sum(),
         windows: window_index(SystemTime::now(), WINDOW) - first_window + 1,
     }
-}
-
-fn report(name: &str, processes: usize, outcomes: &[Outcome]) -> Value {
-    let requests = processes as f64 * f64::from(CALLS);
-    let minimum = requests / f64::from(QUOTA) * WINDOW.as_secs_f64();
-    let summary =
-        |f: &dyn Fn(&Outcome) -> f64| Summary::of(&outcomes.iter().map(f).collect::<Vec<_>>());
-    let wall = summary(&|o| o.wall.as_secs_f64());
-    let used = summary(&|o| o.served as f64 / (f64::from(QUOTA) * o.windows as f64));
-    let too_many = summary(&|o| o.too_many as f64);
-    let failed = summary(&|o| o.failed as f64);
-    println!(
-        "{processes:>2} processes, {name:<10} wall {:6.2} s (min {:.2}, max {:.2}) = {:.2}x the minimum | quota used {:5.1}% | 429s {:>4} | failed {:>4}",
-        wall.median,
-        wall.min,
-        wall.max,
-        wall.median / minimum,
-        used.median * 100.0,
-        too_many.median,
-        failed.median,
-    );
-    json!({
-        "wall_seconds": wall.to_json(),
-        "minimum_seconds": minimum,
-        "quota_used": used.to_json(),
-        "too_many_requests": too_many.to_json(),
-        "failed": failed.to_json(),
-    })
 }
 
 fn main() {
@@ -120,10 +82,15 @@ fn main() {
             shared.push(run(processes, Some(&url)));
             alone.push(run(processes, None));
         }
+        let requests = processes * CALLS as usize;
+        let report = |store: &str, runs: &[QuotaRun]| {
+            let name = format!("{processes} processes, {store}");
+            quota_report(&name, runs, requests, QUOTA, WINDOW)
+        };
         configurations.push(json!({
             "processes": processes,
-            "redis": report("redis", processes, &shared),
-            "in_process": report("in_process", processes, &alone),
+            "redis": report("redis", &shared),
+            "in_process": report("in_process", &alone),
         }));
     }
     let results = json!({

@@ -229,6 +229,59 @@ impl Summary {
     }
 }
 
+/// One run of a quota scenario: how long it took, what was served, what
+/// the server refused and what failed, and how many windows it touched.
+#[derive(Debug, Default)]
+pub struct QuotaRun {
+    /// From the first call to the last answer.
+    pub wall: Duration,
+    /// Calls that succeeded.
+    pub served: usize,
+    /// Requests the server refused with 429.
+    pub too_many: usize,
+    /// Calls that failed.
+    pub errors: usize,
+    /// The windows of the quota the run touched.
+    pub windows: u128,
+}
+
+/// Prints the `runs` of `name`, `requests` each against `quota` per
+/// `window`, and returns their summaries as JSON: wall time and the
+/// minimum it is compared with (requests ÷ quota × window), the share of
+/// the quota used in the windows touched, 429s and errors.
+pub fn quota_report(
+    name: &str,
+    runs: &[QuotaRun],
+    requests: usize,
+    quota: u32,
+    window: Duration,
+) -> Value {
+    let minimum = requests as f64 / f64::from(quota) * window.as_secs_f64();
+    let summary =
+        |f: &dyn Fn(&QuotaRun) -> f64| Summary::of(&runs.iter().map(f).collect::<Vec<_>>());
+    let wall = summary(&|o| o.wall.as_secs_f64());
+    let used = summary(&|o| o.served as f64 / (f64::from(quota) * o.windows as f64));
+    let too_many = summary(&|o| o.too_many as f64);
+    let errors = summary(&|o| o.errors as f64);
+    println!(
+        "{name:<22} wall {:6.2} s (min {:.2}, max {:.2}) = {:.2}x the minimum | quota used {:5.1}% | 429s {:>4} | errors {:>4}",
+        wall.median,
+        wall.min,
+        wall.max,
+        wall.median / minimum,
+        used.median * 100.0,
+        too_many.median,
+        errors.median,
+    );
+    json!({
+        "wall_seconds": wall.to_json(),
+        "minimum_seconds": minimum,
+        "quota_used": used.to_json(),
+        "too_many_requests": too_many.to_json(),
+        "errors": errors.to_json(),
+    })
+}
+
 /// The index of the window of length `window` that `at` falls in, counting
 /// from the epoch, as studio-mock's windows are aligned.
 pub fn window_index(at: std::time::SystemTime, window: Duration) -> u128 {

@@ -50,14 +50,28 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A client with `key`, pacing through the store at `quota_url`.
-fn shared_client(server: &MockServer, key: &str, quota_url: &str) -> Client {
+/// A Redis for `test` (`None`: it is skipped), studio-mock allowing
+/// `quota` requests per credential per `window`, and a key of its own.
+fn start(test: &str, quota: u32, window: Duration) -> Option<(RedisServer, MockServer, String)> {
+    let redis = RedisServer::start(test)?;
+    let server = MockServer::builder()
+        .rate_limit(quota, quota, window)
+        .start()
+        .unwrap();
+    let key = server.mint_api_key(None);
+    Some((redis, server, key))
+}
+
+/// Settings for a client of `server` pacing through the store at `quota_url`.
+fn shared(server: &MockServer, quota_url: &str) -> studio_api::ClientBuilder {
     Client::builder()
         .base_url(server.base_url())
-        .api_key(key)
         .shared_quota(quota_url)
-        .build()
-        .unwrap()
+}
+
+/// A client with `key`, pacing through the store at `quota_url`.
+fn shared_client(server: &MockServer, key: &str, quota_url: &str) -> Client {
+    shared(server, quota_url).api_key(key).build().unwrap()
 }
 
 /// The quota keys in Redis.
@@ -71,15 +85,11 @@ fn quota_keys(redis: &RedisServer) -> Vec<String> {
 
 #[test]
 fn two_processes_share_one_budget_and_get_no_429() {
-    let Some(redis) = RedisServer::start("two_processes_share_one_budget_and_get_no_429") else {
+    let test = "two_processes_share_one_budget_and_get_no_429";
+    let Some((redis, server, key)) = start(test, 20, Duration::from_secs(1)) else {
         return;
     };
-    let server = MockServer::builder()
-        .rate_limit(20, 100, Duration::from_secs(1))
-        .start()
-        .unwrap();
     let project_id = runtime().block_on(project(&server));
-    let key = server.mint_api_key(None);
     let started = Instant::now();
     let url = redis.url();
     let reports = workers(&server, &key, &url, &project_id, 30).run(2);
@@ -101,24 +111,18 @@ fn two_processes_share_one_budget_and_get_no_429() {
 
 #[test]
 fn a_429_seen_by_one_process_pauses_the_other() {
-    let Some(redis) = RedisServer::start("a_429_seen_by_one_process_pauses_the_other") else {
+    let test = "a_429_seen_by_one_process_pauses_the_other";
+    let Some((redis, server, key)) = start(test, 100, Duration::from_secs(60)) else {
         return;
     };
-    let server = MockServer::builder()
-        .rate_limit(100, 100, Duration::from_secs(60))
-        .start()
-        .unwrap();
     let project_id = runtime().block_on(project(&server));
-    let key = server.mint_api_key(None);
     let refused = Fault::Status {
         status: 429,
         retry_after: Some(3),
     };
     server.fail_next("get_project", 1, refused).unwrap();
-    let this_process = Client::builder()
-        .base_url(server.base_url())
+    let this_process = shared(&server, &redis.url())
         .api_key(&key)
-        .shared_quota(redis.url())
         .max_retries(0)
         .build()
         .unwrap();
@@ -154,14 +158,9 @@ fn a_429_seen_by_one_process_pauses_the_other() {
 #[test]
 fn redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes() {
     let test = "redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes";
-    let Some(mut redis) = RedisServer::start(test) else {
+    let Some((mut redis, server, key)) = start(test, 1000, Duration::from_secs(1)) else {
         return;
     };
-    let server = MockServer::builder()
-        .rate_limit(1000, 1000, Duration::from_secs(1))
-        .start()
-        .unwrap();
-    let key = server.mint_api_key(None);
     let url = redis.url();
     let redis = &mut redis;
     let logs = traced(async {
@@ -214,14 +213,10 @@ fn redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes() {
 
 #[test]
 fn the_credential_never_reaches_redis() {
-    let Some(redis) = RedisServer::start("the_credential_never_reaches_redis") else {
+    let test = "the_credential_never_reaches_redis";
+    let Some((redis, server, key)) = start(test, 1000, Duration::from_secs(1)) else {
         return;
     };
-    let server = MockServer::builder()
-        .rate_limit(1000, 1000, Duration::from_secs(1))
-        .start()
-        .unwrap();
-    let key = server.mint_api_key(None);
     let token = server.mint_bearer_token();
     let refused = Fault::Status {
         status: 429,
@@ -229,10 +224,8 @@ fn the_credential_never_reaches_redis() {
     };
     server.fail_next("get_project", 1, refused).unwrap();
     let client = shared_client(&server, &key, &redis.url());
-    let bearer = Client::builder()
-        .base_url(server.base_url())
+    let bearer = shared(&server, &redis.url())
         .bearer_token(&token)
-        .shared_quota(redis.url())
         .build()
         .unwrap();
     runtime().block_on(async {
@@ -275,14 +268,10 @@ fn the_credential_never_reaches_redis() {
 
 #[test]
 fn a_blocking_client_shares_the_budget_too() {
-    let Some(redis) = RedisServer::start("a_blocking_client_shares_the_budget_too") else {
+    let test = "a_blocking_client_shares_the_budget_too";
+    let Some((redis, server, key)) = start(test, 1000, Duration::from_secs(1)) else {
         return;
     };
-    let server = MockServer::builder()
-        .rate_limit(1000, 1000, Duration::from_secs(1))
-        .start()
-        .unwrap();
-    let key = server.mint_api_key(None);
     let client = studio_api_blocking::Client::builder()
         .base_url(server.base_url())
         .api_key(&key)

@@ -429,7 +429,7 @@ fn shared_quota(out: &mut String, target: &Path) -> Result<()> {
             let used = at("quota_used/median")?;
             let goal = if store == "redis" {
                 let met =
-                    used >= 0.90 && at("too_many_requests/max")? == 0.0 && at("failed/max")? == 0.0;
+                    used >= 0.90 && at("too_many_requests/max")? == 0.0 && at("errors/max")? == 0.0;
                 format!("no 429, no failed call, ≥ 90% used: {}", verdict(met))
             } else {
                 "baseline".to_string()
@@ -444,7 +444,7 @@ fn shared_quota(out: &mut String, target: &Path) -> Result<()> {
                 at("wall_seconds/median")? / at("minimum_seconds")?,
                 used * 100.0,
                 at("too_many_requests/median")?,
-                at("failed/median")?,
+                at("errors/median")?,
             )?;
         }
     }

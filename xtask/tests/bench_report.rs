@@ -87,7 +87,7 @@ fn results(target: &Path) {
     let store = |used: f64, too_many: f64, failed: f64| {
         json!({
             "wall_seconds": spread(10.5), "minimum_seconds": 10.0, "quota_used": spread(used),
-            "too_many_requests": spread(too_many), "failed": spread(failed),
+            "too_many_requests": spread(too_many), "errors": spread(failed),
         })
     };
     write(
