@@ -15,8 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 use studio_api::{Client, Credential};
-use studio_benches::{QuotaRun, quota_report, window_index, write_results};
-use studio_mock::MockServer;
+use studio_benches::{QuotaRun, quota_report, quota_server, window_index, write_results};
 
 const REQUESTS: usize = 600;
 const TASKS: usize = 16;
@@ -80,21 +79,7 @@ fn baseline_delay(headers: &reqwest::header::HeaderMap, attempt: u32) -> Duratio
 }
 
 async fn run(sdk: bool) -> QuotaRun {
-    let server = MockServer::builder()
-        .rate_limit(QUOTA, 10_000, WINDOW)
-        .start()
-        .expect("start studio-mock");
-    // The project is made with the bearer token, whose quota is apart.
-    let owner =
-        Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
-            .expect("client");
-    let project = owner
-        .create_project()
-        .body_map(|b| b.name("Quota"))
-        .send()
-        .await;
-    let project_id = project.expect("create a project").into_inner().data.id;
-
+    let (server, project_id) = quota_server(QUOTA, WINDOW).await;
     let key = server.mint_api_key(None);
     let caller = if sdk {
         Caller::Sdk(Box::new(

@@ -14,9 +14,7 @@
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
-use studio_api::{Client, Credential};
-use studio_benches::{QuotaRun, quota_report, window_index, write_results};
-use studio_mock::MockServer;
+use studio_benches::{QuotaRun, quota_report, quota_server, window_index, write_results};
 use studio_tests::quota_worker::Workers;
 use studio_tests::redis_server::RedisServer;
 
@@ -27,17 +25,8 @@ const WINDOW: Duration = Duration::from_secs(1);
 const RUNS: usize = 2;
 
 fn run(processes: usize, quota_url: Option<&str>) -> QuotaRun {
-    let server = MockServer::builder()
-        .rate_limit(QUOTA, 10_000, WINDOW)
-        .start()
-        .expect("start studio-mock");
-    // The project is made with the bearer token, whose quota is apart.
-    let owner =
-        Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
-            .expect("client");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let project = runtime.block_on(owner.create_project().body_map(|b| b.name("Quota")).send());
-    let project_id = project.expect("create a project").into_inner().data.id;
+    let (server, project_id) = runtime.block_on(quota_server(QUOTA, WINDOW));
     let key = server.mint_api_key(None);
     let workers = Workers {
         program: Path::new(env!("CARGO_BIN_EXE_quota_worker")),

@@ -282,6 +282,27 @@ pub fn quota_report(
     })
 }
 
+/// studio-mock allowing `quota` requests per API key per `window`, and a
+/// project on it for the calls to read, made with the bearer token (whose
+/// quota is apart).
+pub async fn quota_server(quota: u32, window: Duration) -> (studio_mock::MockServer, String) {
+    let server = studio_mock::MockServer::builder()
+        .rate_limit(quota, 10_000, window)
+        .start()
+        .expect("start studio-mock");
+    let owner =
+        Client::with_credential(server.base_url(), Credential::bearer(server.bearer_token()))
+            .expect("client");
+    let project = owner.create_project().body_map(|b| b.name("Quota")).send();
+    let project_id = project
+        .await
+        .expect("create a project")
+        .into_inner()
+        .data
+        .id;
+    (server, project_id)
+}
+
 /// The index of the window of length `window` that `at` falls in, counting
 /// from the epoch, as studio-mock's windows are aligned.
 pub fn window_index(at: std::time::SystemTime, window: Duration) -> u128 {
