@@ -137,7 +137,6 @@ impl Seen {
 /// Without the `shared-quota` feature there is no shared store: asking
 /// for one is a configuration error that names the feature.
 #[cfg(not(feature = "shared-quota"))]
-#[derive(Debug)]
 pub(crate) enum SharedQuota {}
 
 #[cfg(not(feature = "shared-quota"))]

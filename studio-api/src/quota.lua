@@ -8,7 +8,9 @@
 --   observe: ARGV[4] X-RateLimit-Limit, ARGV[5] -Remaining, ARGV[6] -Reset
 --            (epoch seconds), ARGV[7] "1" for a 429, ARGV[8] its
 --            Retry-After in ms; "" where absent. Returns {0, 0}.
--- Times are milliseconds since the epoch.
+-- Times are milliseconds since the epoch; no wait is kept longer than a
+-- century, so that every time stays an integer Redis can expire by.
+local century = 3153600000000
 local key = KEYS[1]
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -61,11 +63,11 @@ else
     tokens = math.min(tokens, remaining)
   end
   if reset and reset >= now then
-    resets = reset
+    resets = math.min(reset, now + century)
   end
   if ARGV[7] == '1' then
     tokens = 0
-    blocked = now + (tonumber(ARGV[8]) or (resets and resets - now) or 1000)
+    blocked = now + math.min(tonumber(ARGV[8]) or (resets and resets - now) or 1000, century)
   end
 end
 

@@ -32,7 +32,6 @@ const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
 
 /// The address of a shared quota store, checked; nothing is connected
 /// until a call needs it.
-#[derive(Clone)]
 pub(crate) struct SharedQuota {
     client: redis::Client,
 }

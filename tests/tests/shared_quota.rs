@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use studio_api::{Client, Credential, ErrorKind};
 use studio_mock::{Fault, MockServer};
+use studio_tests::faults::{FaultServer, Reply, http};
 use studio_tests::logs::traced;
 use studio_tests::quota_worker::Workers;
 use studio_tests::redis_server::{PASSWORD, RedisServer};
@@ -312,4 +313,46 @@ fn a_malformed_quota_url_is_a_configuration_error_that_does_not_repeat_it() {
         assert!(error.to_string().contains("shared quota URL"), "{error}");
         assert!(!error.to_string().contains("hunter2"), "{error}");
     }
+}
+
+#[test]
+fn absurd_rate_limit_headers_neither_break_the_script_nor_block_forever() {
+    let Some(redis) = RedisServer::start("absurd_rate_limit_headers_neither_break_the_script")
+    else {
+        return;
+    };
+    let huge = "18446744073709551615";
+    let absurd = [
+        ("x-ratelimit-limit", huge),
+        ("x-ratelimit-remaining", huge),
+        ("x-ratelimit-reset", huge),
+    ];
+    let server = FaultServer::start(vec![
+        Reply::Raw(http(200, &absurd, "{}")),
+        Reply::Raw(http(429, &[("retry-after", "99999999999999999999")], "")),
+    ]);
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_key("sk_live_absurd_headers")
+        .shared_quota(redis.url())
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let logs = traced(async {
+        for _ in 0..2 {
+            let _ = client.get_project().project_id("prj_1").send().await;
+        }
+        let refused = client.get_project().project_id("prj_1").send().await;
+        let error = refused.unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::RateLimited { .. }),
+            "{error}"
+        );
+        assert_eq!(error.attempts(), 0, "refused before sending: {error}");
+    });
+    assert!(
+        !logs.contains("unreachable"),
+        "the script ran every time:\n{logs}"
+    );
+    assert_eq!(quota_keys(&redis).len(), 1);
 }
