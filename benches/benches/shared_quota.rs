@@ -29,7 +29,7 @@ fn run(processes: usize, quota_url: Option<&str>) -> QuotaRun {
     let (server, project_id) = runtime.block_on(quota_server(QUOTA, WINDOW));
     let key = server.mint_api_key(None);
     let workers = Workers {
-        program: Path::new(env!("CARGO_BIN_EXE_quota_worker")),
+        program: Path::new(env!("CARGO_BIN_EXE_bench_quota_worker")),
         base_url: server.base_url(),
         key: &key,
         quota_url,

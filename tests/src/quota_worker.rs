@@ -30,7 +30,8 @@ pub struct Report {
 /// Worker processes to start: all with the same settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Workers<'a> {
-    /// The worker binary (`CARGO_BIN_EXE_quota_worker`).
+    /// The worker binary: `quota_worker` of this crate, or `bench_quota_worker`
+    /// of the benchmarks.
     pub program: &'a Path,
     /// The server's base URL.
     pub base_url: &'a str,
