@@ -114,18 +114,6 @@ impl Redis {
         {
             return None;
         }
-        let mut connection = match self.connection.get() {
-            Some(connection) => connection.clone(),
-            None => {
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(PATIENCE))
-                    .set_response_timeout(Some(PATIENCE))
-                    .set_number_of_retries(0);
-                let made =
-                    ConnectionManager::new_lazy_with_config(self.client.clone(), config).ok()?;
-                self.connection.get_or_init(|| made).clone()
-            }
-        };
         let mut invocation = SCRIPT.key(&self.key);
         invocation
             .arg(operation)
@@ -134,11 +122,29 @@ impl Redis {
         for arg in args {
             invocation.arg(*arg);
         }
-        let reply = invocation.invoke_async(&mut connection).await;
+        let reply = match self.connection() {
+            Ok(mut connection) => invocation.invoke_async(&mut connection).await,
+            Err(error) => Err(error),
+        };
         self.note(reply.as_ref().err());
         reply.ok()
     }
 
+    /// The connection, made on first use inside the calling runtime,
+    /// where it reconnects by itself.
+    fn connection(&self) -> redis::RedisResult<ConnectionManager> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection.clone());
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(PATIENCE))
+            .set_response_timeout(Some(PATIENCE))
+            .set_number_of_retries(0);
+        let made = ConnectionManager::new_lazy_with_config(self.client.clone(), config)?;
+        Ok(self.connection.get_or_init(|| made).clone())
+    }
+
+    /// The outage, if any: when Redis may be tried again.
     fn outage(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
         self.failed
             .lock()
