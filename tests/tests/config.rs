@@ -2,12 +2,12 @@
 //! stay out of Debug output and logs.
 
 use serde_json::json;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use studio_api::{Client, ClientBuilder, Credential, ErrorKind};
 use studio_tests::RecordingServer;
 use studio_tests::faults::{FaultServer, Reply, http};
+use studio_tests::logs::Captured;
 
 const SECRET: &str = "sk_live_do_not_print_me";
 
@@ -178,20 +178,14 @@ fn from_env_reads_the_documented_variables() {
     .unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Configuration);
     read(None, None, None).unwrap_err();
-}
 
-/// A writer the log subscriber appends to.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    // STUDIO_QUOTA_URL is read too: a malformed one fails the build
+    // without repeating it. SAFETY: as above.
+    unsafe { std::env::set_var("STUDIO_QUOTA_URL", "http://:env-quota-password@127.0.0.1/") };
+    let error = read(Some("sk_live_env"), None, None).unwrap_err();
+    unsafe { std::env::remove_var("STUDIO_QUOTA_URL") };
+    assert!(error.message().contains("shared quota URL"), "{error}");
+    assert!(!error.to_string().contains("env-quota-password"), "{error}");
 }
 
 #[tokio::test]
@@ -219,7 +213,7 @@ async fn the_secret_appears_in_no_log_line_error_or_debug_output() {
     let client = builder.clone().build().unwrap();
     let error = client.list_voices().send().await.unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Unauthorized);
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     assert!(logs.contains("retrying"), "the retry was logged: {logs}");
     for text in [
         logs,
