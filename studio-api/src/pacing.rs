@@ -196,7 +196,7 @@ impl Wait {
 }
 
 /// `now + wait`, at most a century ahead, so no wait overflows the clock.
-fn later(now: Instant, wait: Duration) -> Instant {
+pub(crate) fn later(now: Instant, wait: Duration) -> Instant {
     const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
     now.checked_add(wait.min(CENTURY)).unwrap_or(now)
 }
