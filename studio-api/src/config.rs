@@ -4,8 +4,8 @@
 use crate::clock::ServerClock;
 use crate::error::Error;
 use crate::jobs::PollSchedule;
-use crate::options::Limits;
 use crate::jobs::Pool;
+use crate::options::Limits;
 use crate::pacing::Pacer;
 use crate::recovery::Started;
 use crate::retry::{OnRetry, RetryEvent, RetryPolicy};

@@ -15,11 +15,11 @@ use crate::error::{Error, ErrorKind};
 use crate::pacing::later;
 use crate::retry::retry_after;
 use crate::types::{Export, GenerationJob, JobStatus, Render};
+pub(crate) use coalesce::Pool;
+use coalesce::{Listing, Seen, Ticket, Want};
 use futures_util::future::join_all;
 use futures_util::stream::{self, FusedStream, StreamExt};
 use progenitor_client::ClientInfo;
-use coalesce::{Listing, Seen, Ticket, Want};
-pub(crate) use coalesce::Pool;
 use sealed::{Kind, Sealed};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -609,12 +609,12 @@ pub async fn wait_all<T: Pollable>(
 pub fn progress_all<T: Pollable, I: IntoIterator<Item = Handle<T>>>(
     handles: I,
 ) -> impl FusedStream<Item = (usize, Result<T, Error>)> + Send + use<T, I> {
-    stream::select_all(handles.into_iter().enumerate().map(|(index, handle)| {
-        handle
-            .progress()
-            .map(move |state| (index, state))
-            .boxed()
-    }))
+    stream::select_all(
+        handles
+            .into_iter()
+            .enumerate()
+            .map(|(index, handle)| handle.progress().map(move |state| (index, state)).boxed()),
+    )
 }
 
 /// One wait on a handle: what has been seen and when to poll next.

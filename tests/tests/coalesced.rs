@@ -89,7 +89,10 @@ async fn wait_in_tasks(client: &Client, jobs: &[GenerationJob]) -> HashMap<Strin
         .collect();
     let mut done = HashMap::new();
     for task in tasks {
-        let job = task.await.expect("the task ends").expect("the job completes");
+        let job = task
+            .await
+            .expect("the task ends")
+            .expect("the job completes");
         done.insert(job.id.clone(), job);
     }
     done
@@ -158,7 +161,11 @@ async fn handles_of_option_clients_share_their_parents_pool() {
         }
     });
     let results = wait_all(handles).await;
-    assert!(results.iter().all(|r| r.as_ref().is_ok_and(|j| j.status == JobStatus::Completed)));
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|j| j.status == JobStatus::Completed))
+    );
     let (listed, by_id) = polls(&server);
     assert_eq!(by_id, 0);
     assert!(listed < 20, "{listed} listings for 20 jobs");
@@ -188,14 +195,25 @@ async fn a_listing_refused_for_good_falls_back_to_polls_by_id() {
     let server = MockServer::builder()
         .job_duration(Duration::from_millis(300))
         .no_rate_limit()
-        .fail_next("list_generation_jobs", 100, Fault::Status { status: 403, retry_after: None })
+        .fail_next(
+            "list_generation_jobs",
+            100,
+            Fault::Status {
+                status: 403,
+                retry_after: None,
+            },
+        )
         .unwrap()
         .start()
         .unwrap();
     let client = client(server.base_url(), server.mint_api_key(None));
     let jobs = jobs(&client, 6).await;
     let results = wait_all(jobs.iter().map(|j| client.job(j))).await;
-    assert!(results.iter().all(|r| r.as_ref().is_ok_and(|j| j.status == JobStatus::Completed)));
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|j| j.status == JobStatus::Completed))
+    );
     let (listed, by_id) = polls(&server);
     assert_eq!(listed, 1, "one refusal is enough to stop listing");
     assert!(by_id >= 6);
@@ -215,7 +233,10 @@ async fn a_deadline_returns_each_unfinished_handles_state() {
     assert!(Instant::now() < deadline + Duration::from_secs(2));
     for (job, result) in jobs.iter().zip(results) {
         let error = result.expect_err("still running at the deadline");
-        let ErrorKind::DeadlinePassed { id, last_status, .. } = error.kind() else {
+        let ErrorKind::DeadlinePassed {
+            id, last_status, ..
+        } = error.kind()
+        else {
             panic!("{error}");
         };
         assert_eq!(id, &job.id);
@@ -249,11 +270,17 @@ async fn progress_all_reports_every_handle_to_its_end() {
     while let Some((index, state)) = changes.next().await {
         let state = state.expect("no error");
         use studio_api::Pollable;
-        assert!(last.get(&index) != Some(&JobStatus::Completed), "nothing after the end");
+        assert!(
+            last.get(&index) != Some(&JobStatus::Completed),
+            "nothing after the end"
+        );
         last.insert(index, state.status().clone());
     }
     assert_eq!(last.len(), 5);
-    assert!(last.values().all(|s| *s == JobStatus::Completed), "{last:?}");
+    assert!(
+        last.values().all(|s| *s == JobStatus::Completed),
+        "{last:?}"
+    );
 }
 
 /// A server that ignores the listing's filters: `list_generation_jobs`
@@ -277,7 +304,9 @@ fn ignoring_filters(upstream: String) -> String {
                 outgoing = outgoing.header(name, value);
             }
         }
-        let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
+        let body = axum::body::to_bytes(request.into_body(), usize::MAX)
+            .await
+            .unwrap();
         let answer = outgoing.body(body).send().await.unwrap();
         let mut response = Response::builder().status(answer.status());
         for (name, value) in answer.headers() {
@@ -310,5 +339,133 @@ async fn a_server_ignoring_the_filters_still_gives_the_right_results() {
     }
     let (listed, by_id) = polls(&server);
     assert!(listed >= 1, "the waits tried the listing");
-    assert!(by_id >= 1, "jobs the listing did not show were polled by id");
+    assert!(
+        by_id >= 1,
+        "jobs the listing did not show were polled by id"
+    );
+}
+
+#[test]
+fn blocking_waits_on_separate_threads_share_listings_and_progress_all_iterates() {
+    use studio_api_blocking as blocking;
+    let server = server(Duration::from_millis(500));
+    let client = blocking::Client::builder()
+        .base_url(server.base_url())
+        .credential(Credential::api_key(server.mint_api_key(None)))
+        .pacing(false)
+        .poll_schedule(QUICK)
+        .build()
+        .unwrap();
+    let project = client
+        .create_project()
+        .body_map(|b| b.name("Threads"))
+        .send()
+        .unwrap()
+        .into_inner()
+        .data;
+    let jobs: Vec<_> = (0..12)
+        .map(|shot| {
+            let frame = client
+                .create_frame()
+                .project_id(&project.id)
+                .body_map(|b| b.script(format!("Shot {shot}")))
+                .send()
+                .unwrap();
+            client
+                .generate_frame_image()
+                .frame_id(&frame.data.id)
+                .send()
+                .unwrap()
+                .into_inner()
+                .data
+        })
+        .collect();
+    let (threaded, followed) = jobs.split_at(6);
+    std::thread::scope(|scope| {
+        for job in threaded {
+            let handle = client.job(job);
+            scope.spawn(move || {
+                let done = handle.wait().expect("completes");
+                assert_eq!(done.status, JobStatus::Completed);
+            });
+        }
+        let mut finals = 0;
+        for (index, state) in blocking::progress_all(followed.iter().map(|j| client.job(j))) {
+            let state = state.expect("no error");
+            assert_eq!(state.id, followed[index].id);
+            finals += usize::from(state.status == JobStatus::Completed);
+        }
+        assert_eq!(finals, 6);
+    });
+    let (listed, by_id) = polls(&server);
+    assert_eq!(by_id, 0);
+    assert!(listed < 12 * 3, "{listed} listings for 12 jobs");
+}
+
+#[tokio::test]
+async fn a_429_on_the_listing_holds_every_wait_for_its_retry_after() {
+    // More 429s than the client's retries: the tick itself sees the refusal.
+    let server = MockServer::builder()
+        .job_duration(Duration::from_millis(200))
+        .no_rate_limit()
+        .fail_next(
+            "list_generation_jobs",
+            2,
+            Fault::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+        )
+        .unwrap()
+        .start()
+        .unwrap();
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .credential(Credential::api_key(server.mint_api_key(None)))
+        .pacing(false)
+        .max_retries(0)
+        .poll_schedule(QUICK)
+        .build()
+        .unwrap();
+    let jobs = jobs(&client, 4).await;
+    let started = Instant::now();
+    let results = wait_all(jobs.iter().map(|j| client.job(j))).await;
+    assert!(
+        results
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|j| j.status == JobStatus::Completed))
+    );
+    let (listed, by_id) = polls(&server);
+    assert_eq!(
+        by_id, 0,
+        "a refused listing is retried, not replaced by polls by id"
+    );
+    assert!(listed >= 3, "two refusals, then the listing: {listed}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was waited out"
+    );
+}
+
+#[tokio::test]
+async fn failed_jobs_end_their_waits_with_the_servers_reason() {
+    let server = MockServer::builder()
+        .job_duration(Duration::from_millis(300))
+        .failure_rate(1.0)
+        .no_rate_limit()
+        .start()
+        .unwrap();
+    let client = client(server.base_url(), server.mint_api_key(None));
+    let jobs = jobs(&client, 5).await;
+    for (job, result) in jobs
+        .iter()
+        .zip(wait_all(jobs.iter().map(|j| client.job(j))).await)
+    {
+        let error = result.expect_err("the job failed");
+        assert!(
+            matches!(error.kind(), ErrorKind::JobFailed { id, .. } if *id == job.id),
+            "{error}"
+        );
+    }
+    assert!(polls(&server).0 >= 1);
 }

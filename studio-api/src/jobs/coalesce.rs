@@ -331,7 +331,8 @@ fn tick_time(members: &[Member<'_>]) -> Option<Instant> {
     let mut at: Option<Instant> = None;
     for member in order {
         let mut due = wants(member);
-        if let Some(before) = previous.filter(|p| p.entry.listing.class == member.entry.listing.class)
+        if let Some(before) =
+            previous.filter(|p| p.entry.listing.class == member.entry.listing.class)
         {
             due = due.max(wants(before).min(member.want.cap));
         }
