@@ -751,7 +751,7 @@ impl<T: Pollable> Poller<T> {
             };
             match seen {
                 Seen::State(work) => {
-                    if let Some(state) = T::from_work(work) {
+                    if let Some(state) = T::from_work(*work) {
                         self.polled = true;
                         return Ok((Some(state), None));
                     }

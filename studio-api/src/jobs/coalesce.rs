@@ -64,7 +64,7 @@ pub(crate) struct Want {
 #[derive(Debug, Clone)]
 pub(crate) enum Seen {
     /// The state a listing showed.
-    State(Work),
+    State(Box<Work>),
     /// The listing was refused with a 429: wait this long (the server's
     /// `Retry-After`) before the next look.
     Wait(Option<Duration>),
@@ -349,7 +349,7 @@ fn tick_time(members: &[Member<'_>]) -> Option<Instant> {
 /// What one tick saw.
 #[derive(Default)]
 struct Looks {
-    found: HashMap<String, Work>,
+    found: HashMap<String, Box<Work>>,
     /// A 429 refused the listing: every member waits this long.
     refused: Option<Option<Duration>>,
     /// The listing failed for good.
@@ -414,7 +414,7 @@ async fn tick(client: &Client, group: &Group, members: &[(u64, String, Listing)]
         for item in items {
             let listed_here = item.listing().is_some_and(|l| l.project == group.project);
             if listed_here && wanted.contains(item.id()) {
-                looks.found.insert(item.id().to_string(), item);
+                looks.found.insert(item.id().to_string(), Box::new(item));
             }
         }
         if looks.found.len() == wanted.len() || older || i64::from(page) >= total_pages {
