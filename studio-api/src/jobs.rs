@@ -3,7 +3,10 @@
 //!
 //! A handle polls `get_generation_job`, `get_export` or `get_render` through
 //! the client it was made from, so polls are paced and retried like any
-//! other call. It keeps only the client, the id and the state it was made
+//! other call. Handles of one client that wait at the same time on jobs or
+//! exports of one project share their polls: one `list_generation_jobs` or
+//! `list_exports` request per tick serves them all (see
+//! [`ClientBuilder::coalesced_waiting`](crate::ClientBuilder::coalesced_waiting)). It keeps only the client, the id and the state it was made
 //! from: waiting does not consume it, and a new handle made from the id
 //! (say in another process, after a [`DeadlinePassed`](ErrorKind::DeadlinePassed))
 //! picks up where an old one left off.

@@ -104,7 +104,8 @@ async fn waits_in_separate_tasks_share_one_listing_per_project() {
     let server = server(job);
     let client = client(server.base_url(), server.mint_api_key(None));
     let mut all = Vec::new();
-    for count in [100, 100, 50] {
+    // The first project's 120 need a second page at every tick.
+    for count in [120, 80, 50] {
         all.extend(jobs(&client, count).await);
     }
     let started = Instant::now();
@@ -468,4 +469,97 @@ async fn failed_jobs_end_their_waits_with_the_servers_reason() {
         );
     }
     assert!(polls(&server).0 >= 1);
+}
+
+#[tokio::test]
+async fn exports_of_one_project_share_a_listing_too() {
+    let server = server(Duration::from_millis(400));
+    let client = client(server.base_url(), server.mint_api_key(None));
+    let project = jobs(&client, 1).await.remove(0).project_id;
+    let mut handles = Vec::new();
+    for format in [ExportFormat::Pdf, ExportFormat::Mp4, ExportFormat::Pdf] {
+        let export = client
+            .create_export()
+            .project_id(&project)
+            .body_map(|b| b.format(format))
+            .send()
+            .await
+            .unwrap();
+        handles.push(client.export(&export.data));
+    }
+    for result in wait_all(handles).await {
+        assert!(result.expect("completes").url.is_some());
+    }
+    assert!(server.request_count("list_exports").unwrap() >= 1);
+    assert_eq!(server.request_count("get_export").unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wait_dropped_mid_tick_leaves_the_others_waiting_and_served() {
+    // The first listing takes 600 ms; one of the two waits gives up after
+    // 200 ms, perhaps while it runs that tick.
+    let server = MockServer::builder()
+        .job_duration(Duration::from_millis(300))
+        .no_rate_limit()
+        .fail_next(
+            "list_generation_jobs",
+            1,
+            Fault::Delay(Duration::from_millis(600)),
+        )
+        .unwrap()
+        .start()
+        .unwrap();
+    let client = client(server.base_url(), server.mint_api_key(None));
+    let jobs = jobs(&client, 2).await;
+    let (quitter, stayer) = (client.job(&jobs[0]), client.job(&jobs[1]));
+    let quit = tokio::time::timeout(Duration::from_millis(200), quitter.wait());
+    let stay = tokio::time::timeout(Duration::from_secs(10), stayer.wait());
+    let (quit, stay) = tokio::join!(quit, stay);
+    assert!(quit.is_err(), "the first wait gave up");
+    let done = stay.expect("the other wait ends").expect("and completes");
+    assert_eq!(done.status, JobStatus::Completed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_is_kept_while_another_wait_runs_a_slow_tick() {
+    let server = MockServer::builder()
+        .job_duration(Duration::from_secs(30))
+        .no_rate_limit()
+        .fail_next(
+            "list_generation_jobs",
+            1,
+            Fault::Delay(Duration::from_secs(3)),
+        )
+        .unwrap()
+        .start()
+        .unwrap();
+    let client = client(server.base_url(), server.mint_api_key(None));
+    let jobs = jobs(&client, 3).await;
+    // Two waits form a group whose first listing takes 3 s ...
+    let patient: Vec<_> = jobs[..2]
+        .iter()
+        .map(|job| {
+            let handle = client.job(job);
+            tokio::spawn(async move { handle.wait().await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(polls(&server).0, 1, "the slow listing is under way");
+    // ... and a third, joining meanwhile, has 300 ms.
+    let started = Instant::now();
+    let error = client
+        .job(&jobs[2])
+        .wait_until(started + Duration::from_millis(300))
+        .await
+        .expect_err("still running");
+    assert!(
+        matches!(error.kind(), ErrorKind::DeadlinePassed { .. }),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "the deadline was kept: {:?}",
+        started.elapsed()
+    );
+    patient.iter().for_each(tokio::task::JoinHandle::abort);
 }

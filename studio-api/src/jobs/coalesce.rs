@@ -239,6 +239,7 @@ impl Ticket {
         }
         let group = entry.group.clone();
         let own = entry.want.map(alone_due);
+        let deadline = entry.want.and_then(|w| w.deadline);
         let members = members(&state, &group);
         if state.unlistable.contains(&group) || members.len() <= 1 {
             return match own {
@@ -251,8 +252,16 @@ impl Ticket {
             };
         }
         if state.ticking.contains(&group) {
-            // Woken when the running tick ends.
-            return Step::Sleep(now + Duration::from_secs(3600));
+            // Woken when the running tick ends; a deadline that passes
+            // first gets its last look by id, as a lone wait would.
+            return match deadline {
+                Some(deadline) if now >= deadline => {
+                    let entry = state.entries.get_mut(&self.key).expect("a joined wait");
+                    entry.want = None;
+                    Step::Look(Seen::Alone)
+                }
+                _ => Step::Sleep(deadline.unwrap_or(now + Duration::from_secs(3600))),
+            };
         }
         let Some(at) = tick_time(&members) else {
             return Step::Sleep(now + Duration::from_secs(3600));
