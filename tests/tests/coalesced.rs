@@ -27,6 +27,17 @@ fn server(job: Duration) -> MockServer {
         .expect("studio-mock starts")
 }
 
+/// A server whose next `times` calls of `operation` meet `fault`.
+fn failing(job: Duration, operation: &str, times: usize, fault: Fault) -> MockServer {
+    MockServer::builder()
+        .job_duration(job)
+        .no_rate_limit()
+        .fail_next(operation, times, fault)
+        .expect("a known operation")
+        .start()
+        .expect("studio-mock starts")
+}
+
 fn client(base_url: &str, key: String) -> Client {
     Client::builder()
         .base_url(base_url)
@@ -193,20 +204,16 @@ async fn without_coalescing_each_handle_polls_by_id() {
 
 #[tokio::test]
 async fn a_listing_refused_for_good_falls_back_to_polls_by_id() {
-    let server = MockServer::builder()
-        .job_duration(Duration::from_millis(300))
-        .no_rate_limit()
-        .fail_next(
-            "list_generation_jobs",
-            100,
-            Fault::Status {
-                status: 403,
-                retry_after: None,
-            },
-        )
-        .unwrap()
-        .start()
-        .unwrap();
+    let refusal = Fault::Status {
+        status: 403,
+        retry_after: None,
+    };
+    let server = failing(
+        Duration::from_millis(300),
+        "list_generation_jobs",
+        100,
+        refusal,
+    );
     let client = client(server.base_url(), server.mint_api_key(None));
     let jobs = jobs(&client, 6).await;
     let results = wait_all(jobs.iter().map(|j| client.job(j))).await;
@@ -406,20 +413,16 @@ fn blocking_waits_on_separate_threads_share_listings_and_progress_all_iterates()
 #[tokio::test]
 async fn a_429_on_the_listing_holds_every_wait_for_its_retry_after() {
     // More 429s than the client's retries: the tick itself sees the refusal.
-    let server = MockServer::builder()
-        .job_duration(Duration::from_millis(200))
-        .no_rate_limit()
-        .fail_next(
-            "list_generation_jobs",
-            2,
-            Fault::Status {
-                status: 429,
-                retry_after: Some(1),
-            },
-        )
-        .unwrap()
-        .start()
-        .unwrap();
+    let refusal = Fault::Status {
+        status: 429,
+        retry_after: Some(1),
+    };
+    let server = failing(
+        Duration::from_millis(200),
+        "list_generation_jobs",
+        2,
+        refusal,
+    );
     let client = Client::builder()
         .base_url(server.base_url())
         .credential(Credential::api_key(server.mint_api_key(None)))
@@ -498,17 +501,12 @@ async fn exports_of_one_project_share_a_listing_too() {
 async fn a_wait_dropped_mid_tick_leaves_the_others_waiting_and_served() {
     // The first listing takes 600 ms; one of the two waits gives up after
     // 200 ms, perhaps while it runs that tick.
-    let server = MockServer::builder()
-        .job_duration(Duration::from_millis(300))
-        .no_rate_limit()
-        .fail_next(
-            "list_generation_jobs",
-            1,
-            Fault::Delay(Duration::from_millis(600)),
-        )
-        .unwrap()
-        .start()
-        .unwrap();
+    let server = failing(
+        Duration::from_millis(300),
+        "list_generation_jobs",
+        1,
+        Fault::Delay(Duration::from_millis(600)),
+    );
     let client = client(server.base_url(), server.mint_api_key(None));
     let jobs = jobs(&client, 2).await;
     let (quitter, stayer) = (client.job(&jobs[0]), client.job(&jobs[1]));
@@ -522,17 +520,12 @@ async fn a_wait_dropped_mid_tick_leaves_the_others_waiting_and_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_is_kept_while_another_wait_runs_a_slow_tick() {
-    let server = MockServer::builder()
-        .job_duration(Duration::from_secs(30))
-        .no_rate_limit()
-        .fail_next(
-            "list_generation_jobs",
-            1,
-            Fault::Delay(Duration::from_secs(3)),
-        )
-        .unwrap()
-        .start()
-        .unwrap();
+    let server = failing(
+        Duration::from_secs(30),
+        "list_generation_jobs",
+        1,
+        Fault::Delay(Duration::from_secs(3)),
+    );
     let client = client(server.base_url(), server.mint_api_key(None));
     let jobs = jobs(&client, 3).await;
     // Two waits form a group whose first listing takes 3 s ...
