@@ -473,3 +473,95 @@ async fn list(
     };
     Ok((items, i64::from(pagination.total_pages)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(class: &str, created_ms: i64, want: Want) -> Entry {
+        Entry {
+            group: Group {
+                kind: Kind::Job,
+                project: "prj_1".into(),
+            },
+            id: format!("job_{created_ms}"),
+            listing: Listing {
+                project: "prj_1".into(),
+                created_at: DateTime::from_timestamp_millis(created_ms).unwrap(),
+                class: class.into(),
+            },
+            want: Some(want),
+            seen: None,
+        }
+    }
+
+    fn want(now: Instant, scheduled_ms: u64, slack_ms: u64) -> Want {
+        Want {
+            scheduled: now + Duration::from_millis(scheduled_ms),
+            estimated: None,
+            slack: Duration::from_millis(slack_ms),
+            cap: now + Duration::from_millis(10_000),
+            deadline: None,
+        }
+    }
+
+    fn tick(entries: Vec<Entry>) -> Option<Instant> {
+        let mut state = State::default();
+        for (key, entry) in entries.into_iter().enumerate() {
+            state.entries.insert(key as u64, entry);
+        }
+        let group = state.entries[&0].group.clone();
+        tick_at(&state, &group)
+    }
+
+    #[test]
+    fn a_lone_wait_looks_at_its_own_time() {
+        let now = Instant::now();
+        let mut alone = want(now, 1000, 1000);
+        alone.estimated = Some(now + Duration::from_millis(300));
+        assert_eq!(
+            tick(vec![entry("image", 0, alone)]),
+            Some(now + Duration::from_millis(300))
+        );
+    }
+
+    #[test]
+    fn a_group_ticks_when_every_member_accepts() {
+        let now = Instant::now();
+        // Due at 100 ms (accepting up to 300) and at 250 ms (up to 260).
+        let members = vec![
+            entry("image", 0, want(now, 100, 200)),
+            entry("video", 5, want(now, 250, 10)),
+        ];
+        assert_eq!(tick(members), Some(now + Duration::from_millis(260)));
+    }
+
+    #[test]
+    fn a_later_job_of_the_same_type_waits_for_the_one_before_it() {
+        let now = Instant::now();
+        let mut older = want(now, 100, 0);
+        older.estimated = Some(now + Duration::from_millis(5000));
+        let newer = want(now, 20, 20);
+        // The newer job's own schedule would tick at 40 ms; the older one
+        // will not be done before 5 s, nor (probably) the newer one.
+        let members = vec![entry("image", 0, older), entry("image", 5, newer)];
+        assert_eq!(tick(members), Some(now + Duration::from_millis(5000)));
+        // Unless that is further off than the newer wait's cap.
+        let mut capped = newer;
+        capped.cap = now + Duration::from_millis(500);
+        let members = vec![entry("image", 0, older), entry("image", 5, capped)];
+        assert_eq!(tick(members), Some(now + Duration::from_millis(520)));
+    }
+
+    #[test]
+    fn a_deadline_is_never_passed_for_a_tick() {
+        let now = Instant::now();
+        let mut hurried = want(now, 1000, 1000);
+        hurried.deadline = Some(now + Duration::from_millis(50));
+        let members = vec![
+            entry("image", 0, want(now, 1000, 1000)),
+            entry("image", 5, hurried),
+        ];
+        assert_eq!(tick(members), Some(now + Duration::from_millis(50)));
+    }
+}
