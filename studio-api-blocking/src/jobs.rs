@@ -213,6 +213,81 @@ pub fn wait_all<T: Pollable>(
         .unwrap_or_else(|refused| vec![Err(refused); count])
 }
 
+/// Follows every handle at once: each change of status or progress of any
+/// of them, as `(index, state)` with the handle's position in `handles`,
+/// until each has reported its final state or its error; see
+/// [`studio_api::progress_all`]. Runs on the first handle's client.
+///
+/// ```
+/// use std::time::Duration;
+/// use studio_api_blocking::{Client, Credential, PollSchedule, progress_all};
+/// use studio_mock::MockServer;
+///
+/// let server = MockServer::builder().job_duration(Duration::from_millis(200)).start().unwrap();
+/// let client = Client::with_credential(server.base_url(), Credential::api_key(server.api_key()))?;
+/// # let project = client.create_project().body_map(|b| b.name("Harbour")).send()?;
+/// let quick = PollSchedule { first: Duration::from_millis(20), factor: 1.0, ..Default::default() };
+/// let mut handles = Vec::new();
+/// for script in ["A harbour at dawn", "Gulls over the pier"] {
+///     let frame = client.create_frame().project_id(&project.data.id)
+///         .body_map(|b| b.script(script)).send()?;
+///     let job = client.generate_frame_image().frame_id(&frame.data.id).send()?;
+///     handles.push(client.job(&job.data).poll_schedule(quick));
+/// }
+/// for (index, state) in progress_all(handles) {
+///     let state = state?;
+///     println!("shot {index}: {} {}%", state.status, state.progress.unwrap_or(0));
+/// }
+/// # Ok::<(), studio_api_blocking::Error>(())
+/// ```
+pub fn progress_all<T: Pollable>(handles: impl IntoIterator<Item = Handle<T>>) -> ProgressAll<T> {
+    let (clients, handles): (Vec<Client>, Vec<_>) =
+        handles.into_iter().map(|h| (h.client, h.inner)).unzip();
+    ProgressAll {
+        unreported: 0..handles.len(),
+        client: clients.into_iter().next(),
+        states: Some(studio_api::progress_all(handles).boxed()),
+        refused: None,
+    }
+}
+
+/// The changes of many handles, as [`progress_all`] returns them.
+pub struct ProgressAll<T> {
+    /// `None` without handles.
+    client: Option<Client>,
+    /// `None` once the runtime refused to run (on a runtime thread).
+    states: Option<BoxStream<'static, (usize, Result<T, Error>)>>,
+    /// Why the runtime refused, reported once for each handle.
+    refused: Option<Error>,
+    unreported: std::ops::Range<usize>,
+}
+
+impl<T> Iterator for ProgressAll<T> {
+    type Item = (usize, Result<T, Error>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let (Some(client), Some(states)) = (&self.client, self.states.as_mut()) {
+            match client.block_on("progress_all", async { Ok(states.next().await) }) {
+                Ok(item) => return item,
+                Err(refused) => {
+                    self.states = None;
+                    self.refused = Some(refused);
+                }
+            }
+        }
+        let refused = self.refused.clone()?;
+        Some((self.unreported.next()?, Err(refused)))
+    }
+}
+
+impl<T> FusedIterator for ProgressAll<T> {}
+
+impl<T> fmt::Debug for ProgressAll<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProgressAll").finish_non_exhaustive()
+    }
+}
+
 impl Client {
     fn handle<T: Pollable>(&self, inner: studio_api::Handle<T>) -> Handle<T> {
         Handle {

@@ -34,7 +34,7 @@ mod runtime;
 mod transfer;
 
 pub use generated::builder;
-pub use jobs::{Handle, Progress, wait_all};
+pub use jobs::{Handle, Progress, ProgressAll, progress_all, wait_all};
 pub use pages::Iter;
 pub use runtime::{Client, ClientBuilder};
 pub use studio_api::{

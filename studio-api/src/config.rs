@@ -4,6 +4,7 @@
 use crate::clock::ServerClock;
 use crate::error::Error;
 use crate::jobs::PollSchedule;
+use crate::jobs::Pool;
 use crate::options::Limits;
 use crate::pacing::{Pacer, SharedQuota};
 use crate::recovery::Started;
@@ -141,6 +142,8 @@ pub struct ClientState {
     clock: Arc<ServerClock>,
     /// The jobs this client's calls started.
     started: Arc<Started>,
+    /// Where its handles share their polls, unless each polls alone.
+    pool: Option<Arc<Pool>>,
     /// Sends downloads, which carry no credential and may follow redirects.
     downloads: reqwest::Client,
 }
@@ -164,6 +167,11 @@ impl ClientState {
     /// The jobs this client's calls started.
     pub(crate) fn started(&self) -> &Started {
         &self.started
+    }
+
+    /// Where its handles share their polls, unless each polls alone.
+    pub(crate) fn pool(&self) -> Option<&Arc<Pool>> {
+        self.pool.as_ref()
     }
 
     /// The HTTP client for downloads.
@@ -258,6 +266,7 @@ pub struct ClientBuilder<C = crate::Client> {
     pacing: bool,
     poll_schedule: PollSchedule,
     shared_quota: Option<String>,
+    coalesced_waiting: bool,
 }
 
 /// Shows no secret: the credential is redacted, the base URL loses any
@@ -279,6 +288,8 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("retry", &self.retry)
             .field("pacing", &self.pacing)
             .field("shared_quota", &self.shared_quota.as_ref().map(|_| "set"))
+            .field("poll_schedule", &self.poll_schedule)
+            .field("coalesced_waiting", &self.coalesced_waiting)
             .finish()
     }
 }
@@ -301,6 +312,7 @@ impl<C> Default for ClientBuilder<C> {
             pacing: true,
             poll_schedule: PollSchedule::default(),
             shared_quota: None,
+            coalesced_waiting: true,
         }
     }
 }
@@ -494,6 +506,17 @@ impl<C: BuiltClient> ClientBuilder<C> {
         self
     }
 
+    /// Whether the job and export handles of the client, its clones and
+    /// its [`with_options`](crate::Client::with_options) clients share
+    /// their polls while they wait at the same time (default on): waits in
+    /// one project are served by one `list_generation_jobs` or
+    /// `list_exports` request per tick instead of one request per handle.
+    /// Off, every handle polls by id on its own schedule.
+    pub fn coalesced_waiting(mut self, on: bool) -> Self {
+        self.coalesced_waiting = on;
+        self
+    }
+
     /// Checks every setting and builds the client; nothing is sent.
     pub fn build(self) -> Result<C, Error> {
         let credential = match (self.credential, self.no_credential) {
@@ -561,6 +584,7 @@ impl<C: BuiltClient> ClientBuilder<C> {
             },
             clock: Arc::default(),
             started: Arc::default(),
+            pool: self.coalesced_waiting.then(Arc::default),
             downloads: http(download_redirects(), false)?,
             base: base.clone(),
         };

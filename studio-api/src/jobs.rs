@@ -3,15 +3,23 @@
 //!
 //! A handle polls `get_generation_job`, `get_export` or `get_render` through
 //! the client it was made from, so polls are paced and retried like any
-//! other call. It keeps only the client, the id and the state it was made
+//! other call. Handles of one client that wait at the same time on jobs or
+//! exports of one project share their polls: one `list_generation_jobs` or
+//! `list_exports` request per tick serves them all (see
+//! [`ClientBuilder::coalesced_waiting`](crate::ClientBuilder::coalesced_waiting)). It keeps only the client, the id and the state it was made
 //! from: waiting does not consume it, and a new handle made from the id
 //! (say in another process, after a [`DeadlinePassed`](ErrorKind::DeadlinePassed))
 //! picks up where an old one left off.
 
+mod coalesce;
+
 use crate::Client;
 use crate::error::{Error, ErrorKind};
+use crate::pacing::later;
 use crate::retry::retry_after;
 use crate::types::{Export, GenerationJob, JobStatus, Render};
+pub(crate) use coalesce::Pool;
+use coalesce::{Listing, Seen, Ticket, Want};
 use futures_util::future::join_all;
 use futures_util::stream::{self, FusedStream, StreamExt};
 use progenitor_client::ClientInfo;
@@ -87,10 +95,10 @@ impl PollSchedule {
 
 /// Private to the crate: outside code can name neither the trait nor the enum.
 mod sealed {
-    use super::{Client, Duration, Error, Future, Work};
+    use super::{Client, Duration, Error, Future, Listing, Work};
 
     /// Which endpoint a handle polls.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
     pub enum Kind {
         Job,
         Export,
@@ -130,6 +138,10 @@ mod sealed {
         ) -> impl Future<Output = Result<(Self, Option<Duration>), Error>> + Send;
         /// The state as a [`Work`].
         fn into_work(self) -> Work;
+        /// The state, from a [`Work`] of its kind.
+        fn from_work(work: Work) -> Option<Self>;
+        /// Where it is listed, if its kind has a listing.
+        fn listing(&self) -> Option<Listing>;
     }
 }
 
@@ -150,9 +162,10 @@ pub trait Pollable: Sealed + Clone + std::fmt::Debug + Send + Sync + 'static {
 }
 
 /// Implements [`Pollable`] for a resource fetched with
-/// `client.$get().$param(id)`, as the [`Work`] variant `$kind`.
+/// `client.$get().$param(id)`, as the [`Work`] variant `$kind`, listed
+/// where `$listing` says.
 macro_rules! pollable {
-    ($($resource:ident: $kind:ident, $get:ident($param:ident);)*) => {$(
+    ($($resource:ident: $kind:ident, $get:ident($param:ident), $listing:expr;)*) => {$(
         impl Sealed for $resource {
             fn kind(&self) -> Kind {
                 Kind::$kind
@@ -170,6 +183,18 @@ macro_rules! pollable {
 
             fn into_work(self) -> Work {
                 Work::$kind(self)
+            }
+
+            fn from_work(work: Work) -> Option<Self> {
+                match work {
+                    Work::$kind(state) => Some(state),
+                    _ => None,
+                }
+            }
+
+            fn listing(&self) -> Option<Listing> {
+                let listing: fn(&Self) -> Option<Listing> = $listing;
+                listing(self)
             }
         }
 
@@ -191,9 +216,17 @@ macro_rules! pollable {
 }
 
 pollable! {
-    GenerationJob: Job, get_generation_job(job_id);
-    Export: Export, get_export(export_id);
-    Render: Render, get_render(render_id);
+    GenerationJob: Job, get_generation_job(job_id), |job| Some(Listing {
+        project: job.project_id.to_string(),
+        created_at: job.created_at,
+        class: job.type_.to_string(),
+    });
+    Export: Export, get_export(export_id), |export| Some(Listing {
+        project: export.project_id.to_string(),
+        created_at: export.created_at,
+        class: export.format.to_string(),
+    });
+    Render: Render, get_render(render_id), |_| None;
 }
 
 /// A generation job, an export or a render, for waiting on a mix of them
@@ -241,6 +274,14 @@ impl Sealed for Work {
 
     fn into_work(self) -> Work {
         self
+    }
+
+    fn from_work(work: Work) -> Option<Self> {
+        Some(work)
+    }
+
+    fn listing(&self) -> Option<Listing> {
+        each!(self, w => w.listing())
     }
 }
 
@@ -466,12 +507,14 @@ impl<T: Pollable> Handle<T> {
             unreported: self.initial.clone(),
             last: self.initial.clone(),
             next_delay,
+            slack: next_delay,
+            estimate: None,
             steps,
             polled: false,
             done: false,
             first_running: None,
-            estimated: false,
             estimate_misses: 0,
+            ticket: None,
         }
     }
 }
@@ -527,6 +570,56 @@ pub async fn wait_all<T: Pollable>(
     .await
 }
 
+/// Follows every handle at once: each change of status or progress of any
+/// of them, as `(index, state)` with the handle's position in `handles`,
+/// until each has reported its final state or its error (as
+/// [`Handle::progress`] reports them). Draw one progress bar per handle,
+/// and a total:
+///
+/// ```
+/// use futures_util::StreamExt;
+/// use std::time::Duration;
+/// use studio_api::{Client, Credential, PollSchedule, progress_all, types::JobStatus};
+/// use studio_mock::MockServer;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), studio_api::Error> {
+/// let server = MockServer::builder().job_duration(Duration::from_millis(200)).start().unwrap();
+/// let client = Client::with_credential(server.base_url(), Credential::api_key(server.api_key()))?;
+/// # let project = client.create_project().body_map(|b| b.name("Harbour")).send().await?;
+/// let mut handles = Vec::new();
+/// for script in ["A harbour at dawn", "Gulls over the pier", "A lighthouse at dusk"] {
+///     let frame = client.create_frame().project_id(&project.data.id)
+///         .body_map(|b| b.script(script)).send().await?;
+///     let job = client.generate_frame_image().frame_id(&frame.data.id).send().await?;
+///     handles.push(client.job(&job.data));
+/// }
+/// let quick = PollSchedule { first: Duration::from_millis(20), factor: 1.0, ..Default::default() };
+/// let handles = handles.into_iter().map(|h| h.poll_schedule(quick));
+///
+/// let mut percent = vec![0; 3];
+/// let mut changes = progress_all(handles);
+/// while let Some((index, state)) = changes.next().await {
+///     let state = state?;
+///     percent[index] = if state.status == JobStatus::Completed { 100 } else { state.progress.unwrap_or(0) };
+///     let total: i32 = percent.iter().sum::<i32>() / 3;
+///     println!("shot {index}: {} {}% (all: {total}%)", state.status, percent[index]);
+/// }
+/// assert_eq!(percent, [100, 100, 100]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn progress_all<T: Pollable, I: IntoIterator<Item = Handle<T>>>(
+    handles: I,
+) -> impl FusedStream<Item = (usize, Result<T, Error>)> + Send + use<T, I> {
+    stream::select_all(
+        handles
+            .into_iter()
+            .enumerate()
+            .map(|(index, handle)| handle.progress().map(move |state| (index, state)).boxed()),
+    )
+}
+
 /// One wait on a handle: what has been seen and when to poll next.
 struct Poller<T: Pollable> {
     handle: Handle<T>,
@@ -537,6 +630,10 @@ struct Poller<T: Pollable> {
     last: Option<T>,
     /// How long to wait before the next poll.
     next_delay: Duration,
+    /// The schedule's current step: how late a shared look may come.
+    slack: Duration,
+    /// When the progress rate says the work will be done, if it says.
+    estimate: Option<Instant>,
     /// How many schedule steps have been used.
     steps: u32,
     /// Whether a poll has been sent.
@@ -545,10 +642,10 @@ struct Poller<T: Pollable> {
     done: bool,
     /// When progress was first seen above zero, and how far it was.
     first_running: Option<(Instant, i32)>,
-    /// Whether the current wait is an estimate of when the work finishes.
-    estimated: bool,
     /// Estimated waits that found the work still running.
     estimate_misses: u32,
+    /// The wait's place in its client's pool, once it knows the project.
+    ticket: Option<Ticket>,
 }
 
 /// How long until progress reaches 100 at the rate it rose from `first`
@@ -587,8 +684,7 @@ impl<T: Pollable> Poller<T> {
                 self.done = true;
                 return Err(self.deadline_passed());
             }
-            self.sleep().await;
-            let (state, hint) = match self.poll().await {
+            let (state, hint) = match self.look().await {
                 Ok(polled) => polled,
                 Err(error) => {
                     self.done = true;
@@ -596,7 +692,11 @@ impl<T: Pollable> Poller<T> {
                 }
             };
             self.next_delay = match hint {
-                Some(hint) => hint,
+                Some(hint) => {
+                    self.estimate = None;
+                    self.slack = Duration::ZERO;
+                    hint
+                }
                 None => self.next_wait(state.as_ref()),
             };
             self.steps = self.steps.saturating_add(1);
@@ -608,12 +708,16 @@ impl<T: Pollable> Poller<T> {
 
     /// The schedule's next wait, or a shorter one when the progress rate
     /// since the first running state says the work will be finished sooner.
+    ///
+    /// Records the estimate even when it is later than the schedule: a
+    /// wait that shares its polls may sleep until then.
     fn next_wait(&mut self, state: Option<&T>) -> Duration {
         let now = Instant::now();
-        if std::mem::take(&mut self.estimated) {
+        if self.estimate.take().is_some_and(|due| now >= due) {
             self.estimate_misses = self.estimate_misses.saturating_add(1);
         }
         let scheduled = self.handle.schedule.delay(self.steps);
+        self.slack = scheduled;
         let Some(state) = state.filter(|s| *s.status() == JobStatus::Processing) else {
             return scheduled;
         };
@@ -627,11 +731,56 @@ impl<T: Pollable> Poller<T> {
         let misses = i32::try_from(self.estimate_misses).unwrap_or(i32::MAX);
         let floor = self.handle.schedule.first.mul_f64(0.25 * 2f64.powi(misses));
         let estimate = left.max(floor);
-        if estimate >= scheduled {
-            return scheduled;
+        self.estimate = Some(later(now, estimate));
+        estimate.min(scheduled)
+    }
+
+    /// The next look at the work: alone, a poll after the next delay; in a
+    /// pool, the look its group's tick makes (or a poll by id when the
+    /// tick could not show it).
+    async fn look(&mut self) -> Result<(Option<T>, Option<Duration>), Error> {
+        if self.joined() {
+            let now = Instant::now();
+            let want = Want {
+                scheduled: later(now, self.next_delay),
+                estimated: self.estimate,
+                slack: self.slack,
+                cap: later(now, self.handle.schedule.max),
+                deadline: self.deadline,
+            };
+            let seen = match &self.ticket {
+                Some(ticket) => ticket.next(&self.handle.client, want).await,
+                None => Seen::Alone,
+            };
+            match seen {
+                Seen::State(work) => {
+                    if let Some(state) = T::from_work(*work) {
+                        self.polled = true;
+                        return Ok((Some(state), None));
+                    }
+                }
+                Seen::Wait(hint) => {
+                    self.polled = true;
+                    return Ok((None, hint));
+                }
+                Seen::Alone => {}
+            }
+        } else {
+            self.sleep().await;
         }
-        self.estimated = true;
-        estimate
+        self.poll().await
+    }
+
+    /// Whether the wait is in its client's pool, joining it once the
+    /// work's project is known; it waits alone otherwise.
+    fn joined(&mut self) -> bool {
+        if self.ticket.is_none() {
+            let listing = self.last.as_ref().and_then(Sealed::listing);
+            if let (Some(pool), Some(listing)) = (self.handle.client.inner().pool(), listing) {
+                self.ticket = Some(pool.join(self.handle.kind, &self.handle.id, listing));
+            }
+        }
+        self.ticket.is_some()
     }
 
     /// Sleeps the next delay, or until the deadline if that is sooner.

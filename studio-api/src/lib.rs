@@ -58,7 +58,7 @@ pub use config::{BuiltClient, ClientBuilder, ClientState, Credential, DEFAULT_BA
 pub use error::{Error, ErrorKind};
 pub use field::IntoField;
 pub use generated::*;
-pub use jobs::{Handle, PollSchedule, Pollable, Work, wait_all};
+pub use jobs::{Handle, PollSchedule, Pollable, Work, progress_all, wait_all};
 pub use options::CallOptions;
 pub use pages::Pages;
 pub use retry::RetryEvent;

@@ -301,7 +301,7 @@ impl Wait {
 pub(crate) const CENTURY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// `now + wait`, at most a century ahead.
-fn later(now: Instant, wait: Duration) -> Instant {
+pub(crate) fn later(now: Instant, wait: Duration) -> Instant {
     now.checked_add(wait.min(CENTURY)).unwrap_or(now)
 }
 

@@ -137,6 +137,7 @@ pub fn render(target: &Path, machine: &str) -> Result<String> {
     decode(&mut out, target)?;
     quota(&mut out, target)?;
     waiting(&mut out, target)?;
+    storyboard(&mut out, target)?;
     build(&mut out, target)?;
     shared_quota(&mut out, target)?;
     Ok(out)
@@ -353,9 +354,70 @@ fn waiting(out: &mut String, target: &Path) -> Result<()> {
     Ok(())
 }
 
+fn storyboard(out: &mut String, target: &Path) -> Result<()> {
+    let json = read(&target.join("bench-results/storyboard.json"))?;
+    writeln!(out, "## 5. Storyboard at scale\n")?;
+    writeln!(
+        out,
+        "{} frames in one project against studio-mock allowing {} requests per API key \
+         per {} s window (time-scaled: a window stands for a minute), poll schedules \
+         scaled by 1/60, {} runs each. Coalesced waiting (the default) against \
+         per-handle waiting (`coalesced_waiting(false)`: every handle polls by id, as \
+         before). *Pipeline*: every shot in its own task, image, `wait()`, video, \
+         `wait()`, jobs lasting 5 windows; floor max(2 + 10, 4 + 5) = 12 windows. *All \
+         at once*: {} image jobs of one window submitted, then `wait_all`; floor 3 \
+         windows. The floors assume the run starts as a window opens; one that starts \
+         inside a window gets that window's quota too, so it can finish sooner. *Wall \
+         time* runs from the first submission to the last result; polls are listings \
+         plus polls by id, as counted by the server; 429s are those the client saw.\n\n\
+         Reproduce: `cargo bench -p studio-benches --bench storyboard`\n",
+        json["frames"], json["quota"], json["window_seconds"], json["runs"], json["frames"],
+    )?;
+    writeln!(
+        out,
+        "| scenario | waiting | wall time, median (min – max) | ÷ floor | submissions | polls (listings + by id) | polls per job | 429s | errors | goal |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|---|---|")?;
+    for (scenario, ratio_goal) in [("pipeline", 1.15), ("all_at_once", 1.05)] {
+        for waiting in ["per_handle", "coalesced"] {
+            let at =
+                |field: &str| number(&json, &format!("/scenarios/{scenario}/{waiting}/{field}"));
+            let ratio = at("wall_seconds/median")? / at("floor_seconds")?;
+            let per_job = at("polls/median")? / at("jobs")?;
+            let goal = if waiting == "coalesced" {
+                let met = ratio <= ratio_goal
+                    && per_job <= 0.2
+                    && at("too_many_requests/max")? == 0.0
+                    && at("errors/max")? == 0.0;
+                format!(
+                    "≤ {ratio_goal:.2}× the floor, ≤ 0.2 polls per job, no 429, no error: {}",
+                    verdict(met)
+                )
+            } else {
+                "baseline".to_string()
+            };
+            writeln!(
+                out,
+                "| {scenario} | {waiting} | {:.2} s ({:.2} – {:.2}) | {ratio:.2}× | {} | {} ({} + {}) | {per_job:.2} | {} | {} | {goal} |",
+                at("wall_seconds/median")?,
+                at("wall_seconds/min")?,
+                at("wall_seconds/max")?,
+                at("submissions/median")?,
+                at("polls/median")?,
+                at("listings/median")?,
+                at("polls_by_id/median")?,
+                at("too_many_requests/median")?,
+                at("errors/median")?,
+            )?;
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
 fn build(out: &mut String, target: &Path) -> Result<()> {
     let json = read(&target.join("bench-results/build.json"))?;
-    writeln!(out, "## 5. Build and generation cost\n")?;
+    writeln!(out, "## 6. Build and generation cost\n")?;
     writeln!(
         out,
         "The spec as it is, and with its operations repeated (copies renamed, \
@@ -402,7 +464,7 @@ fn build(out: &mut String, target: &Path) -> Result<()> {
 
 fn shared_quota(out: &mut String, target: &Path) -> Result<()> {
     let json = read(&target.join("bench-results/shared_quota.json"))?;
-    writeln!(out, "\n## 6. Shared quota across processes\n")?;
+    writeln!(out, "\n## 7. Shared quota across processes\n")?;
     writeln!(
         out,
         "Worker processes each making {} `get_project` calls, one after another, \
