@@ -133,6 +133,22 @@ pub fn of_schema(doc: &Value, schema: &Value, required: bool) -> Facts {
     }
 }
 
+/// A schema's `type`, and its items' `type` when it is a list; `allOf`
+/// and `$ref` followed.
+pub fn types(doc: &Value, schema: &Value) -> (Option<String>, Option<String>) {
+    let schema = merged(doc, schema);
+    let type_of = |schema: &Value| {
+        schema
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let items = schema
+        .get("items")
+        .map(|items| type_of(&merged(doc, items)));
+    (type_of(&schema), items.flatten())
+}
+
 /// Whether a schema is a list (`type: array`) or a free-form object (an
 /// object without `properties`, which typify makes a map).
 pub fn is_collection(doc: &Value, schema: &Value) -> bool {

@@ -5,14 +5,15 @@
 //!
 //! One direction of flow: `openapi/studio.yaml` is checked against the
 //! project's rules, then turned into the async client (progenitor), the
-//! per-operation table, the blocking mirror, and the decode tests for values
-//! a newer server may send. Generated files are
+//! per-operation table, the blocking mirror, the decode tests for values
+//! a newer server may send, and the `studio` CLI's commands. Generated files are
 //! committed; `--check` reports drift without writing.
 
 pub mod bench_build;
 pub mod bench_report;
 pub mod blocking;
 pub mod bodies;
+pub mod cli;
 pub mod client;
 pub mod client_docs;
 pub mod enums;
@@ -98,11 +99,13 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let blocking_client = blocking::generate(&async_client, &doc)?;
     let table = operations::generate(&spec, &string_enums)?;
     let decode_tests = unknown_values::generate(&spec, &async_client, &string_enums)?;
+    let commands = cli::generate(&spec)?;
     Ok(vec![
         render("studio-api/src/generated.rs", &async_client),
         render("studio-api/src/operations.rs", &table),
         render("studio-api-blocking/src/generated.rs", &blocking_client),
         render(unknown_values::PATH, &decode_tests),
+        render(cli::PATH, &commands),
     ])
 }
 

@@ -41,8 +41,12 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
         }
     };
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut commands: HashMap<&str, usize> = HashMap::new();
     for op in &operations {
         *seen.entry(op.id.as_str()).or_default() += 1;
+        if let Some(command) = spec::extension_str(op.operation, "x-studio-cli") {
+            *commands.entry(command).or_default() += 1;
+        }
     }
     let mut violations = Vec::new();
     let doc = facts::document(spec).unwrap_or_else(|e| {
@@ -67,6 +71,9 @@ pub fn check(spec: &OpenAPI) -> Vec<Violation> {
         }
         if seen[op.id.as_str()] > 1 {
             report("operationId is used by more than one operation".into());
+        }
+        if spec::extension_str(op.operation, "x-studio-cli").is_some_and(|c| commands[c] > 1) {
+            report("x-studio-cli names a command another operation has too".into());
         }
     }
     violations
@@ -94,6 +101,13 @@ fn operation_rules(
         )),
         Some(_) => {}
     }
+    match spec::extension_str(operation, "x-studio-cli") {
+        None => rules.push("x-studio-cli is missing".into()),
+        Some(command) if !is_command(command) => rules.push(format!(
+            "x-studio-cli \"{command}\" must be an area and a verb, lower-case words joined by '-'"
+        )),
+        Some(_) => {}
+    }
     if let Some(job) = spec::job_type(operation)
         && !job_types.iter().any(|t| t == job)
     {
@@ -113,6 +127,20 @@ fn operation_rules(
     rules.extend(response_rules(spec, op));
     rules.extend(parameter_rules(spec, op));
     rules
+}
+
+/// `area verb`, each lower-case ASCII words joined by single `-`.
+fn is_command(command: &str) -> bool {
+    let words: Vec<&str> = command.split(' ').collect();
+    words.len() == 2
+        && words.iter().all(|word| {
+            word.split('-').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+        })
 }
 
 fn is_snake_case(id: &str) -> bool {

@@ -457,6 +457,39 @@ fn quotas_scopes_and_messages_flow_from_the_spec_into_the_table_and_rules() {
 }
 
 #[test]
+fn a_cli_command_named_twice_is_a_violation_of_both_operations() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects/{project_id}", "get")
+        .insert("x-studio-cli".into(), "projects list".into());
+    let (output, _dir) = check_with(&spec);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for id in ["list_projects", "get_project"] {
+        assert!(
+            stderr.contains(&format!(
+                "{id}: x-studio-cli names a command another operation has too"
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_or_malformed_cli_command_is_a_violation() {
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects", "post").remove("x-studio-cli");
+    assert_single_violation(&spec, "create_project: x-studio-cli is missing");
+    let mut spec = spec_value();
+    operation(&mut spec, "/projects", "post")
+        .insert("x-studio-cli".into(), "Projects new thing".into());
+    assert_single_violation(
+        &spec,
+        "create_project: x-studio-cli \"Projects new thing\" must be an area and a verb, \
+         lower-case words joined by '-'",
+    );
+}
+
+#[test]
 fn a_job_type_that_is_not_a_job_type_value_is_a_violation() {
     let mut spec = spec_value();
     operation(&mut spec, "/frames/{frame_id}/image/generate", "post")

@@ -1,0 +1,69 @@
+//! What a command prints: JSON on stdout, pretty on a terminal and one
+//! compact document otherwise; `--all` prints one item a line.
+
+use crate::failure::Failure;
+use futures_util::stream::{BoxStream, StreamExt};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+
+/// What a request answered.
+pub enum Reply<'a> {
+    /// One response's `data`.
+    Value(Value),
+    /// Every item of every page.
+    Items(BoxStream<'a, Result<Value, studio_api::Error>>),
+}
+
+impl<'a> Reply<'a> {
+    /// The `data` of a response, or its whole body when it has none.
+    pub fn of<T: Serialize>(
+        result: Result<studio_api::ResponseValue<T>, studio_api::Error>,
+    ) -> Result<Self, Failure> {
+        let mut body = to_json(&result?.into_inner())?;
+        Ok(Reply::Value(match body.get_mut("data") {
+            Some(data) => data.take(),
+            None => body,
+        }))
+    }
+
+    /// The items of `pages`, read as they are printed.
+    pub fn items<T: Serialize + Send + 'a>(pages: studio_api::Pages<'a, T>) -> Self {
+        Reply::Items(
+            pages
+                .map(|item| item.map(|item| serde_json::to_value(item).unwrap_or_default()))
+                .boxed(),
+        )
+    }
+}
+
+/// `value` as JSON.
+pub fn to_json<T: Serialize>(value: &T) -> Result<Value, Failure> {
+    serde_json::to_value(value)
+        .map_err(|e| Failure::input(format!("cannot show the response: {e}")))
+}
+
+/// Prints one JSON document on stdout.
+pub fn print(value: &Value) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    let text = if stdout.is_terminal() {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    }
+    .map_err(|e| Failure::input(e.to_string()))?;
+    writeln!(stdout, "{text}").map_err(|e| Failure::io(format!("writing stdout: {e}")))
+}
+
+/// Prints each item as one compact JSON line, as it arrives; the first
+/// error ends the listing after what came before it was printed.
+pub async fn print_items(
+    mut items: BoxStream<'_, Result<Value, studio_api::Error>>,
+) -> Result<(), Failure> {
+    while let Some(item) = items.next().await {
+        let line = serde_json::to_string(&item?).map_err(|e| Failure::input(e.to_string()))?;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{line}").map_err(|e| Failure::io(format!("writing stdout: {e}")))?;
+    }
+    Ok(())
+}
