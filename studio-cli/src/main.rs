@@ -26,7 +26,11 @@ fn main() -> ExitCode {
         let only_sdk = tracing_subscriber::filter::Targets::new()
             .with_target("studio_api", tracing_subscriber::filter::LevelFilter::DEBUG);
         tracing_subscriber::registry()
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE),
+            )
             .with(only_sdk)
             .init();
     }

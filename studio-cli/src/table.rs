@@ -282,3 +282,57 @@ fn arg(field: &'static Field, body: Body) -> Arg {
 fn json(text: &str) -> Result<serde_json::Value, String> {
     serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generated::COMMANDS;
+
+    #[test]
+    fn every_operation_is_a_command_of_the_tree_and_nothing_else_is() {
+        let ids: Vec<&str> = COMMANDS.iter().map(|c| c.id).collect();
+        let operations: Vec<&str> = studio_api::operations::OPERATIONS
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(ids, operations);
+        let tree = tree();
+        for command in COMMANDS {
+            let found = tree
+                .find_subcommand(command.area)
+                .and_then(|area| area.find_subcommand(command.verb));
+            assert!(found.is_some(), "{} {}", command.area, command.verb);
+        }
+        let generated = COMMANDS.len();
+        let in_tree: usize = tree
+            .get_subcommands()
+            .map(|area| area.get_subcommands().count())
+            .sum();
+        assert_eq!(
+            in_tree,
+            generated + 1,
+            "the generated commands and `jobs wait`"
+        );
+    }
+
+    /// `--help` of every command, so that a spec change shows up as a
+    /// reviewed diff.
+    #[test]
+    fn the_help_of_every_command() {
+        let mut tree = tree().term_width(100);
+        tree.build();
+        let mut out = String::new();
+        fn walk(command: &mut clap::Command, path: &str, out: &mut String) {
+            out.push_str(&format!(
+                "==== {path} --help\n{}\n",
+                command.render_long_help()
+            ));
+            for sub in command.get_subcommands_mut() {
+                let path = format!("{path} {}", sub.get_name());
+                walk(sub, &path, out);
+            }
+        }
+        walk(&mut tree, "studio", &mut out);
+        insta::assert_snapshot!(out);
+    }
+}
