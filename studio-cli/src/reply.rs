@@ -52,7 +52,15 @@ pub fn print(value: &Value) -> Result<(), Failure> {
         serde_json::to_string(value)
     }
     .map_err(|e| Failure::input(e.to_string()))?;
-    writeln!(stdout, "{text}").map_err(|e| Failure::io(format!("writing stdout: {e}")))
+    writeln!(stdout, "{text}").or_else(closed)
+}
+
+/// A reader that stopped reading (`studio … | head`) is no failure.
+fn closed(error: std::io::Error) -> Result<(), Failure> {
+    match error.kind() {
+        std::io::ErrorKind::BrokenPipe => Ok(()),
+        _ => Err(Failure::io(format!("writing stdout: {error}"))),
+    }
 }
 
 /// Prints each item as one compact JSON line, as it arrives; the first
@@ -63,7 +71,10 @@ pub async fn print_items(
     while let Some(item) = items.next().await {
         let line = serde_json::to_string(&item?).map_err(|e| Failure::input(e.to_string()))?;
         let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{line}").map_err(|e| Failure::io(format!("writing stdout: {e}")))?;
+        if let Err(error) = writeln!(stdout, "{line}") {
+            // Nothing more is read: stop asking for pages.
+            return closed(error);
+        }
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ fn limits(command: clap::Command) -> clap::Command {
             Arg::new("timeout")
                 .long("timeout")
                 .value_name("SECONDS")
-                .value_parser(value_parser!(f64))
+                .value_parser(seconds)
                 .help("Stop waiting after this long (the work goes on); exit code 14."),
         )
         .arg(
@@ -131,10 +131,13 @@ async fn wait(
     let mut done: Vec<Option<Result<Work, studio_api::Error>>> = vec![None; ids.len()];
     let mut display = Display::new(&ids);
     let mut changes = progress_all(handles);
-    let timeout = matches
-        .get_one::<f64>("timeout")
-        .map(|seconds| Duration::from_secs_f64(seconds.max(0.0)));
-    let deadline = tokio::time::sleep(timeout.unwrap_or(Duration::MAX / 4));
+    let timeout = matches.get_one::<Duration>("timeout").copied();
+    let deadline = async {
+        match timeout {
+            Some(timeout) => tokio::time::sleep(timeout).await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::pin!(deadline);
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
@@ -173,9 +176,16 @@ async fn wait(
         }
     }
     display.finish();
-    let mut states = Vec::new();
-    for state in done.into_iter().flatten() {
-        states.push(state?);
+    let (states, failures): (Vec<_>, Vec<_>) = done.into_iter().flatten().partition(Result::is_ok);
+    let states: Vec<Work> = states.into_iter().flatten().collect();
+    if let Some(Err(failure)) = failures.into_iter().next() {
+        // What did finish is still shown; the exit code tells of the failure.
+        if !states.is_empty() {
+            crate::reply::print(&Value::Array(
+                states.iter().map(work_json).collect::<Result<_, _>>()?,
+            ))?;
+        }
+        return Err(failure.into());
     }
     if let Some(dir) = matches.get_one::<PathBuf>("download") {
         for work in &states {
@@ -193,6 +203,14 @@ async fn wait(
     } else {
         Value::Array(values)
     })
+}
+
+/// `--timeout`'s value: seconds, a finite number of them, not negative.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| "expected a number of seconds, 0 or more".to_string())
 }
 
 fn is_final(status: &JobStatus) -> bool {

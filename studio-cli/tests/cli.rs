@@ -684,3 +684,50 @@ fn help_lists_every_exit_code() {
         "the README shows the same table:\n{table}"
     );
 }
+
+#[test]
+fn a_failed_job_exits_with_its_code_and_a_bad_timeout_is_a_usage_error() {
+    let server = MockServer::builder()
+        .job_duration(Duration::from_millis(300))
+        .failure_rate(1.0)
+        .no_rate_limit()
+        .start()
+        .unwrap();
+    let (_, frame) = project_with_frame(&server);
+    let failed = studio(
+        &server,
+        &["frames", "generate-image", "--frame-id", &frame, "--wait"],
+    );
+    assert_eq!(failed.status.code(), Some(13), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("error: JobFailed"),
+        "{}",
+        stderr(&failed)
+    );
+    let before = server.request_count("generate_frame_image").unwrap();
+    for timeout in ["inf", "-1", "NaN", "soon"] {
+        let output = studio(
+            &server,
+            &[
+                "frames",
+                "generate-image",
+                "--frame-id",
+                &frame,
+                "--wait",
+                "--timeout",
+                timeout,
+            ],
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{timeout}: {}",
+            stderr(&output)
+        );
+    }
+    assert_eq!(
+        server.request_count("generate_frame_image").unwrap(),
+        before,
+        "nothing sent"
+    );
+}
