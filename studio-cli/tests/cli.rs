@@ -731,3 +731,33 @@ fn a_failed_job_exits_with_its_code_and_a_bad_timeout_is_a_usage_error() {
         "nothing sent"
     );
 }
+
+/// Runs `count` `studio projects list` one after another, as a shell loop
+/// does, each its own process; the requests the server saw.
+fn shell_loop(server: &MockServer, key: &str, quota_url: Option<&str>, count: usize) -> usize {
+    let before = server.request_count("list_projects").unwrap();
+    for _ in 0..count {
+        let mut env = vec![("STUDIO_BASE_URL", server.base_url()), ("STUDIO_API_KEY", key)];
+        env.extend(quota_url.map(|url| ("STUDIO_QUOTA_URL", url)));
+        let output = studio_with(&env, &["projects", "list"], None);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    server.request_count("list_projects").unwrap() - before
+}
+
+#[test]
+fn separate_invocations_share_one_quota_through_redis() {
+    let test = "separate_invocations_share_one_quota_through_redis";
+    let Some(redis) = studio_tests::redis_server::RedisServer::start(test) else {
+        return;
+    };
+    let window = Duration::from_secs(1);
+    let server = MockServer::builder().rate_limit(4, 4, window).start().unwrap();
+    // Alone, each invocation starts with a budget of its own: past the
+    // quota the server refuses (429) and the call is sent again.
+    let alone = shell_loop(&server, &server.mint_api_key(None), None, 10);
+    assert!(alone > 10, "429s were met and retried: {alone} requests for 10 calls");
+    let url = redis.url();
+    let shared = shell_loop(&server, &server.mint_api_key(None), Some(&url), 10);
+    assert_eq!(shared, 10, "through Redis each call was served at its first try");
+}
