@@ -737,7 +737,10 @@ fn a_failed_job_exits_with_its_code_and_a_bad_timeout_is_a_usage_error() {
 fn shell_loop(server: &MockServer, key: &str, quota_url: Option<&str>, count: usize) -> usize {
     let before = server.request_count("list_projects").unwrap();
     for _ in 0..count {
-        let mut env = vec![("STUDIO_BASE_URL", server.base_url()), ("STUDIO_API_KEY", key)];
+        let mut env = vec![
+            ("STUDIO_BASE_URL", server.base_url()),
+            ("STUDIO_API_KEY", key),
+        ];
         env.extend(quota_url.map(|url| ("STUDIO_QUOTA_URL", url)));
         let output = studio_with(&env, &["projects", "list"], None);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -752,12 +755,21 @@ fn separate_invocations_share_one_quota_through_redis() {
         return;
     };
     let window = Duration::from_secs(1);
-    let server = MockServer::builder().rate_limit(4, 4, window).start().unwrap();
+    let server = MockServer::builder()
+        .rate_limit(4, 4, window)
+        .start()
+        .unwrap();
     // Alone, each invocation starts with a budget of its own: past the
     // quota the server refuses (429) and the call is sent again.
     let alone = shell_loop(&server, &server.mint_api_key(None), None, 10);
-    assert!(alone > 10, "429s were met and retried: {alone} requests for 10 calls");
+    assert!(
+        alone > 10,
+        "429s were met and retried: {alone} requests for 10 calls"
+    );
     let url = redis.url();
     let shared = shell_loop(&server, &server.mint_api_key(None), Some(&url), 10);
-    assert_eq!(shared, 10, "through Redis each call was served at its first try");
+    assert_eq!(
+        shared, 10,
+        "through Redis each call was served at its first try"
+    );
 }
