@@ -25,7 +25,8 @@ const CODEGEN_RUNS: usize = 5;
 ///
 /// Copy k (k = 2..=factor) of every path is prefixed with `/copyk` and each
 /// of its operationIds suffixed with `_copyk`, e.g. `/copy2/projects/{project_id}`
-/// with `get_project_copy2`. Components are shared, not copied. Factor 1 is
+/// with `get_project_copy2` (and its CLI command `projects get-copy2`).
+/// Components are shared, not copied. Factor 1 is
 /// the spec unchanged.
 pub fn synthesize(spec: &Value, factor: u32) -> Result<Value> {
     if factor == 0 {
@@ -44,6 +45,9 @@ pub fn synthesize(spec: &Value, factor: u32) -> Result<Value> {
                 for operation in item.values_mut() {
                     if let Some(Value::String(id)) = operation.get_mut("operationId") {
                         id.push_str(&format!("_copy{k}"));
+                    }
+                    if let Some(Value::String(command)) = operation.get_mut("x-studio-cli") {
+                        command.push_str(&format!("-copy{k}"));
                     }
                 }
             }
@@ -210,7 +214,14 @@ fn copy_workspace(root: &Path, dir: &Path, files: &[GeneratedFile]) -> Result<()
         let text = fs::read_to_string(&manifest)?;
         fs::write(&manifest, without_dev_dependencies(&text))?;
     }
-    for file in files {
+    // Only the copied crates' files: the others (the CLI's, the decode
+    // tests) belong to crates the scratch workspace does not hold.
+    let copied = |file: &&GeneratedFile| {
+        CRATES
+            .iter()
+            .any(|c| file.path.starts_with(&format!("{c}/")))
+    };
+    for file in files.iter().filter(copied) {
         fs::write(dir.join(file.path), &file.contents)?;
     }
     Ok(())
