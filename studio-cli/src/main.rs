@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                     .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE),
             )
             .with(only_sdk)

@@ -39,7 +39,8 @@ pub fn command() -> clap::Command {
     limits(command)
 }
 
-/// `--wait`, `--timeout` and `--download`, for a command that starts work.
+/// `--wait`, and `--timeout` and `--download`, which need it, for a
+/// command that starts work.
 pub fn wait_flags(command: clap::Command) -> clap::Command {
     limits(
         command.arg(
@@ -49,6 +50,8 @@ pub fn wait_flags(command: clap::Command) -> clap::Command {
                 .help("Wait until the work is done, with progress, and print its final state."),
         ),
     )
+    .mut_arg("timeout", |arg| arg.requires("wait"))
+    .mut_arg("download", |arg| arg.requires("wait"))
 }
 
 fn limits(command: clap::Command) -> clap::Command {

@@ -725,6 +725,22 @@ fn a_failed_job_exits_with_its_code_and_a_bad_timeout_is_a_usage_error() {
             stderr(&output)
         );
     }
+    let without_wait = studio(
+        &server,
+        &[
+            "frames",
+            "generate-image",
+            "--frame-id",
+            &frame,
+            "--download",
+            "out",
+        ],
+    );
+    assert_eq!(
+        without_wait.status.code(),
+        Some(2),
+        "--download needs --wait"
+    );
     assert_eq!(
         server.request_count("generate_frame_image").unwrap(),
         before,
