@@ -409,12 +409,18 @@ fn a_timeout_stops_waiting_without_canceling_and_says_how_to_resume() {
         ],
     );
     assert_eq!(output.status.code(), Some(14), "{}", stderr(&output));
-    let text = stderr(&output);
-    let resume = text
+    assert_resumable(&server, &stderr(&output));
+}
+
+/// `text` names the job whose wait stopped and the command that resumes
+/// it, and the job still runs.
+fn assert_resumable(server: &MockServer, text: &str) {
+    let job = text
         .lines()
-        .find(|l| l.starts_with("resume with: studio jobs wait job_"));
-    let job = resume.unwrap().rsplit(' ').next().unwrap();
-    let state = json(&studio(&server, &["jobs", "get", "--job-id", job]));
+        .find_map(|l| l.strip_prefix("resume with: studio jobs wait "))
+        .unwrap_or_else(|| panic!("the command that resumes: {text}"));
+    assert!(job.starts_with("job_"), "{text}");
+    let state = json(&studio(server, &["jobs", "get", "--job-id", job]));
     assert!(
         ["queued", "processing"].contains(&state["status"].as_str().unwrap()),
         "the job goes on: {state}"
@@ -788,4 +794,40 @@ fn separate_invocations_share_one_quota_through_redis() {
         shared, 10,
         "through Redis each call was served at its first try"
     );
+}
+
+#[test]
+fn ctrl_c_stops_waiting_without_canceling_and_says_how_to_resume() {
+    let server = server(Duration::from_secs(30));
+    let (_, frame) = project_with_frame(&server);
+    let key = server.mint_api_key(None);
+    let child = Command::new(env!("CARGO_BIN_EXE_studio"))
+        .args(["frames", "generate-image", "--frame-id", &frame, "--wait"])
+        .env_clear()
+        .env("STUDIO_BASE_URL", server.base_url())
+        .env("STUDIO_API_KEY", &key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the job is submitted, the wait is under way.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while server.request_count("generate_frame_image").unwrap() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job was submitted"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let signal = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("stopped waiting (interrupted)"), "{text}");
+    assert_resumable(&server, &text);
 }
