@@ -21,8 +21,9 @@ use std::collections::BTreeSet;
 /// The generated file's path, relative to the workspace root.
 pub const PATH: &str = "studio-cli/src/generated.rs";
 
-/// Flags every command may have besides its fields.
-const RESERVED: [&str; 8] = [
+/// Flags and argument ids a command may have besides its fields (the
+/// common ones in `studio-cli/src/table.rs` and `wait.rs`, and clap's own).
+const RESERVED: [&str; 12] = [
     "body-json",
     "all",
     "wait",
@@ -31,6 +32,10 @@ const RESERVED: [&str; 8] = [
     "api-key",
     "token",
     "base-url",
+    "verbose",
+    "file",
+    "help",
+    "version",
 ];
 
 /// Where a field goes in the request.
