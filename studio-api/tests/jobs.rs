@@ -3,7 +3,7 @@
 //! progress stream, how few polls the schedule makes, a 429 while polling,
 //! and waiting on several at once.
 
-mod common;
+use crate::common;
 
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `stream()` on list builders: every page in order, filters kept on each,
 //! no request past the last page, and a failed page as an `Err` item.
 
-mod common;
+use crate::common;
 
 use common::start;
 use futures_util::StreamExt;

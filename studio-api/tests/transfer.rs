@@ -1,7 +1,7 @@
 //! Uploads from a path or bytes and downloads to a path or a writer,
 //! against the local server.
 
-mod common;
+use crate::common;
 
 use common::start;
 use studio_api::ErrorKind;

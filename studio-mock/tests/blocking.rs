@@ -1,6 +1,6 @@
 //! The blocking client against the same server, from plain threads.
 
-mod common;
+use crate::common;
 
 use common::assert_error;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! the body is read; bodies past their limit get 413 as soon as that is
 //! known; a body within it arrives whole.
 
-mod common;
+use crate::common;
 
 use common::wire::{self, Answer, Framing, Raw};
 use common::{address, assert_error, client, key_client};

@@ -1,7 +1,7 @@
 //! The standalone server as its users run it: the built binary, its
 //! flags, what it prints, and what its printed credentials can do.
 
-mod common;
+use crate::common;
 
 use common::assert_error;
 use common::binary::{Running, refused};

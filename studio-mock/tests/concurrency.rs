@@ -1,6 +1,6 @@
 //! Many simultaneous requests leave the state consistent.
 
-mod common;
+use crate::common;
 
 use common::{all_frames, client, frame, get_project, project};
 use std::collections::HashSet;

@@ -1,7 +1,7 @@
 //! Scripted faults: what the client sees for each, that they apply to the
 //! next calls of one operation only, and that requests are counted.
 
-mod common;
+use crate::common;
 
 use common::{assert_error, client, header, project};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Asynchronous work: generation jobs, exports and uploads, what they
 //! produce, what they cost, and the files the server serves for them.
 
-mod common;
+use crate::common;
 
 use common::{client, download, frame, poll, project, wait_for_job};
 use std::time::Duration;

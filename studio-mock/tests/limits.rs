@@ -1,7 +1,7 @@
 //! Quotas: per API key and per bearer user, 429 with `Retry-After` past
 //! them, and `X-RateLimit-*` headers on every counted response.
 
-mod common;
+use crate::common;
 
 use common::{assert_error, bearer_client, client, header, key_client};
 use reqwest::header::HeaderMap;

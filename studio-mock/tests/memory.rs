@@ -2,7 +2,7 @@
 //! memory can be read: strangers sending huge bodies, and many callers
 //! listing the largest project the limits allow at once.
 
-mod common;
+use crate::common;
 
 use common::binary::Running;
 use common::wire::{self, Framing, Raw};

@@ -1,7 +1,7 @@
 //! Lists come in pages with a consistent pagination block, and filters
 //! hold on every page.
 
-mod common;
+use crate::common;
 
 use common::{client, frame, project, wait_for_job};
 use std::time::Duration;

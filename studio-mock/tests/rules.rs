@@ -2,7 +2,7 @@
 //! (401), scopes and bearer-only endpoints (403), unknown ids (404),
 //! validation (422) and the wallet on paid operations (402).
 
-mod common;
+use crate::common;
 
 use common::{
     ApiError, anonymous_client, assert_error, assert_invalid, assert_invalid_field, bearer_client,

@@ -1,7 +1,7 @@
 //! The server keeps consistent state: frame positions, what is removed
 //! with a project or frame, comments and reviews, and team membership.
 
-mod common;
+use crate::common;
 
 use common::{
     all_frames, assert_error, assert_invalid, bearer_client, client, frame, get_project, project,

@@ -1,6 +1,8 @@
 //! What `tracing` writes during a test, as text.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
+use tracing::Dispatch;
+use tracing::subscriber::NoSubscriber;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Everything a subscriber writes, as text.
@@ -24,9 +26,19 @@ impl Captured {
     }
 }
 
+/// A dispatcher alive for the whole process, so that there are always at
+/// least two. With only one registered, tracing-core asks the default of
+/// whichever thread first reaches a callsite whether it is enabled: a log
+/// line first reached by a test on a thread without a capture would be
+/// cached as never enabled, and lost to a capture running on another
+/// thread of the same test binary.
+static SECOND_DISPATCHER: LazyLock<Dispatch> =
+    LazyLock::new(|| Dispatch::new(NoSubscriber::default()));
+
 /// A TRACE subscriber that writes every event and every span's close
 /// (with its recorded fields) to what it returns.
 pub fn capturing() -> (Captured, impl tracing::Subscriber + Send + Sync) {
+    LazyLock::force(&SECOND_DISPATCHER);
     let logs = Captured::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()

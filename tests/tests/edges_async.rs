@@ -1,7 +1,7 @@
 //! The edge cases of `edges`, played through the async client, driven by
 //! a runtime of its own as an application's would be.
 
-mod edges;
+use crate::edges;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The edge cases of `edges`, played through the blocking client, from
 //! plain threads with no runtime of their own.
 
-mod edges;
+use crate::edges;
 
 use std::time::Duration;
 use studio_api::{ClientBuilder, Error};

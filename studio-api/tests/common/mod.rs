@@ -6,7 +6,6 @@ use studio_mock::{MockBuilder, MockServer};
 /// A local server without quotas, and a client for it that neither paces
 /// nor retries, so the requests the server counts are the ones the code
 /// under test made.
-#[allow(dead_code)] // each test file is its own crate and uses one of these
 pub fn start() -> (MockServer, Client) {
     start_with(MockServer::builder().no_rate_limit())
 }

@@ -1,7 +1,7 @@
 //! What every test file shares: a server per test, clients for its
 //! credentials, small fixtures, error assertions and a poll loop.
 
-// Each test file is its own crate and uses a different subset of these.
+// The exports binary uses only a few of these.
 #![allow(dead_code)]
 
 pub mod binary;

@@ -12,9 +12,6 @@
 //! earlier arrival was refused with a 429. Every mismatch of every call is
 //! reported together.
 
-// Each test binary uses its own share of this module.
-#![allow(dead_code)]
-
 pub mod cases;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
