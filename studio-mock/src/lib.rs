@@ -25,7 +25,6 @@
 //! assert_eq!(project.data.frame_count, 0);
 //! ```
 
-mod artifacts;
 mod auth;
 mod body;
 mod call;

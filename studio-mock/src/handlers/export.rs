@@ -1,7 +1,6 @@
 //! Exports and Remotion renders: paid, asynchronous, with a download URL.
 
 use super::generation::status_of;
-use crate::artifacts;
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::lifecycle::{Lifecycle, Phase};
@@ -9,6 +8,7 @@ use crate::store::{ExportEntry, RenderEntry, Store};
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 use studio_api::types;
+use studio_mock_media as artifacts;
 
 /// Credits an export costs.
 const EXPORT_COST: f64 = 2.0;

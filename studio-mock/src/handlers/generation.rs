@@ -1,7 +1,6 @@
 //! Generation jobs: image, video, voice and SFX, and their life cycle.
 
 use super::frames::add_version;
-use crate::artifacts;
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::lifecycle::{Lifecycle, Phase};
@@ -9,6 +8,7 @@ use crate::store::{JobEntry, JobRequest, Store};
 use chrono::{DateTime, Utc};
 use std::time::Instant;
 use studio_api::types::{self, JobStatus, JobType};
+use studio_mock_media as artifacts;
 
 /// Credits each kind of job costs: images, voice and SFX (and any kind
 /// the spec adds later) one credit.

@@ -1,13 +1,13 @@
 //! The voice library: premade voices and the caller's cloned ones.
 
 use super::patch;
-use crate::artifacts;
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
 use crate::store::Store;
 use axum::http::StatusCode;
 use chrono::Utc;
 use studio_api::types::{self, VoiceCategory};
+use studio_mock_media as artifacts;
 
 /// Adds the premade voices every account starts with, each with a preview.
 pub fn seed(store: &mut Store) {
