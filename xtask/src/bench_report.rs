@@ -4,10 +4,12 @@
 //! `cargo bench` leaves criterion's estimates under
 //! `<target>/criterion` and the scenario results under
 //! `<target>/bench-results`; `cargo xtask bench-build` adds `build.json`
-//! there. This module reads them all and renders one table per benchmark,
-//! each with its goal and the command that reproduces it.
+//! there, the instruction counts `instructions.json`, and each stage the
+//! date and commit it measured in `stamps.json`. This module reads them all
+//! and renders one table per benchmark, each with its goal, when and on
+//! what code it was measured, and the command that reproduces it.
 
-use crate::bench_build;
+use crate::{bench_build, bench_instructions};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -28,12 +30,49 @@ pub fn run(root: &Path, report_only: bool) -> Result<()> {
         if !status.success() {
             bail!("cargo bench failed: {status}");
         }
+        stamp(root, "bench")?;
         bench_build::run(root, &[1, 2, 4], false)?;
+        stamp(root, "build")?;
+        bench_instructions::run(root)?;
+        stamp(root, "instructions")?;
     }
     let report = render(&crate::target_dir(root), &machine())?;
     std::fs::write(root.join(REPORT_PATH), report)?;
     println!("wrote {REPORT_PATH}");
     Ok(())
+}
+
+/// Records in `stamps.json` that the stage `key` was measured now, on the
+/// checked-out commit (marked when the tree differs from it other than in
+/// the report itself).
+fn stamp(root: &Path, key: &str) -> Result<()> {
+    let git = |args: &[&str]| -> Result<String> {
+        let output = Command::new("git").args(args).current_dir(root).output()?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let mut commit = git(&["rev-parse", "--short=10", "HEAD"])?;
+    let changed = git(&["status", "--porcelain", "--", ".", ":!BENCHMARKS.md"])?;
+    if !changed.is_empty() {
+        commit.push_str(" with uncommitted changes");
+    }
+    let path = crate::target_dir(root).join("bench-results/stamps.json");
+    let mut stamps = read(&path).unwrap_or_else(|_| Value::Object(Default::default()));
+    stamps[key] = serde_json::json!({
+        "date": now(),
+        "commit": commit,
+    });
+    std::fs::create_dir_all(path.parent().unwrap())?;
+    std::fs::write(&path, serde_json::to_string_pretty(&stamps)?)?;
+    Ok(())
+}
+
+/// The time now, as `date -u` prints it.
+fn now() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
 }
 
 /// Reads a JSON file.
@@ -108,12 +147,11 @@ fn machine() -> String {
         ],
     );
     format!(
-        "{} ({} cores, {memory}), {}, {}, measured {}",
+        "{} ({} cores, {memory}), {}, {}; each section says when it was measured, and on what code",
         cpu.trim(),
         output("nproc", &[]),
         output("uname", &["-sr"]),
         output("rustc", &["-V"]),
-        output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
     )
 }
 
@@ -133,14 +171,76 @@ pub fn render(target: &Path, machine: &str) -> Result<String> {
         "Regenerate everything with `cargo xtask benchmarks` (about 15 minutes), \
          or only this file from the last results with `cargo xtask benchmarks --report-only`.\n"
     )?;
-    overhead(&mut out, target)?;
-    decode(&mut out, target)?;
-    quota(&mut out, target)?;
-    waiting(&mut out, target)?;
-    storyboard(&mut out, target)?;
-    build(&mut out, target)?;
-    shared_quota(&mut out, target)?;
+    type Section = fn(&mut String, &Path) -> Result<()>;
+    let sections: [(Section, &str); 8] = [
+        (overhead, "bench"),
+        (decode, "bench"),
+        (quota, "bench"),
+        (waiting, "bench"),
+        (storyboard, "bench"),
+        (build, "build"),
+        (shared_quota, "bench"),
+        (instructions, "instructions"),
+    ];
+    for (section, key) in sections {
+        let mut text = String::new();
+        section(&mut text, target)?;
+        let stamps = read(&target.join("bench-results/stamps.json"))?;
+        // The stamp goes under the section's heading.
+        let (heading, rest) = text.split_once("\n\n").context("a section heading")?;
+        let date = stamps[key]["date"].as_str().context("a stamp's date")?;
+        let commit = stamps[key]["commit"].as_str().context("a stamp's commit")?;
+        write!(
+            out,
+            "{heading}\n\nMeasured {date}, on commit {commit}.\n\n{rest}"
+        )?;
+    }
     Ok(out)
+}
+
+fn instructions(out: &mut String, target: &Path) -> Result<()> {
+    writeln!(out, "## 8. Instructions per call\n")?;
+    writeln!(
+        out,
+        "Instructions counted with callgrind (`valgrind --tool=callgrind`), which \
+         do not depend on what else the machine is doing. The canned server of \
+         sections 1 and 2 runs in a process of its own, so only the client's \
+         instructions are counted, its runtime threads included. Each client makes \
+         two runs of different lengths; *per call* is the difference in \
+         instructions over the difference in calls, so start-up cancels out. \
+         *fmt subscriber*: a `tracing_subscriber::fmt` subscriber writing to a sink \
+         is installed for both clients.\n\n\
+         Reproduce: `cargo xtask benchmarks` (this section alone: \
+         `benches/examples/count_calls.rs` says how by hand)\n"
+    )?;
+    writeln!(
+        out,
+        "| comparison | calls | baseline | per call | ours | per call | ratio | goal |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    let rows = read(&target.join("bench-results/instructions.json"))?;
+    for row in rows.as_array().context("a list of comparisons")? {
+        let base = number(row, "/baseline/per_call")?;
+        let ours = number(row, "/ours/per_call")?;
+        let ratio = ours / base;
+        let goal = match row["goal"].as_f64() {
+            Some(goal) => format!("≤ {goal:.2}×, {}", verdict(ratio <= goal)),
+            None => "shown".to_string(),
+        };
+        writeln!(
+            out,
+            "| {} | {} and {} | {} | {:.1}k | {} | {:.1}k | {ratio:.3}× | {goal} |",
+            row["name"].as_str().context("a name")?,
+            row["calls"][0],
+            row["calls"][1],
+            row["baseline"]["client"].as_str().context("a client")?,
+            base / 1e3,
+            row["ours"]["client"].as_str().context("a client")?,
+            ours / 1e3,
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
 }
 
 /// What the second row of a criterion table must meet against the first.

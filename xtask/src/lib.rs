@@ -10,6 +10,7 @@
 //! committed; `--check` reports drift without writing.
 
 pub mod bench_build;
+pub mod bench_instructions;
 pub mod bench_report;
 pub mod blocking;
 pub mod bodies;

@@ -127,6 +127,31 @@ fn results(target: &Path) {
             ],
         }),
     );
+    let stamp = |commit: &str| json!({ "date": "2026-12-08 01:00 UTC", "commit": commit });
+    write(
+        &target.join("bench-results/stamps.json"),
+        &json!({ "bench": stamp("abc1234567"), "build": stamp("abc1234567"), "instructions": stamp("def7654321") }),
+    );
+    let row = |name: &str, base: f64, ours: f64, goal: Option<f64>| {
+        json!({
+            "name": name, "calls": [300, 900], "goal": goal,
+            "baseline": { "client": "reqwest", "per_call": base },
+            "ours": { "client": "sdk", "per_call": ours },
+        })
+    };
+    write(
+        &target.join("bench-results/instructions.json"),
+        &json!([
+            row("get_project, async", 100_000.0, 120_000.0, Some(1.10)),
+            row(
+                "get_project, async, fmt subscriber",
+                100_000.0,
+                150_000.0,
+                None
+            ),
+            row("list_frames, 100 frames", 1e6, 1.01e6, Some(1.05)),
+        ]),
+    );
 }
 
 fn line<'a>(report: &'a str, start: &str) -> &'a str {
@@ -194,6 +219,24 @@ fn each_table_shows_the_ratio_and_judges_the_goal() {
     let at_once = line(&report, "| all_at_once | coalesced |");
     assert!(at_once.contains("| 0.28 |"), "{at_once}");
     assert!(at_once.ends_with("**missed** |"), "{at_once}");
+
+    // Every section says when it was measured and on what code.
+    assert_eq!(report.matches("\n## ").count(), 8, "{report}");
+    assert_eq!(
+        report
+            .matches("\n\nMeasured 2026-12-08 01:00 UTC, on commit ")
+            .count(),
+        8,
+        "{report}"
+    );
+    assert!(report.contains("on commit def7654321."), "{report}");
+    let missed = line(&report, "| get_project, async | 300 and 900 |");
+    assert!(
+        missed.contains("| 100.0k | sdk | 120.0k | 1.200× | ≤ 1.10×, **missed** |"),
+        "{missed}"
+    );
+    assert!(line(&report, "| get_project, async, fmt").ends_with("| shown |"));
+    assert!(line(&report, "| list_frames, 100 frames").ends_with("≤ 1.05×, met |"));
 
     let doubled = line(&report, "| 132 |");
     assert!(
