@@ -89,6 +89,18 @@ fn polls(server: &MockServer) -> (usize, usize) {
     )
 }
 
+/// A group of one polls by id, as the pool documents: the wait left last
+/// in each of `projects` (its job created last, so finishing last) may
+/// look by id a few times once the others are done, more on a loaded
+/// machine, where the jobs are created further apart. Every other look
+/// must have been a shared listing.
+fn assert_few_by_id(by_id: usize, projects: usize) {
+    assert!(
+        by_id <= 3 * projects,
+        "{by_id} polls by id: only a wait left alone in its project polls by id"
+    );
+}
+
 /// Waits on each job in a task of its own; the completed states by id.
 async fn wait_in_tasks(client: &Client, jobs: &[GenerationJob]) -> HashMap<String, GenerationJob> {
     let tasks: Vec<_> = jobs
@@ -140,7 +152,7 @@ async fn waits_in_separate_tasks_share_one_listing_per_project() {
         listed + by_id < 250,
         "fewer polls than jobs: {listed} listings and {by_id} polls by id for 250 jobs"
     );
-    assert_eq!(by_id, 0, "every job was shown by a listing");
+    assert_few_by_id(by_id, 3);
 }
 
 #[tokio::test]
@@ -179,7 +191,7 @@ async fn handles_of_option_clients_share_their_parents_pool() {
             .all(|r| r.as_ref().is_ok_and(|j| j.status == JobStatus::Completed))
     );
     let (listed, by_id) = polls(&server);
-    assert_eq!(by_id, 0);
+    assert_few_by_id(by_id, 1);
     assert!(listed < 20, "{listed} listings for 20 jobs");
 }
 
@@ -406,7 +418,7 @@ fn blocking_waits_on_separate_threads_share_listings_and_progress_all_iterates()
         assert_eq!(finals, 6);
     });
     let (listed, by_id) = polls(&server);
-    assert_eq!(by_id, 0);
+    assert_few_by_id(by_id, 1);
     assert!(listed < 12 * 3, "{listed} listings for 12 jobs");
 }
 
