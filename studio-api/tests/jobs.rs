@@ -264,7 +264,10 @@ async fn a_steadily_progressing_job_is_seen_finished_at_its_end_not_the_next_sch
     let done = studio.client.job(&job).poll_schedule(fifth).wait().await;
     let waited = submitted.elapsed();
     assert_eq!(done.unwrap().status, JobStatus::Completed);
-    assert_eq!(studio.polls(), 4);
+    // On a loaded machine the poll at the estimated end can land a moment
+    // before the server finishes the job: one more poll then, soon after.
+    let polls = studio.polls();
+    assert!((4..=5).contains(&polls), "{polls} polls");
     assert!(
         waited < Duration::from_millis(2_500),
         "seen {waited:?} after submission, not at the scheduled 3 s"
