@@ -27,7 +27,7 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 /// What happened on the wire during one call, as the hooks saw it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Record {
     /// How many times the request was sent (or a connection tried).
     pub attempts: u32,
@@ -39,6 +39,19 @@ pub(crate) struct Record {
     pub refused_for: Option<Duration>,
     /// The last response's body was longer than the client reads.
     pub oversized: bool,
+    /// The last attempt could not connect, so nothing of it was sent.
+    pub not_connected: bool,
+}
+
+impl Record {
+    /// Whether the server may have acted on the last attempt: one was
+    /// made, it connected, and no answer that proves a refusal (a 1xx or
+    /// 4xx head) came back for it.
+    pub(crate) fn may_have_acted(&self) -> bool {
+        self.attempts > 0
+            && !self.not_connected
+            && crate::retry::may_have_acted(self.response.as_ref().map(|meta| meta.status), None)
+    }
 }
 
 tokio::task_local! {
@@ -144,10 +157,13 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
-        self.traced(send, async |result, record: &Record| match result {
-            Ok(value) => Ok(value),
-            Err(raw) => Err(Error::from_call(self.operation, raw, record).await),
-        })
+        self.traced(
+            send,
+            async |result, record: &Record, _: &Mutex<_>| match result {
+                Ok(value) => Ok(value),
+                Err(raw) => Err(Error::from_call(self.operation, raw, record).await),
+            },
+        )
         .await
     }
 
@@ -159,46 +175,61 @@ impl<'a> Call<'a> {
         self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
     ) -> Result<ResponseValue<T>, Error> {
-        self.traced(send, async |result, record: &Record| {
-            self.answer_job(result, record).await
+        self.traced(send, async |result, record: &Record, lost: &Mutex<_>| {
+            self.answer_job(result, record, lost).await
         })
         .await
     }
 
     /// Runs the generated request in the call's span and within its
     /// deadline, with a [`Record`] for the hooks to fill, and turns its
-    /// outcome into the call's answer with `answer`.
+    /// outcome into the call's answer with `answer`. `answer` leaves the
+    /// call's own error in its last argument while it looks for the jobs a
+    /// lost submission started: the error the call ends with should the
+    /// deadline pass during the lookup.
     async fn traced<T>(
         &self,
         send: impl Future<Output = Result<ResponseValue<T>, RawError<ErrorResponse>>>,
         answer: impl AsyncFnOnce(
             Result<ResponseValue<T>, RawError<ErrorResponse>>,
             &Record,
+            &Mutex<Option<Error>>,
         ) -> Result<ResponseValue<T>, Error>,
     ) -> Result<ResponseValue<T>, Error> {
         // The generated request's future is large; boxed, the wrappers
         // below (span, deadline, record) move a pointer, not its bytes.
         let send = Box::pin(send);
         let span = Traced::start(self.operation);
+        let deadline = self.client.inner().limits.deadline;
         let record = Arc::default();
+        let lost = Mutex::new(None);
         let work = async {
             let result = RECORD.scope(Arc::clone(&record), send).await;
-            let noted = taken(&record);
-            Ok((answer(result, &noted).await, noted.attempts))
+            let noted = locked(&record).clone();
+            (answer(result, &noted, &lost).await, noted.attempts)
         };
         let outcome = self
-            .within_deadline(&record, work)
+            .within_deadline(work, deadline, || {
+                let record = locked(&record).clone();
+                let error = match locked(&lost).take() {
+                    Some(error) => error,
+                    None => Error::gave_up(self.operation, deadline.unwrap_or_default(), &record),
+                };
+                (Err(error), record.attempts)
+            })
             .instrument(span.span.clone())
             .await;
         span.finish(outcome)
     }
 
     /// The answer of a job operation: the response, or the job(s) a lost
-    /// one started when the lookup finds them beyond doubt, or the error.
+    /// one started when the lookup finds them beyond doubt, or the error
+    /// (left in `lost` while the lookup runs).
     async fn answer_job<T: JobAnswer>(
         &self,
         result: Result<ResponseValue<T>, RawError<ErrorResponse>>,
         record: &Record,
+        lost: &Mutex<Option<Error>>,
     ) -> Result<ResponseValue<T>, Error> {
         let started = self.client.inner().started();
         let raw = match result {
@@ -212,7 +243,9 @@ impl<'a> Call<'a> {
         let (Some(sent), true) = (record.last_sent, error.outcome_unknown()) else {
             return Err(error);
         };
-        let Some((jobs, headers)) = Box::pin(crate::recovery::find(self, sent)).await else {
+        *locked(lost) = Some(error.clone());
+        let found = Box::pin(crate::recovery::find(self, sent)).await;
+        let Some((jobs, headers)) = found else {
             return Err(error);
         };
         let Some(answer) = T::of_jobs(jobs) else {
@@ -224,12 +257,14 @@ impl<'a> Call<'a> {
         Ok(ResponseValue::new(answer, status, headers))
     }
 
-    /// Runs `work`, the whole call, within the client's deadline if it has
-    /// one; fails at once outside a Tokio runtime.
+    /// Runs `work`, the whole call, within `deadline` if there is one,
+    /// ending with what `gave_up` says when it passes; fails at once
+    /// outside a Tokio runtime.
     async fn within_deadline<T>(
         &self,
-        record: &Arc<Mutex<Record>>,
-        work: impl Future<Output = Result<(Result<T, Error>, u32), Error>>,
+        work: impl Future<Output = (Result<T, Error>, u32)>,
+        deadline: Option<Duration>,
+        gave_up: impl FnOnce() -> (Result<T, Error>, u32),
     ) -> Result<(Result<T, Error>, u32), Error> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::configuration(
@@ -238,31 +273,19 @@ impl<'a> Call<'a> {
                  use studio_api_blocking outside one",
             ));
         }
-        let Some(deadline) = self.client.inner().limits.deadline else {
-            return work.await;
+        let Some(deadline) = deadline else {
+            return Ok(work.await);
         };
-        match tokio::time::timeout(deadline, work).await {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                let record = taken(record);
-                let sent_write = record.last_sent.is_some() && self.operation.method != "GET";
-                let error =
-                    Error::gave_up(self.operation.id, deadline, record.attempts, sent_write);
-                Ok((Err(error), record.attempts))
-            }
-        }
+        Ok(tokio::time::timeout(deadline, work)
+            .await
+            .unwrap_or_else(|_| gave_up()))
     }
 }
 
-/// The record, even if a panic elsewhere poisoned its lock (it holds plain
-/// data, whole after any update).
-fn locked(record: &Mutex<Record>) -> std::sync::MutexGuard<'_, Record> {
-    record.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// What the hooks noted in `record`, leaving it empty.
-fn taken(record: &Mutex<Record>) -> Record {
-    std::mem::take(&mut locked(record))
+/// What `lock` guards, even if a panic elsewhere poisoned it (a record or
+/// an error: plain data, whole after any update).
+fn locked<T>(lock: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    lock.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What the last response of a call said, recorded by the hooks before its

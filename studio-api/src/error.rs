@@ -23,9 +23,20 @@ use std::time::Duration;
 /// How many bytes of an undecodable body an error keeps.
 const SNIPPET_BYTES: usize = 512;
 
-/// How many characters of the server's message `Display` shows; the whole
-/// message stays in [`Error::message`].
+/// How many characters of the server's message `Display` shows (and of
+/// each field's messages); the whole message stays in [`Error::message`].
 const DISPLAY_MESSAGE_CHARS: usize = 300;
+
+/// How many characters of an id, a field name or a request id `Display`
+/// shows.
+const ID_CHARS: usize = 100;
+
+/// How many fields of a validation error `Display` lists; all are in
+/// [`Error::field_errors`].
+const DISPLAY_FIELDS: usize = 10;
+
+/// The most characters `Display` writes, whatever the server sent.
+const DISPLAY_CHARS: usize = 2000;
 
 /// The cause of an error, shared so that [`Error`] stays `Clone`.
 type Cause = Arc<dyn std::error::Error + Send + Sync>;
@@ -200,24 +211,23 @@ impl Error {
         Error(Box::new(details))
     }
 
-    /// A call of `operation` given up at its `deadline`, after `attempts`
-    /// attempts; `sent_write` when a write was sent and may have acted.
-    pub(crate) fn gave_up(
-        operation: &'static str,
-        deadline: Duration,
-        attempts: u32,
-        sent_write: bool,
-    ) -> Self {
-        let mut details = Details::configuration(
-            operation,
-            format!(
-                "gave up at the call's deadline of {} s",
-                deadline.as_secs_f64()
-            ),
+    /// A call of `operation` given up at its `deadline`, with what its
+    /// `record` says happened before: the tries made, the last response's
+    /// status and headers if one arrived, and whether the server may have
+    /// acted on a write (see [`Record::may_have_acted`]).
+    pub(crate) fn gave_up(operation: &Operation, deadline: Duration, record: &Record) -> Self {
+        let message = format!(
+            "gave up at the call's deadline of {} s",
+            deadline.as_secs_f64()
         );
-        details.kind = ErrorKind::Timeout;
-        details.attempts = attempts;
-        details.maybe_processed = sent_write;
+        let mut details = Details::with_response(
+            ErrorKind::Timeout,
+            operation.id,
+            message,
+            record.response.clone(),
+        );
+        details.attempts = record.attempts;
+        details.maybe_processed = operation.method != "GET" && record.may_have_acted();
         Error(Box::new(details))
     }
 
@@ -453,13 +463,38 @@ impl Details {
 }
 
 impl fmt::Display for Error {
+    /// One message of at most [`DISPLAY_CHARS`] characters, whatever the
+    /// server sent: each text of the server's is shortened, and the whole
+    /// cut at that length; the accessors keep every byte.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One character is kept for the `…` that marks a cut.
+        let mut out = Limited {
+            out: f,
+            left: DISPLAY_CHARS - 1,
+        };
+        match self.describe(&mut out) {
+            Err(fmt::Error) if out.left == 0 => out.out.write_str("…"),
+            done => done,
+        }
+    }
+}
+
+impl Error {
+    /// Writes what [`Display`](fmt::Display) shows, before the bound on
+    /// the whole.
+    fn describe(&self, f: &mut impl fmt::Write) -> fmt::Result {
         let details = &self.0;
+        let message = bounded(&details.message, DISPLAY_MESSAGE_CHARS);
         if let ErrorKind::JobFailed { id, .. }
         | ErrorKind::JobCanceled { id }
         | ErrorKind::DeadlinePassed { id, .. } = &details.kind
         {
-            return write!(f, "{} {id}: {}", details.operation, details.message);
+            return write!(
+                f,
+                "{} {}: {message}",
+                details.operation,
+                bounded(id, ID_CHARS)
+            );
         }
         write!(f, "{} failed", details.operation)?;
         match (&details.kind, details.status) {
@@ -471,12 +506,22 @@ impl fmt::Display for Error {
             (ErrorKind::Io, None) => f.write_str(": I/O error")?,
             _ => {}
         }
-        write!(f, ": {}", bounded(&details.message))?;
-        for (field, messages) in self.field_errors() {
-            write!(f, "\n  {field}: {}", messages.join("; "))?;
+        write!(f, ": {message}")?;
+        let fields = self.field_errors();
+        for (field, messages) in fields.iter().take(DISPLAY_FIELDS) {
+            let messages = messages.join("; ");
+            write!(
+                f,
+                "\n  {}: {}",
+                bounded(field, ID_CHARS),
+                bounded(&messages, DISPLAY_MESSAGE_CHARS)
+            )?;
+        }
+        if fields.len() > DISPLAY_FIELDS {
+            write!(f, "\n  and {} more fields", fields.len() - DISPLAY_FIELDS)?;
         }
         if let Some(id) = &details.request_id {
-            write!(f, " (request id {id})")?;
+            write!(f, " (request id {})", bounded(id, ID_CHARS))?;
         }
         match (details.maybe_processed, details.attempts) {
             (true, 1) => f.write_str(" (sent once; the outcome is unknown: the server may have carried it out, and it was not sent again)")?,
@@ -485,6 +530,28 @@ impl fmt::Display for Error {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// A writer that takes at most `left` more characters, then fails.
+struct Limited<'a, W> {
+    out: &'a mut W,
+    left: usize,
+}
+
+impl<W: fmt::Write> fmt::Write for Limited<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = text
+            .char_indices()
+            .nth(self.left)
+            .map_or(text.len(), |(end, _)| end);
+        self.left -= text[..end].chars().count();
+        self.out.write_str(&text[..end])?;
+        if end < text.len() {
+            Err(fmt::Error)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -497,12 +564,11 @@ impl std::error::Error for Error {
     }
 }
 
-/// At most [`DISPLAY_MESSAGE_CHARS`] characters of `message`, with `…`
-/// when it was cut.
-fn bounded(message: &str) -> std::borrow::Cow<'_, str> {
-    match message.char_indices().nth(DISPLAY_MESSAGE_CHARS) {
-        Some((end, _)) => format!("{}…", &message[..end]).into(),
-        None => message.into(),
+/// At most `chars` characters of `text`, with `…` when it was cut.
+fn bounded(text: &str, chars: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
     }
 }
 

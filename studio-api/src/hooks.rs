@@ -61,10 +61,13 @@ impl ClientHooks<ClientState> for Client {
                 record.last_sent = Some(chrono::Utc::now());
                 record.response = None;
                 record.oversized = false;
+                record.not_connected = false;
             });
             let mut outcome = self.client().execute(request).await;
-            if let Ok(response) = &outcome {
-                self.observe(response).await;
+            match &outcome {
+                Ok(response) => self.observe(response).await,
+                Err(error) if error.is_connect() => note(|record| record.not_connected = true),
+                Err(_) => {}
             }
             // The body is read here, within its bound, so that a read whose
             // body is cut short or stalls is retried like any broken read.

@@ -16,7 +16,7 @@ mod coalesce;
 use crate::Client;
 use crate::error::{Error, ErrorKind};
 use crate::pacing::later;
-use crate::retry::retry_after;
+use crate::retry::{honoured, retry_after};
 use crate::types::{Export, GenerationJob, JobStatus, Render};
 pub(crate) use coalesce::Pool;
 use coalesce::{Listing, Seen, Ticket, Want};
@@ -620,6 +620,19 @@ pub fn progress_all<T: Pollable, I: IntoIterator<Item = Handle<T>>>(
     )
 }
 
+/// The wait before the next look after `error`, when it is a 429 whose
+/// `Retry-After` (if any) the client honours under `cap`; `None` when the
+/// error ends the wait.
+fn refused(error: &Error, cap: Duration) -> Option<Option<Duration>> {
+    match error.kind() {
+        ErrorKind::RateLimited { retry_after: None } => Some(None),
+        ErrorKind::RateLimited {
+            retry_after: Some(hint),
+        } => honoured(*hint, cap, true).map(Some),
+        _ => None,
+    }
+}
+
 /// One wait on a handle: what has been seen and when to poll next.
 struct Poller<T: Pollable> {
     handle: Handle<T>,
@@ -691,7 +704,8 @@ impl<T: Pollable> Poller<T> {
                     return Err(error);
                 }
             };
-            self.next_delay = match hint {
+            let cap = self.handle.client.inner().retry().retry_after_cap;
+            self.next_delay = match hint.and_then(|hint| honoured(hint, cap, false)) {
                 Some(hint) => {
                     self.estimate = None;
                     self.slack = Duration::ZERO;
@@ -804,11 +818,9 @@ impl<T: Pollable> Poller<T> {
         let cap = client.inner().retry().retry_after_cap;
         match T::fetch(client, *kind, id).await {
             Ok((state, hint)) => Ok((Some(state), hint)),
-            Err(error) => match error.kind() {
-                ErrorKind::RateLimited { retry_after } if retry_after.is_none_or(|w| w <= cap) => {
-                    Ok((None, *retry_after))
-                }
-                _ => Err(error),
+            Err(error) => match refused(&error, cap) {
+                Some(wait) => Ok((None, wait)),
+                None => Err(error),
             },
         }
     }

@@ -21,6 +21,7 @@
 //! process and machine using the credential (`shared_quota.rs`).
 
 use crate::Credential;
+use crate::retry::honoured;
 use futures_util::future::BoxFuture;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -83,12 +84,11 @@ impl Pacer {
     /// the time left when the server asked for a wait longer than `cap`.
     pub(crate) async fn acquire(&self, cap: Duration) -> Result<(), Duration> {
         while let Some(wait) = self.store.take().await {
-            if let Wait::Server(left) = wait
-                && left > cap
-            {
-                return Err(left);
-            }
-            tokio::time::sleep(wait.duration()).await;
+            let wait = match wait {
+                Wait::Server(left) => honoured(left, cap, true).ok_or(left)?,
+                Wait::Refill(wait) => wait,
+            };
+            tokio::time::sleep(wait).await;
         }
         Ok(())
     }
@@ -287,14 +287,6 @@ pub(crate) enum Wait {
     Server(Duration),
     /// The bucket refills at the documented rate.
     Refill(Duration),
-}
-
-impl Wait {
-    fn duration(self) -> Duration {
-        match self {
-            Wait::Server(wait) | Wait::Refill(wait) => wait,
-        }
-    }
 }
 
 /// The longest wait kept: a century, so no wait overflows a clock.

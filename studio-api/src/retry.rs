@@ -94,8 +94,7 @@ impl RetryPolicy {
                     return None;
                 }
                 let delay = match retry_after(response.headers()) {
-                    Some(wait) if wait > self.retry_after_cap => return None,
-                    Some(wait) => wait,
+                    Some(wait) => honoured(wait, self.retry_after_cap, true)?,
                     None => self.backoff(retry),
                 };
                 Some((delay, status.to_string()))
@@ -139,6 +138,22 @@ pub(crate) fn may_have_acted(
         None => cause
             .and_then(|cause| cause.downcast_ref::<reqwest::Error>())
             .is_none_or(|error| !error.is_connect()),
+    }
+}
+
+/// How long the client waits for a server's hint (a `Retry-After`, or a
+/// quota window that is used up), the one rule for calls, polls, listings
+/// and pacing: a `refusal` (a 429, or a retry or pacing wait after one)
+/// that asks for more than `cap` is not waited at all (`None`: the call
+/// fails at once, rate limited); any other hint is waited for at most
+/// `cap`. Callers with a deadline wait no longer than it, too.
+pub(crate) fn honoured(hint: Duration, cap: Duration, refusal: bool) -> Option<Duration> {
+    if hint <= cap {
+        Some(hint)
+    } else if refusal {
+        None
+    } else {
+        Some(cap)
     }
 }
 

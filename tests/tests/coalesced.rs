@@ -568,3 +568,39 @@ async fn a_deadline_is_kept_while_another_wait_runs_a_slow_tick() {
     );
     patient.iter().for_each(tokio::task::JoinHandle::abort);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wait_running_a_slow_listing_still_returns_by_its_own_deadline() {
+    // The listing answers, correctly, only after 10 s; by id, the jobs are
+    // done from 2 s.
+    let server = failing(
+        Duration::from_secs(2),
+        "list_generation_jobs",
+        100,
+        Fault::Delay(Duration::from_secs(10)),
+    );
+    let client = client(server.base_url(), server.mint_api_key(None));
+    let queued = jobs(&client, 10).await;
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(4);
+    let tasks: Vec<_> = queued
+        .iter()
+        .map(|job| {
+            let handle = client.job(job);
+            tokio::spawn(async move {
+                let result = handle.wait_until(deadline).await;
+                (result, start.elapsed())
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (result, took) = task.await.expect("the task ends");
+        // Whichever wait ran the listing gave it up at its deadline and
+        // had its last look by id, as the others did.
+        assert!(took < Duration::from_millis(5000), "a wait took {took:?}");
+        let done = result.expect("the last look by id sees it completed");
+        assert_eq!(done.status, JobStatus::Completed);
+    }
+    let (listed, _) = polls(&server);
+    assert!(listed >= 1, "the waits shared a listing");
+}

@@ -6,6 +6,7 @@
 use serde_json::json;
 use studio_api::{Credential, Error, ErrorKind};
 use studio_tests::RecordingServer;
+use studio_tests::scripted::Response;
 
 fn not_found() -> RecordingServer {
     RecordingServer::json(
@@ -185,4 +186,117 @@ fn outside_a_tokio_runtime_the_async_client_returns_an_error_not_a_panic() {
     assert_eq!(error.kind(), &ErrorKind::Configuration);
     assert!(error.message().contains("needs a Tokio runtime"), "{error}");
     assert!(server.requests().is_empty());
+}
+
+/// Server texts of 4 MB, and 50,000 fields.
+fn huge_answers() -> Vec<(&'static str, Response)> {
+    let big = "x".repeat(4 << 20);
+    let mut many = serde_json::Map::new();
+    for field in 0..50_000 {
+        many.insert(format!("field_{field}"), json!(["is wrong"]));
+    }
+    let job = |status: &str, error: Option<&str>| {
+        Response::json(
+            200,
+            &json!({"success": true, "data": {
+                "id": "job_1", "type": "image", "status": status, "progress": 10,
+                "project_id": "prj_1", "frame_id": "frm_1", "error": error,
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+            }}),
+        )
+    };
+    vec![
+        (
+            "message",
+            Response::json(404, &json!({"success": false, "message": big})),
+        ),
+        (
+            "field message",
+            Response::json(
+                422,
+                &json!({
+                    "success": false, "message": "invalid", "errors": {"name": [big]},
+                }),
+            ),
+        ),
+        (
+            "field name",
+            Response::json(
+                422,
+                &json!({
+                    "success": false, "message": "invalid", "errors": {big.clone(): ["is wrong"]},
+                }),
+            ),
+        ),
+        (
+            "many fields",
+            Response::json(
+                422,
+                &json!({
+                    "success": false, "message": "invalid", "errors": many,
+                }),
+            ),
+        ),
+        (
+            "request id",
+            Response::json(404, &json!({"success": false, "message": "gone"}))
+                .header("x-request-id", "r".repeat(60_000)),
+        ),
+        ("job error", job("failed", Some(&big))),
+        ("job status", job(&big, None)),
+    ]
+}
+
+#[test]
+fn display_is_bounded_as_a_whole_whatever_the_server_sent() {
+    use studio_tests::scripted::{Script, ScriptedServer, Step};
+    for (what, answer) in huge_answers() {
+        let job_path = "/api/v1/generation-jobs/job_1";
+        let server = ScriptedServer::start(
+            Script::new()
+                .route(
+                    "GET",
+                    "/api/v1/projects/prj_1",
+                    [Step::Answer(answer.clone())],
+                )
+                .route("GET", job_path, [Step::Answer(answer)]),
+        );
+        let client = studio_api_blocking::Client::builder()
+            .base_url(server.base_url())
+            .api_key("sk_live_bounded")
+            .build()
+            .unwrap();
+        let error = if what.starts_with("job") {
+            let soon = std::time::Instant::now() + std::time::Duration::from_millis(100);
+            client.job_by_id("job_1").wait_until(soon).unwrap_err()
+        } else {
+            client.get_project().project_id("prj_1").send().unwrap_err()
+        };
+        let shown = error.to_string();
+        assert!(
+            shown.chars().count() <= 2000,
+            "{what}: {} characters",
+            shown.chars().count()
+        );
+        let whole = error.message().len()
+            + error.field_errors().keys().map(String::len).sum::<usize>()
+            + error
+                .field_errors()
+                .values()
+                .flatten()
+                .map(String::len)
+                .sum::<usize>()
+            + error.request_id().map_or(0, str::len)
+            + match error.kind() {
+                ErrorKind::JobFailed { message, .. } => message.as_deref().map_or(0, str::len),
+                ErrorKind::DeadlinePassed { last_status, .. } => {
+                    last_status.as_ref().map_or(0, |s| s.to_string().len())
+                }
+                _ => 0,
+            };
+        assert!(
+            whole >= 50_000,
+            "{what}: the accessors keep the whole text ({whole} bytes)"
+        );
+    }
 }

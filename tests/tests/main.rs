@@ -8,6 +8,7 @@ mod edges;
 
 mod blocking_threads;
 mod coalesced;
+mod deadlines;
 mod edges_async;
 mod edges_blocking;
 mod errors;

@@ -22,7 +22,10 @@
 //! schedule step late. The group ticks at the earliest moment that every
 //! wait accepts: a burst of waits due at nearly the same time is served by
 //! one request. A `Retry-After` the listing carries becomes every member's
-//! next wait, and a deadline is never passed for a tick.
+//! next wait, and a deadline is never passed for a tick: the wait that runs
+//! one gives it up at its own deadline (the group's next member due then
+//! lists again), and a wait whose deadline passes while another runs one
+//! has its last look by id.
 
 use super::{Kind, Pollable, Sealed, Work};
 use crate::Client;
@@ -211,7 +214,22 @@ impl Ticket {
                         pool: &self.pool,
                         group,
                     };
-                    let looks = tick(client, &claim.group, &members).await;
+                    // The listing is bounded by this wait's own deadline:
+                    // past it, the claim is let go (the next member due
+                    // lists again) and this wait has its last look by id.
+                    let listing = tick(client, &claim.group, &members);
+                    let looks = match want.deadline {
+                        Some(deadline) => {
+                            match tokio::time::timeout_at(deadline.into(), listing).await {
+                                Ok(looks) => looks,
+                                Err(_) => {
+                                    self.stop_waiting();
+                                    return Seen::Alone;
+                                }
+                            }
+                        }
+                        None => listing.await,
+                    };
                     let mut state = self.pool.lock();
                     if looks.unlistable {
                         state.unlistable.insert(claim.group.clone());
@@ -226,6 +244,13 @@ impl Ticket {
                     }
                 }
             }
+        }
+    }
+
+    /// Takes this wait out of the coming ticks until it asks again.
+    fn stop_waiting(&self) {
+        if let Some(entry) = self.pool.lock().entries.get_mut(&self.key) {
+            entry.want = None;
         }
     }
 
@@ -398,12 +423,11 @@ async fn tick(client: &Client, group: &Group, members: &[(u64, String, Listing)]
         let (items, total_pages) = match list(client, group, oldest, class, page).await {
             Ok(listed) => listed,
             Err(error) => {
+                if let Some(wait) = super::refused(&error, cap) {
+                    looks.refused = Some(wait);
+                    return looks;
+                }
                 match error.kind() {
-                    ErrorKind::RateLimited { retry_after }
-                        if retry_after.is_none_or(|w| w <= cap) =>
-                    {
-                        looks.refused = Some(*retry_after);
-                    }
                     ErrorKind::Unauthorized
                     | ErrorKind::MissingScope { .. }
                     | ErrorKind::NotAvailableViaApiKey
