@@ -64,6 +64,21 @@ impl Client {
         self.block_on(DOWNLOAD, self.as_async().download(url, path))
     }
 
+    /// Downloads `url` to the file at `path`, calling `progress` after each
+    /// chunk with the bytes written so far and the announced length. See
+    /// [`studio_api::Client::download_with_progress`].
+    pub fn download_with_progress(
+        &self,
+        url: &str,
+        path: impl AsRef<Path>,
+        progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<u64, Error> {
+        self.block_on(
+            DOWNLOAD,
+            self.as_async().download_with_progress(url, path, progress),
+        )
+    }
+
     /// Downloads `url` into `writer`, chunk by chunk; returns the number of
     /// bytes written. See [`studio_api::Client::download_to_writer`].
     pub fn download_to_writer<W>(&self, url: &str, writer: &mut W) -> Result<u64, Error>

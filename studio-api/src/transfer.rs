@@ -9,7 +9,7 @@ use crate::{Client, Error, ErrorKind, builder};
 use progenitor_client::{ClientInfo, Error as RawError};
 use std::ffi::OsString;
 use std::fmt::Display;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
 
@@ -129,31 +129,42 @@ impl Client {
     /// result) to the file at `path`, chunk by chunk; returns the number of
     /// bytes written.
     ///
-    /// The body goes to `<path>.part` first, renamed to `path` once
-    /// complete, so a failed download leaves no partial file behind. No
-    /// credential is sent: download URLs need none. Redirects (to a CDN,
-    /// say) are followed up to 10 times, never from https to plain http.
-    /// Errors leave out the URL, which may be signed. The client's timeout
-    /// covers the whole download.
+    /// The body goes to a new file with a random name beside `path`,
+    /// created only if no file or link has that name, and renamed over
+    /// `path` once complete: a failed download leaves neither a partial
+    /// file nor a changed target behind, and a link at `path` is replaced,
+    /// never written through. The file gets the mode a newly created file
+    /// gets (0666 less the umask, so usually 0644). No credential is sent:
+    /// download URLs need none. Redirects (to a CDN, say) are followed up
+    /// to 10 times, never from https to plain http. Errors leave out the
+    /// URL, which may be signed. The client's timeout covers the whole
+    /// download.
     pub async fn download(&self, url: &str, path: impl AsRef<Path>) -> Result<u64, Error> {
+        self.download_with_progress(url, path, |_, _| {}).await
+    }
+
+    /// Downloads `url` to the file at `path` like
+    /// [`download`](Client::download), calling `progress` after each chunk
+    /// with the bytes written so far and the length the server announced,
+    /// if it did: for a progress bar.
+    pub async fn download_with_progress(
+        &self,
+        url: &str,
+        path: impl AsRef<Path>,
+        mut progress: impl FnMut(u64, Option<u64>),
+    ) -> Result<u64, Error> {
         let path = path.as_ref();
+        let partial = partial_file(path)?;
         let response = self.fetch(url).await?;
-        let partial = partial_path(path);
-        let result = async {
-            let mut file = tokio::fs::File::create(&partial)
-                .await
-                .map_err(|e| write_error(&partial.display(), e))?;
-            let written = copy(response, &mut file, &partial.display()).await?;
-            tokio::fs::rename(&partial, path)
-                .await
-                .map_err(|e| write_error(&path.display(), e))?;
-            Ok(written)
-        }
-        .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&partial).await;
-        }
-        result
+        let (file, partial) = partial.into_parts();
+        let mut file = tokio::fs::File::from_std(file);
+        let written = copy(response, &mut file, &path.display(), &mut progress).await?;
+        drop(file);
+        // Dropping `partial` on an error above removes the file.
+        partial
+            .persist(path)
+            .map_err(|e| write_error(&path.display(), e.error))?;
+        Ok(written)
     }
 
     /// Downloads `url` into `writer`, chunk by chunk; returns the number of
@@ -163,7 +174,7 @@ impl Client {
         W: AsyncWrite + Unpin + ?Sized,
     {
         let response = self.fetch(url).await?;
-        copy(response, writer, &"the writer").await
+        copy(response, writer, &"the writer", &mut |_, _| {}).await
     }
 
     /// Sends the GET and turns a failure status into an error.
@@ -186,15 +197,18 @@ impl Client {
     }
 }
 
-/// Writes the body of `response` to `writer` (named `target` in errors).
+/// Writes the body of `response` to `writer` (named `target` in errors),
+/// telling `progress` the bytes written so far and the announced length.
 async fn copy<W>(
     mut response: reqwest::Response,
     writer: &mut W,
     target: &dyn Display,
+    progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<u64, Error>
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
+    let length = response.content_length();
     let mut written = 0;
     loop {
         let chunk = match response.chunk().await {
@@ -213,16 +227,41 @@ where
             .await
             .map_err(|e| write_error(target, e))?;
         written += chunk.len() as u64;
+        progress(written, length);
     }
     writer.flush().await.map_err(|e| write_error(target, e))?;
     Ok(written)
 }
 
-/// `path` with `.part` appended to its file name.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(OsString::from).unwrap_or_default();
-    name.push(".part");
-    path.with_file_name(name)
+/// A new, empty file beside `path` for its download, under a random name
+/// (`.<name>.<random>.part`) that no file or link had: opened with
+/// `O_EXCL`, so a link planted there is never followed.
+fn partial_file(path: &Path) -> Result<tempfile::NamedTempFile, Error> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let Some(name) = path.file_name() else {
+        return Err(Error::local(
+            DOWNLOAD,
+            ErrorKind::InvalidInput,
+            format!(
+                "cannot download to {}: it does not name a file",
+                path.display()
+            ),
+        ));
+    };
+    let mut prefix = OsString::from(".");
+    prefix.push(name);
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".part");
+    // As `File::create` would: 0666, less the umask.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder
+        .tempfile_in(dir)
+        .map_err(|e| write_error(&path.display(), e))
 }
 
 fn write_error(target: &dyn Display, error: std::io::Error) -> Error {

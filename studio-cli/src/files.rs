@@ -1,5 +1,6 @@
 //! Files with byte progress: uploads streamed from disk, and downloads
-//! written under a temporary name that is renamed only once complete.
+//! saved as the SDK saves them (under a random name, renamed only once
+//! complete).
 
 use crate::failure::Failure;
 use crate::input::Input;
@@ -31,17 +32,20 @@ fn bar(what: &str, length: Option<u64>) -> ProgressBar {
     } else {
         ProgressDrawTarget::hidden()
     };
+    let bar = ProgressBar::with_draw_target(length, target).with_style(style(length));
+    bar.set_prefix(what.to_string());
+    bar
+}
+
+/// A bar for `length` bytes, or a spinner while the length is unknown.
+fn style(length: Option<u64>) -> ProgressStyle {
     let template = match length {
         Some(_) => "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
         None => "{prefix} {spinner} {bytes} {bytes_per_sec}",
     };
-    let bar = ProgressBar::with_draw_target(length, target).with_style(
-        ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(what.to_string());
-    bar
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
 }
 
 /// Sends each file of `input` with `upload_asset`, the query flags applied
@@ -107,28 +111,19 @@ fn file_name(url: &str) -> Result<String, Failure> {
     Ok(name.to_string())
 }
 
-/// Writes `url` to a temporary file beside `path`, renamed to `path` once
-/// every byte has arrived; a failed download leaves nothing behind.
+/// Saves `url` at `path` (see `studio_api::Client::download`: a file with
+/// a random name beside it, renamed once complete), with a byte counter.
 async fn save(client: &Client, url: &str, path: &Path) -> Result<(), Failure> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let io = |e: std::io::Error| Failure::io(format!("writing {}: {e}", path.display()));
-    let mut partial = tempfile::Builder::new();
-    partial.prefix(".studio-download-").suffix(".part");
-    // A saved result is an ordinary file, not the owner-only one a
-    // temporary file starts as.
-    #[cfg(unix)]
-    partial.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let partial = partial.tempfile_in(dir).map_err(io)?;
     let bar = bar(&path.display().to_string(), None);
-    let mut writer = bar.wrap_async_write(tokio::fs::File::from_std(partial.reopen().map_err(io)?));
-    client.download_to_writer(url, &mut writer).await?;
-    tokio::io::AsyncWriteExt::flush(&mut writer)
-        .await
-        .map_err(io)?;
+    client
+        .download_with_progress(url, path, |written, length| {
+            if let (Some(length), None) = (length, bar.length()) {
+                bar.set_length(length);
+                bar.set_style(style(Some(length)));
+            }
+            bar.set_position(written);
+        })
+        .await?;
     bar.finish_and_clear();
-    partial.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }

@@ -831,3 +831,32 @@ fn ctrl_c_stops_waiting_without_canceling_and_says_how_to_resume() {
     assert!(text.contains("stopped waiting (interrupted)"), "{text}");
     assert_resumable(&server, &text);
 }
+
+#[test]
+fn a_download_replaces_a_link_at_its_path_and_never_writes_through_one() {
+    let server = server(Duration::from_millis(200));
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.png");
+    std::fs::write(&source, "the server's bytes").unwrap();
+    let asset = json(&studio(
+        &server,
+        &["assets", "upload", source.to_str().unwrap()],
+    ));
+    let url = asset["url"].as_str().expect("a download url");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let victim = elsewhere.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let target = dir.path().join("copy.png");
+    std::os::unix::fs::symlink(&victim, dir.path().join("copy.png.part")).unwrap();
+    std::os::unix::fs::symlink(&victim, &target).unwrap();
+
+    let output = studio(&server, &["download", url, target.to_str().unwrap()]);
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(std::fs::symlink_metadata(&target).unwrap().is_file());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the server's bytes"
+    );
+}

@@ -9,6 +9,7 @@ mod edges;
 mod blocking_threads;
 mod coalesced;
 mod deadlines;
+mod downloads;
 mod edges_async;
 mod edges_blocking;
 mod errors;
