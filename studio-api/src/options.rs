@@ -43,10 +43,14 @@ impl CallOptions {
     }
 
     /// A header every request to the API carries (never to another origin,
-    /// such as a download's). The credential's headers cannot be set here;
-    /// a name or value that is not a valid header makes every call fail with
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) before
-    /// anything is sent.
+    /// such as a download's). It cannot be one the client sets itself: the
+    /// credential's (`authorization`, `x-api-key`), or one that decides
+    /// where a request goes or how its body is framed (`host`,
+    /// `content-length`, `transfer-encoding`, `connection`, `te`,
+    /// `trailer`, `upgrade`, `keep-alive`, `proxy-*`); its value may hold
+    /// only visible ASCII, spaces and tabs. Any other makes every call fail
+    /// with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput),
+    /// naming the header, before anything is sent.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -83,25 +87,56 @@ impl Default for Limits {
     }
 }
 
+/// Headers that decide where a request goes or how its body is framed,
+/// which an option may not set (nor `proxy-*`).
+const ROUTING_HEADERS: [&str; 8] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "keep-alive",
+];
+
+/// The header `name: value` an option asks for, or why it cannot be sent.
+fn option_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), String> {
+    let name =
+        HeaderName::try_from(name).map_err(|_| format!("{name:?} is not a valid header name"))?;
+    if name == AUTHORIZATION || name == "x-api-key" {
+        return Err(format!(
+            "the header {name} carries the credential; set it with the client's credential"
+        ));
+    }
+    if ROUTING_HEADERS.contains(&name.as_str()) || name.as_str().starts_with("proxy-") {
+        return Err(format!(
+            "the header {name} decides where a request goes or how it is framed; \
+             the client sets it, an option cannot"
+        ));
+    }
+    // Visible ASCII, spaces and tabs: the credential's rule, plus the
+    // spaces a header value may hold.
+    let printable = value
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic());
+    match HeaderValue::try_from(value) {
+        Ok(value) if printable => Ok((name, value)),
+        _ => Err(format!(
+            "the value of the header {name} may hold only visible ASCII characters, spaces and tabs"
+        )),
+    }
+}
+
 impl Limits {
     /// These limits with `options` applied on top.
     fn with(&self, options: CallOptions) -> Limits {
         let mut headers = self.headers.clone();
         for (name, value) in options.headers {
             headers = headers.and_then(|mut map| {
-                let parsed = HeaderName::try_from(name.as_str())
-                    .ok()
-                    .zip(HeaderValue::try_from(value.as_str()).ok());
-                match parsed {
-                    Some((name, _)) if name == AUTHORIZATION || name == "x-api-key" => Err(format!(
-                        "the header {name} carries the credential; set it with the client's credential"
-                    )),
-                    Some((name, value)) => {
-                        map.insert(name, value);
-                        Ok(map)
-                    }
-                    None => Err(format!("{name:?} is not a valid header name and value")),
-                }
+                let (name, value) = option_header(&name, &value)?;
+                map.insert(name, value);
+                Ok(map)
             });
         }
         Limits {

@@ -9,6 +9,8 @@ use studio_mock::MockServer;
 use studio_tests::RecordingServer;
 use studio_tests::faults::{FaultServer, Reply, http};
 
+use crate::edges::cases;
+
 fn client(base_url: &str, key: &str) -> Client {
     Client::builder()
         .base_url(base_url)
@@ -191,6 +193,72 @@ async fn job_handles_poll_on_the_schedule_of_the_client_they_come_from() {
             started.elapsed()
         );
     }
+}
+
+/// Option headers that would change where a request goes, how its body
+/// is framed, or carry what a terminal or a log might act on.
+const REFUSED_HEADERS: [(&str, &str); 16] = [
+    ("host", "evil.example"),
+    ("Host", "evil.example"),
+    ("content-length", "0"),
+    ("content-length", "5"),
+    ("transfer-encoding", "chunked"),
+    ("connection", "close"),
+    ("te", "trailers"),
+    ("trailer", "x-after"),
+    ("upgrade", "websocket"),
+    ("keep-alive", "timeout=5"),
+    ("proxy-authorization", "Basic eA=="),
+    ("proxy-connection", "keep-alive"),
+    ("x-api-key", "sk_other"),
+    ("x-trace-id", "zero\u{200b}width"),
+    ("x-trace-id", "next\u{85}line"),
+    ("x-trace-id", "del\u{7f}"),
+];
+
+#[test]
+fn option_headers_cannot_change_routing_framing_or_carry_invisible_bytes() {
+    let server = RecordingServer::json(201, json!({"success": true, "data": cases::project()}));
+    let parent = client(server.base_url(), "sk_live_options_refused");
+    let blocking = studio_api_blocking::Client::from_async(parent.clone()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for (name, value) in REFUSED_HEADERS {
+        let options = |o: studio_api::CallOptions| o.header(name, value);
+        let with_header = parent.with_options(options);
+        let sent = with_header
+            .create_project()
+            .body_map(|b| b.name("Options"))
+            .send();
+        let from_async = runtime.block_on(sent).unwrap_err();
+        let from_blocking = blocking
+            .with_options(options)
+            .create_project()
+            .body_map(|b| b.name("Options"))
+            .send()
+            .unwrap_err();
+        for error in [from_async, from_blocking] {
+            assert_eq!(error.kind(), &ErrorKind::InvalidInput, "{name}: {error}");
+            assert_eq!(error.attempts(), 0, "{name}");
+            assert!(!error.outcome_unknown(), "{name}");
+            let named = name.to_ascii_lowercase();
+            assert!(error.message().contains(&named), "{name}: {error}");
+        }
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+
+    // Spaces and tabs are what a header value may hold besides visible ASCII.
+    let spaced = parent.with_options(|o| o.header("x-trace-id", "a b\tc"));
+    runtime
+        .block_on(
+            spaced
+                .create_project()
+                .body_map(|b| b.name("Options"))
+                .send(),
+        )
+        .unwrap();
+    let sent = server.single_request();
+    assert_eq!(sent.header("x-trace-id"), Some("a b\tc"));
+    assert_eq!(sent.json()["name"], "Options", "the whole body was sent");
 }
 
 #[test]
