@@ -213,7 +213,12 @@ impl<'a> Call<'a> {
                 let record = locked(&record).clone();
                 let error = match locked(&lost).take() {
                     Some(error) => error,
-                    None => Error::gave_up(self.operation, deadline.unwrap_or_default(), &record),
+                    None => Error::gave_up(
+                        self.operation.id,
+                        self.operation.method != "GET",
+                        deadline.unwrap_or_default(),
+                        &record,
+                    ),
                 };
                 (Err(error), record.attempts)
             })

@@ -211,23 +211,24 @@ impl Error {
         Error(Box::new(details))
     }
 
-    /// A call of `operation` given up at its `deadline`, with what its
-    /// `record` says happened before: the tries made, the last response's
-    /// status and headers if one arrived, and whether the server may have
-    /// acted on a write (see [`Record::may_have_acted`]).
-    pub(crate) fn gave_up(operation: &Operation, deadline: Duration, record: &Record) -> Self {
+    /// A call of `operation` (a `write` or not) given up at its `deadline`,
+    /// with what its `record` says happened before: the tries made, the
+    /// last response's status and headers if one arrived, and whether the
+    /// server may have acted on a write (see [`Record::may_have_acted`]).
+    pub(crate) fn gave_up(
+        operation: &'static str,
+        write: bool,
+        deadline: Duration,
+        record: &Record,
+    ) -> Self {
         let message = format!(
             "gave up at the call's deadline of {} s",
             deadline.as_secs_f64()
         );
-        let mut details = Details::with_response(
-            ErrorKind::Timeout,
-            operation.id,
-            message,
-            record.response.clone(),
-        );
+        let mut details =
+            Details::with_response(ErrorKind::Timeout, operation, message, record.response.clone());
         details.attempts = record.attempts;
-        details.maybe_processed = operation.method != "GET" && record.may_have_acted();
+        details.maybe_processed = write && record.may_have_acted();
         Error(Box::new(details))
     }
 

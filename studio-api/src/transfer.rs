@@ -5,7 +5,9 @@
 //! by chunk to a file or a writer, so neither side holds a whole file in
 //! memory.
 
+use crate::call::Record;
 use crate::{Client, Error, ErrorKind, builder};
+use std::future::Future;
 use progenitor_client::{ClientInfo, Error as RawError};
 use std::ffi::OsString;
 use std::fmt::Display;
@@ -137,8 +139,8 @@ impl Client {
     /// gets (0666 less the umask, so usually 0644). No credential is sent:
     /// download URLs need none. Redirects (to a CDN, say) are followed up
     /// to 10 times, never from https to plain http. Errors leave out the
-    /// URL, which may be signed. The client's timeout covers the whole
-    /// download.
+    /// URL, which may be signed. The client's timeout (or a per-call
+    /// option's) covers the whole download, and so does a per-call deadline.
     pub async fn download(&self, url: &str, path: impl AsRef<Path>) -> Result<u64, Error> {
         self.download_with_progress(url, path, |_, _| {}).await
     }
@@ -155,10 +157,14 @@ impl Client {
     ) -> Result<u64, Error> {
         let path = path.as_ref();
         let partial = partial_file(path)?;
-        let response = self.fetch(url).await?;
         let (file, partial) = partial.into_parts();
         let mut file = tokio::fs::File::from_std(file);
-        let written = copy(response, &mut file, &path.display(), &mut progress).await?;
+        let written = self
+            .within_deadline(async {
+                let response = self.fetch(url).await?;
+                copy(response, &mut file, &path.display(), &mut progress).await
+            })
+            .await?;
         drop(file);
         // Dropping `partial` on an error above removes the file.
         partial
@@ -173,13 +179,38 @@ impl Client {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let response = self.fetch(url).await?;
-        copy(response, writer, &"the writer", &mut |_, _| {}).await
+        self.within_deadline(async {
+            let response = self.fetch(url).await?;
+            copy(response, writer, &"the writer", &mut |_, _| {}).await
+        })
+        .await
+    }
+
+    /// Runs a download within the client's per-call deadline, if it has
+    /// one (see [`CallOptions::deadline`](crate::CallOptions::deadline)).
+    async fn within_deadline<T>(
+        &self,
+        download: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let Some(deadline) = self.inner().limits.deadline else {
+            return download.await;
+        };
+        let sent = Record {
+            attempts: 1,
+            ..Record::default()
+        };
+        tokio::time::timeout(deadline, download)
+            .await
+            .unwrap_or_else(|_| Err(Error::gave_up(DOWNLOAD, false, deadline, &sent)))
     }
 
     /// Sends the GET and turns a failure status into an error.
     async fn fetch(&self, url: &str) -> Result<reqwest::Response, Error> {
-        let response = match self.inner().downloads().get(url).send().await {
+        let mut request = self.inner().downloads().get(url);
+        if let Some(timeout) = self.inner().limits.timeout {
+            request = request.timeout(timeout);
+        }
+        let response = match request.send().await {
             Ok(response) => response,
             Err(e) => {
                 return Err(Error::from_raw(

@@ -92,3 +92,40 @@ fn a_download_never_writes_through_a_planted_link_in_either_crate() {
         assert_eq!(names(dir.path()).len(), 3, "{name}: no partial file left");
     }
 }
+
+#[test]
+fn a_download_keeps_the_deadline_and_timeout_of_its_client_in_either_crate() {
+    use std::time::{Duration, Instant};
+    use studio_tests::scripted::{Response, Script, ScriptedServer, Step};
+    let dripping = Step::Stall {
+        response: Response::text(200, "image/png", vec![7u8; 1000]),
+        sent: 10,
+        pause: Duration::from_secs(8),
+    };
+    let files = ScriptedServer::start(Script::new().route("GET", "/files/slow.png", [dripping]));
+    let url = files.base_url().replace("/api/v1", "/files/slow.png");
+    let base = studio_api::Client::builder()
+        .base_url("http://127.0.0.1:9/api/v1")
+        .api_key("sk_test_downloads")
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for (what, client) in [
+        ("deadline", base.with_options(|o| o.deadline(Duration::from_millis(400)))),
+        ("timeout", base.with_options(|o| o.timeout(Duration::from_millis(400)))),
+    ] {
+        let blocking = studio_api_blocking::Client::from_async(client.clone()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("slow.png");
+        let start = Instant::now();
+        let from_async = runtime.block_on(client.download(&url, &target)).unwrap_err();
+        let from_blocking = blocking.download(&url, &target).unwrap_err();
+        let took = start.elapsed();
+        for error in [from_async, from_blocking] {
+            assert_eq!(error.kind(), &studio_api::ErrorKind::Timeout, "{what}: {error}");
+            assert!(!error.outcome_unknown(), "{what}: a download is a read");
+        }
+        assert!(took < Duration::from_millis(2400), "{what}: two downloads took {took:?}");
+        assert!(names(dir.path()).is_empty(), "{what}: nothing left behind");
+    }
+}
