@@ -579,6 +579,7 @@ impl<C: BuiltClient> ClientBuilder<C> {
             user_agent,
             retry: self.retry,
             limits: Limits {
+                timeout: self.timeout,
                 poll_schedule: self.poll_schedule,
                 ..Limits::default()
             },

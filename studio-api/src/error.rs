@@ -225,8 +225,12 @@ impl Error {
             "gave up at the call's deadline of {} s",
             deadline.as_secs_f64()
         );
-        let mut details =
-            Details::with_response(ErrorKind::Timeout, operation, message, record.response.clone());
+        let mut details = Details::with_response(
+            ErrorKind::Timeout,
+            operation,
+            message,
+            record.response.clone(),
+        );
         details.attempts = record.attempts;
         details.maybe_processed = write && record.may_have_acted();
         Error(Box::new(details))

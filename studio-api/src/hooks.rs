@@ -26,9 +26,7 @@ impl ClientHooks<ClientState> for Client {
             return Err(Error::InvalidRequest(problem.clone()));
         }
         state.decorate(request);
-        if let Some(timeout) = state.limits.timeout {
-            *request.timeout_mut() = Some(timeout);
-        }
+        *request.timeout_mut() = Some(state.limits.timeout);
         if let Some(pacer) = state.pacer()
             && let Err(wait) = pacer.acquire(state.retry().retry_after_cap).await
         {

@@ -412,8 +412,10 @@ impl<T: Pollable> Handle<T> {
     /// seen.
     ///
     /// The last poll is made at the deadline, so the result is returned if
-    /// the work is final by then; that poll may take until the client's
-    /// timeout. At least one poll is made, even if the deadline has passed.
+    /// the work is final by then; it returns by the deadline plus one
+    /// attempt's timeout (the client's `timeout`, or a per-call option's),
+    /// retries or not, whichever handle runs a shared listing. At least
+    /// one poll is made, even if the deadline has passed.
     ///
     /// ```
     /// use std::time::{Duration, Instant};
@@ -816,7 +818,19 @@ impl<T: Pollable> Poller<T> {
             client, kind, id, ..
         } = &self.handle;
         let cap = client.inner().retry().retry_after_cap;
-        match T::fetch(client, *kind, id).await {
+        let fetch = T::fetch(client, *kind, id);
+        let fetched = match self.deadline {
+            // The last poll may take one attempt's time past the deadline.
+            Some(deadline) => {
+                let end = later(deadline.max(Instant::now()), client.inner().limits.timeout);
+                match tokio::time::timeout_at(end.into(), fetch).await {
+                    Ok(fetched) => fetched,
+                    Err(_) => return Err(self.deadline_passed()),
+                }
+            }
+            None => fetch.await,
+        };
+        match fetched {
             Ok((state, hint)) => Ok((Some(state), hint)),
             Err(error) => match refused(&error, cap) {
                 Some(wait) => Ok((None, wait)),

@@ -66,8 +66,9 @@ impl CallOptions {
 /// What a client's calls use, as set by its builder and its options.
 #[derive(Clone, Debug)]
 pub(crate) struct Limits {
-    /// A per-attempt timeout other than the HTTP client's.
-    pub timeout: Option<Duration>,
+    /// The time one attempt may take (the builder's `timeout`, or an
+    /// option's).
+    pub timeout: Duration,
     /// The longest a whole call may take.
     pub deadline: Option<Duration>,
     /// Extra headers for requests to the API, or why they are invalid.
@@ -79,7 +80,7 @@ pub(crate) struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            timeout: None,
+            timeout: Duration::from_secs(60),
             deadline: None,
             headers: Ok(HeaderMap::new()),
             poll_schedule: PollSchedule::default(),
@@ -140,7 +141,7 @@ impl Limits {
             });
         }
         Limits {
-            timeout: options.timeout.or(self.timeout),
+            timeout: options.timeout.unwrap_or(self.timeout),
             deadline: options.deadline.or(self.deadline),
             headers,
             poll_schedule: options.poll_schedule.unwrap_or(self.poll_schedule),

@@ -7,10 +7,10 @@
 
 use crate::call::Record;
 use crate::{Client, Error, ErrorKind, builder};
-use std::future::Future;
 use progenitor_client::{ClientInfo, Error as RawError};
 use std::ffi::OsString;
 use std::fmt::Display;
+use std::future::Future;
 use std::path::Path;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio_util::io::ReaderStream;
@@ -206,11 +206,8 @@ impl Client {
 
     /// Sends the GET and turns a failure status into an error.
     async fn fetch(&self, url: &str) -> Result<reqwest::Response, Error> {
-        let mut request = self.inner().downloads().get(url);
-        if let Some(timeout) = self.inner().limits.timeout {
-            request = request.timeout(timeout);
-        }
-        let response = match request.send().await {
+        let request = self.inner().downloads().get(url);
+        let response = match request.timeout(self.inner().limits.timeout).send().await {
             Ok(response) => response,
             Err(e) => {
                 return Err(Error::from_raw(

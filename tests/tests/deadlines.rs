@@ -65,6 +65,28 @@ impl Caller<'_> {
         }
     }
 
+    /// Waits for the job `queued` until it is final, or `within` has passed.
+    fn wait_until(
+        &self,
+        queued: &GenerationJob,
+        schedule: PollSchedule,
+        within: Duration,
+    ) -> Result<GenerationJob, Error> {
+        let deadline = Instant::now() + within;
+        match self {
+            Caller::Async(client, runtime) => runtime.block_on(
+                client
+                    .job(queued)
+                    .poll_schedule(schedule)
+                    .wait_until(deadline),
+            ),
+            Caller::Blocking(client) => client
+                .job(queued)
+                .poll_schedule(schedule)
+                .wait_until(deadline),
+        }
+    }
+
     /// Waits for the job `queued` until it is final.
     fn wait(&self, queued: &GenerationJob, schedule: PollSchedule) -> Result<GenerationJob, Error> {
         match self {
@@ -261,5 +283,41 @@ fn a_retry_after_on_a_poll_that_answered_is_waited_at_most_the_cap() {
             assert_by(took, Duration::from_secs(2), &what);
             assert_eq!(server.count("GET", path), 2, "{what}");
         }
+    }
+}
+
+#[test]
+fn a_wait_until_returns_by_its_deadline_plus_one_attempt_however_its_polls_are_retried() {
+    let queued: GenerationJob =
+        serde_json::from_value(cases::job("job_slow", "image", FRAME, cases::Time::Now))
+            .expect("a job");
+    let path = "/api/v1/generation-jobs/job_slow";
+    for sdk in BOTH {
+        // Every poll is held past the timeout; a read is retried after one.
+        let server = ScriptedServer::start(Script::new().route(
+            "GET",
+            path,
+            [Step::Silent(Duration::from_secs(8))],
+        ));
+        let client = builder(server.base_url())
+            .timeout(Duration::from_millis(500))
+            .max_retries(5)
+            .build()
+            .expect("a client");
+        let quick = PollSchedule {
+            first: Duration::from_millis(20),
+            factor: 1.0,
+            max: Duration::from_millis(20),
+        };
+        let (result, took) = sdk.time(client, |c| {
+            c.wait_until(&queued, quick, Duration::from_millis(300))
+        });
+        let what = format!("{sdk:?}");
+        let error = result.expect_err("the job is never seen");
+        assert!(
+            matches!(error.kind(), ErrorKind::DeadlinePassed { .. }),
+            "{what}: {error}"
+        );
+        assert_by(took, Duration::from_millis(800), &what);
     }
 }

@@ -111,21 +111,36 @@ fn a_download_keeps_the_deadline_and_timeout_of_its_client_in_either_crate() {
         .unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for (what, client) in [
-        ("deadline", base.with_options(|o| o.deadline(Duration::from_millis(400)))),
-        ("timeout", base.with_options(|o| o.timeout(Duration::from_millis(400)))),
+        (
+            "deadline",
+            base.with_options(|o| o.deadline(Duration::from_millis(400))),
+        ),
+        (
+            "timeout",
+            base.with_options(|o| o.timeout(Duration::from_millis(400))),
+        ),
     ] {
         let blocking = studio_api_blocking::Client::from_async(client.clone()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("slow.png");
         let start = Instant::now();
-        let from_async = runtime.block_on(client.download(&url, &target)).unwrap_err();
+        let from_async = runtime
+            .block_on(client.download(&url, &target))
+            .unwrap_err();
         let from_blocking = blocking.download(&url, &target).unwrap_err();
         let took = start.elapsed();
         for error in [from_async, from_blocking] {
-            assert_eq!(error.kind(), &studio_api::ErrorKind::Timeout, "{what}: {error}");
+            assert_eq!(
+                error.kind(),
+                &studio_api::ErrorKind::Timeout,
+                "{what}: {error}"
+            );
             assert!(!error.outcome_unknown(), "{what}: a download is a read");
         }
-        assert!(took < Duration::from_millis(2400), "{what}: two downloads took {took:?}");
+        assert!(
+            took < Duration::from_millis(2400),
+            "{what}: two downloads took {took:?}"
+        );
         assert!(names(dir.path()).is_empty(), "{what}: nothing left behind");
     }
 }
