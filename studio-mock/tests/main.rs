@@ -8,6 +8,7 @@ mod blocking;
 mod bodies;
 mod cli;
 mod concurrency;
+mod connections;
 mod faults;
 mod jobs;
 mod limits;
