@@ -12,7 +12,7 @@
 //! ([`ConnectionLimits`]). Jobs, exports and renders move
 //! from queued through processing to completed or failed over a configurable
 //! time, and their results (PNG images, WAV audio, placeholders for the rest)
-//! are served by the same server.
+//! are served by the same server, each under a name no one can guess.
 //!
 //! ```
 //! use studio_api_blocking::{Client, Credential};
@@ -40,6 +40,7 @@ mod limits;
 mod operation;
 mod server;
 mod store;
+mod unguessable;
 mod validate;
 
 pub use body::BodyLimits;

@@ -10,6 +10,7 @@ mod cli;
 mod concurrency;
 mod connections;
 mod faults;
+mod files;
 mod jobs;
 mod limits;
 mod memory;
