@@ -1,6 +1,7 @@
 //! Credentials the server accepts, and the scope and bearer-only rules.
 
 use crate::error::ApiError;
+use crate::unguessable;
 use axum::http::{HeaderMap, StatusCode};
 use std::collections::HashMap;
 use studio_api::operations::{Operation, Scope};
@@ -97,14 +98,14 @@ pub struct Credentials {
 impl Credentials {
     /// Mints an API key granting `scopes` (`None` for `*`).
     pub fn mint_api_key(&mut self, scopes: Option<Vec<Scope>>) -> String {
-        let key = format!("sk_test_{}", random_text(24));
+        let key = format!("sk_test_{}", unguessable::hex128());
         self.keys.insert(key.clone(), scopes);
         key
     }
 
     /// Mints a bearer token for the mock's user.
     pub fn mint_bearer_token(&mut self) -> String {
-        let token = format!("tok_{}", random_text(32));
+        let token = format!("tok_{}", unguessable::hex128());
         self.tokens.insert(token.clone(), User::owner());
         token
     }
@@ -145,10 +146,4 @@ impl Credentials {
             (None, None) => Err(unauthorized()),
         }
     }
-}
-
-fn random_text(len: usize) -> String {
-    std::iter::repeat_with(fastrand::alphanumeric)
-        .take(len)
-        .collect()
 }

@@ -6,10 +6,13 @@
 //! wallet on paid operations (402) and per-credential quotas (429, with
 //! `Retry-After` and `X-RateLimit-*` headers). It reads a request's body only
 //! once its credential, quota and scope have passed, and never past the
-//! body's limit ([`BodyLimits`], 413 beyond it). Jobs, exports and renders move
+//! body's limit ([`BodyLimits`], 413 beyond it). It serves a bounded number
+//! of connections, closes one whose request head is not sent whole in time,
+//! and pauses rather than spins when it cannot accept more
+//! ([`ConnectionLimits`]). Jobs, exports and renders move
 //! from queued through processing to completed or failed over a configurable
 //! time, and their results (PNG images, WAV audio, placeholders for the rest)
-//! are served by the same server.
+//! are served by the same server, each under a name no one can guess.
 //!
 //! ```
 //! use studio_api_blocking::{Client, Credential};
@@ -28,6 +31,7 @@
 mod auth;
 mod body;
 mod call;
+mod connections;
 mod error;
 mod faults;
 mod handlers;
@@ -36,9 +40,11 @@ mod limits;
 mod operation;
 mod server;
 mod store;
+mod unguessable;
 mod validate;
 
 pub use body::BodyLimits;
+pub use connections::ConnectionLimits;
 pub use faults::Fault;
 pub use limits::RateLimit;
 pub use operation::{UnknownOperation, operation};
@@ -58,6 +64,7 @@ pub struct MockBuilder {
     failure_rate: f64,
     rate_limit: Option<RateLimit>,
     body_limits: BodyLimits,
+    connection_limits: ConnectionLimits,
     wallet: f64,
     log_requests: bool,
     api_key_scopes: Option<Vec<Scope>>,
@@ -71,6 +78,7 @@ impl Default for MockBuilder {
             failure_rate: 0.0,
             rate_limit: Some(RateLimit::default()),
             body_limits: BodyLimits::default(),
+            connection_limits: ConnectionLimits::default(),
             wallet: 1000.0,
             log_requests: false,
             api_key_scopes: None,
@@ -120,6 +128,22 @@ impl MockBuilder {
     /// 100 MiB); a longer one gets 413.
     pub fn upload_limit(mut self, bytes: usize) -> Self {
         self.body_limits.upload = bytes;
+        self
+    }
+
+    /// How long a client has to send a request's whole head (default 10 s);
+    /// a connection that has not by then is closed unanswered. The time
+    /// runs from when the server starts waiting for a head, so it also
+    /// closes a kept-alive connection left idle that long.
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_limits.head_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once (default 512, at least 1);
+    /// further connections wait to be accepted until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.connection_limits.max_connections = connections.max(1);
         self
     }
 
@@ -204,6 +228,7 @@ impl MockBuilder {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let key_scopes = self.api_key_scopes.clone();
+        let limits = self.connection_limits;
         let shared = self.shared(address);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -219,7 +244,7 @@ impl MockBuilder {
         std::thread::Builder::new()
             .name("studio-mock-accept".into())
             .spawn(move || {
-                runtime.block_on(server::serve(listener, router, async {
+                runtime.block_on(connections::serve(listener, router, limits, async {
                     let _ = stopped.await;
                 }));
             })?;
@@ -249,6 +274,7 @@ impl MockBuilder {
         let address = listener.local_addr()?;
         let scopes = self.api_key_scopes.clone();
         let faults = self.faults.clone();
+        let limits = self.connection_limits;
         let shared = self.shared(address);
         let (key, token) = {
             let mut state = shared.lock();
@@ -265,7 +291,7 @@ impl MockBuilder {
             faults: &faults,
         };
         print!("{banner}");
-        server::serve(listener, server::router(shared), shutdown).await;
+        connections::serve(listener, server::router(shared), limits, shutdown).await;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Duration;
-use studio_mock::{BodyLimits, Fault, MockServer, Scope};
+use studio_mock::{BodyLimits, ConnectionLimits, Fault, MockServer, Scope};
 
 /// A stateful local Studio API server.
 #[derive(Parser)]
@@ -36,6 +36,13 @@ struct Args {
     /// Largest upload accepted, in bytes (413 beyond it).
     #[arg(long, value_name = "BYTES", default_value_t = BodyLimits::default().upload)]
     upload_limit: usize,
+    /// Seconds a client has to send a request's whole head, idle
+    /// kept-alive connections included (closed unanswered beyond it).
+    #[arg(long, value_name = "SECONDS", default_value_t = ConnectionLimits::default().head_timeout.as_secs_f64())]
+    head_timeout_seconds: f64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "COUNT", default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
     /// Limit the printed API key to these scopes (comma-separated, e.g.
     /// `frames,projects`); without it the key has every scope. The bearer
     /// token always has every scope.
@@ -119,6 +126,10 @@ async fn main() -> ExitCode {
         .wallet(args.wallet)
         .json_body_limit(args.json_body_limit)
         .upload_limit(args.upload_limit)
+        .head_timeout(Duration::from_secs_f64(
+            args.head_timeout_seconds.max(0.001),
+        ))
+        .max_connections(args.max_connections)
         .rate_limit(
             studio_api::operations::API_KEY_QUOTA_PER_MINUTE,
             studio_api::operations::BEARER_QUOTA_PER_MINUTE,

@@ -1,8 +1,9 @@
-//! Routing, the per-request rule pipeline, and the connection loop.
+//! Routing and the per-request rule pipeline.
 
 use crate::auth::{Credentials, Principal, User};
 use crate::body::{self, BodyKind, BodyLimits};
 use crate::call::{Behaviour, Call, Reply};
+use crate::connections::dropped;
 use crate::error::ApiError;
 use crate::faults::Fault;
 use crate::handlers;
@@ -16,11 +17,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, get, on};
 use std::collections::{HashMap, VecDeque};
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 use studio_api::operations::{OPERATIONS, Operation};
-use tower::ServiceExt;
 
 /// Everything that changes while the server runs.
 #[derive(Debug, Default)]
@@ -111,18 +110,6 @@ impl Shared {
         Ok((principal.user().clone(), usage))
     }
 }
-
-/// Marks a response whose connection must be closed without answering.
-#[derive(Debug, Clone, Copy)]
-struct DropConnection;
-
-impl std::fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by a scripted fault")
-    }
-}
-
-impl std::error::Error for DropConnection {}
 
 /// The router: one route per operation of the table under `/api/v1`, and
 /// `/files/{name}` for generated artifacts and uploads.
@@ -215,12 +202,6 @@ async fn dispatch(
     response
 }
 
-/// Marks `response` so that its connection is closed instead of answered.
-fn dropped(mut response: Response) -> Response {
-    response.extensions_mut().insert(DropConnection);
-    response
-}
-
 /// Admission from the head, then the operation; the reply is serialised
 /// here, after the store's lock is released.
 async fn handle(
@@ -305,49 +286,5 @@ fn serve_file(shared: &Shared, name: &str) -> Response {
             ([(header::CONTENT_TYPE, content_type)], file.bytes).into_response()
         }
         None => error_response(&ApiError::not_found("File"), None),
-    }
-}
-
-/// Serves `router` on `listener` until `shutdown` resolves.
-///
-/// Connections are served by hyper directly (not `axum::serve`) so that a
-/// scripted [`Fault::DropConnection`] can close a connection without a reply.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()>,
-) {
-    tokio::pin!(shutdown);
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-            () = &mut shutdown => return,
-        };
-        let router = router.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(
-                move |request: hyper::Request<hyper::body::Incoming>| {
-                    let router = router.clone();
-                    async move {
-                        let response = router
-                            .oneshot(request.map(Body::new))
-                            .await
-                            .unwrap_or_else(|never| match never {});
-                        if response.extensions().get::<DropConnection>().is_some() {
-                            return Err(DropConnection);
-                        }
-                        Ok(response)
-                    }
-                },
-            );
-            let builder =
-                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-            let _ = builder
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-        });
     }
 }

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use studio_api::types;
 
-/// A stored file served under `/files/{name}`.
+/// A stored file served under `/files/{name}`, which asks for no
+/// credential: the name is all that guards it.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
     /// The `Content-Type` it is served with.
@@ -110,15 +111,17 @@ impl Store {
         format!("{prefix}_{:06}", self.next_id)
     }
 
-    /// Stores `bytes` under a new file name and returns its public URL.
+    /// Stores `bytes` under a new file name, `<kind>_<128 random bits in
+    /// hex>.<extension>`, and returns its public URL. The name follows no
+    /// counter, so that no one finds another's file by counting.
     pub fn put_file(
         &mut self,
-        stem: &str,
+        kind: &str,
         extension: &str,
         content_type: &str,
         bytes: impl Into<Bytes>,
     ) -> String {
-        let name = format!("{}.{extension}", self.id(stem));
+        let name = format!("{kind}_{}.{extension}", crate::unguessable::hex128());
         self.files.insert(
             name.clone(),
             StoredFile {

@@ -9,7 +9,9 @@ use tokio::task::JoinSet;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_creates_leave_positions_1_to_1000() {
     const N: usize = 1000;
-    let server = common::start(); // `no_rate_limit()`
+    // The burst opens a connection per request, past the default limit of
+    // 512; the rest would wait for idle ones to be closed 10 s later.
+    let server = common::builder().max_connections(N).start().unwrap();
     let c = client(&server);
     let prj = project(&c, "Crowd").await;
 

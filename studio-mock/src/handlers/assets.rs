@@ -3,7 +3,7 @@
 use super::{patch, set};
 use crate::call::{Call, Reply};
 use crate::error::ApiError;
-use crate::store::{Store, StoredFile};
+use crate::store::Store;
 use studio_api::types;
 
 /// The content type a file name suggests.
@@ -88,16 +88,9 @@ pub fn upload(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         .map(|(_, e)| e)
         .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
         .unwrap_or("bin");
-    let file_name = format!("{id}.{extension}");
-    store.files.insert(
-        file_name.clone(),
-        StoredFile {
-            content_type: content_type.clone(),
-            bytes: call.body.clone(),
-        },
-    );
+    let url = store.put_file("ast", extension, &content_type, call.body.clone());
     let asset = types::Asset {
-        url: format!("{}/files/{file_name}", store.origin),
+        url,
         id,
         name: filename,
         kind: kind_of(&content_type),

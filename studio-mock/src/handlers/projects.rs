@@ -164,7 +164,7 @@ pub fn create_share_link(store: &mut Store, call: &Call<'_>) -> Result<Reply, Ap
     let id = call.param("project_id").to_string();
     store.project(&id)?;
     let request: types::CreateShareLinkRequest = call.json()?;
-    let token = store.id("shr");
+    let token = format!("shr_{}", crate::unguessable::hex128());
     let link = types::ShareLink {
         url: format!("{}/share/{token}", store.origin),
         token,

@@ -23,7 +23,28 @@ impl Running {
     /// Starts the binary with [`BASE_FLAGS`] and `flags`, and waits (up to
     /// 30 s) until it has printed its `export STUDIO_BEARER_TOKEN=` line.
     pub fn start(flags: &[&str]) -> Running {
-        let mut child = Command::new(BINARY)
+        Running::spawn(Command::new(BINARY), flags)
+    }
+
+    /// As [`Running::start`], in a process that may hold at most
+    /// `open_files` file descriptors (`ulimit -n`, set by a shell that
+    /// then becomes the server, so that [`Running::id`] is the server's).
+    pub fn start_with_open_files(open_files: u64, flags: &[&str]) -> Running {
+        let mut shell = Command::new("sh");
+        shell.args([
+            "-c",
+            r#"ulimit -n "$1" && shift && exec "$@""#,
+            "sh",
+            &open_files.to_string(),
+            BINARY,
+        ]);
+        Running::spawn(shell, flags)
+    }
+
+    /// Runs `command` (the binary, or what execs it) with [`BASE_FLAGS`]
+    /// and `flags`, and waits for its banner.
+    fn spawn(mut command: Command, flags: &[&str]) -> Running {
+        let mut child = command
             .args(BASE_FLAGS)
             .args(flags)
             .stdout(Stdio::piped())

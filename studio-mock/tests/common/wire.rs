@@ -1,13 +1,14 @@
 //! Raw HTTP/1.1 requests with generated bodies: bodies too large to hold,
 //! framed by `Content-Length` or chunked, whose answer is read while the
-//! body is still being sent (as a server that refuses early answers).
+//! body is still being sent (as a server that refuses early answers); and
+//! plain `GET`s on a connection the test holds open.
 
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// How a request frames its body.
@@ -164,8 +165,31 @@ async fn write_request(
     std::future::pending::<()>().await;
 }
 
+/// Writes a `GET` of `target` with `headers` on `stream`, which stays open.
+pub async fn write_get(stream: &mut TcpStream, target: &str, headers: &[(&str, &str)]) {
+    let mut head = format!(
+        "GET {target} HTTP/1.1\r\nhost: {}\r\n",
+        stream.peer_addr().expect("a peer address")
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("write the request");
+}
+
+/// Sends a `GET` of `target` with `headers` on `stream` and reads the
+/// answer; the connection stays open for the next request.
+pub async fn get(stream: &mut TcpStream, target: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    write_get(stream, target, headers).await;
+    read_answer(stream).await
+}
+
 /// Reads one response: status line, headers, and a `Content-Length` body.
-async fn read_answer(reader: &mut tokio::net::tcp::OwnedReadHalf) -> (u16, Value) {
+pub async fn read_answer(reader: &mut (impl AsyncRead + Unpin)) -> (u16, Value) {
     let mut received = Vec::new();
     let mut buffer = [0u8; 8192];
     let head_end = loop {
