@@ -468,7 +468,7 @@ impl Details {
 }
 
 impl fmt::Display for Error {
-    /// One message of at most [`DISPLAY_CHARS`] characters, whatever the
+    /// One message of at most 2,000 characters (`DISPLAY_CHARS`), whatever the
     /// server sent: each text of the server's is shortened, and the whole
     /// cut at that length; the accessors keep every byte.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
