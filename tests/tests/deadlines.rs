@@ -120,6 +120,22 @@ fn assert_by(took: Duration, end: Duration, what: &str) {
     assert!(took < end + SLACK, "{what}: took {took:?}, due by {end:?}");
 }
 
+/// Calls `op` on `base_url` through `sdk`'s client with a `timeout` per
+/// attempt and a `deadline`, which it must fail by; the error, and what to
+/// call the case in messages.
+fn fails_by(
+    sdk: Crate,
+    op: &Op,
+    base_url: &str,
+    timeout: Duration,
+    deadline: Duration,
+) -> (Error, String) {
+    let (result, took) = sdk.time(client(base_url, timeout, deadline), |c| c.call(op));
+    let what = format!("{sdk:?} {}", op.name());
+    assert_by(took, deadline, &what);
+    (result.expect_err(&what), what)
+}
+
 #[test]
 fn a_deadline_during_job_recovery_returns_the_submissions_own_error() {
     let held = Step::Silent(Duration::from_secs(8));
@@ -137,15 +153,14 @@ fn a_deadline_during_job_recovery_returns_the_submissions_own_error() {
                     .route("POST", Op::Billed.path(), [answer.clone()])
                     .route("GET", LOOKUP, [held.clone()]),
             );
-            let client = client(
+            let (error, what) = fails_by(
+                sdk,
+                &Op::Billed,
                 server.base_url(),
                 Duration::from_secs(1),
                 Duration::from_secs(3),
             );
-            let (result, took) = sdk.time(client, |c| c.call(&Op::Billed));
-            let error = result.expect_err("nothing was found");
-            let what = format!("{sdk:?}, POST answered {status:?}");
-            assert_by(took, Duration::from_secs(3), &what);
+            let what = format!("{what}, POST answered {status:?}");
             assert_eq!(error.kind(), &kind, "{what}: {error}");
             assert_eq!(error.status().map(|s| s.as_u16()), status, "{what}");
             assert!(error.outcome_unknown(), "{what}: the POST was received");
@@ -166,15 +181,13 @@ fn a_deadline_during_a_429s_wait_leaves_a_refused_write_not_sent() {
                     .route("POST", op.path(), [Step::Answer(refused.clone())])
                     .route("GET", op.path(), [Step::Answer(refused)]),
             );
-            let client = client(
+            let (error, what) = fails_by(
+                sdk,
+                &op,
                 server.base_url(),
                 Duration::from_secs(1),
                 Duration::from_millis(2500),
             );
-            let (result, took) = sdk.time(client, |c| c.call(&op));
-            let error = result.expect_err("every request is refused");
-            let what = format!("{sdk:?} {}", op.name());
-            assert_by(took, Duration::from_millis(2500), &what);
             assert!(
                 !error.outcome_unknown(),
                 "{what}: a 429 was not acted on: {error}"
@@ -225,15 +238,13 @@ fn a_deadline_while_the_body_drips_keeps_the_status_and_request_id() {
                     LOOKUP,
                     [Step::Silent(Duration::from_secs(8))],
                 ));
-            let client = client(
+            let (error, what) = fails_by(
+                sdk,
+                &op,
                 server.base_url(),
                 Duration::from_secs(10),
                 Duration::from_millis(1500),
             );
-            let (result, took) = sdk.time(client, |c| c.call(&op));
-            let error = result.expect_err("the body never ends");
-            let what = format!("{sdk:?} {}", op.name());
-            assert_by(took, Duration::from_millis(1500), &what);
             assert_eq!(error.kind(), &ErrorKind::Timeout, "{what}: {error}");
             assert_eq!(
                 error.status().map(|s| s.as_u16()),
