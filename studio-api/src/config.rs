@@ -259,7 +259,7 @@ pub struct ClientBuilder<C = crate::Client> {
     timeout: Duration,
     user_agent_suffix: Option<String>,
     root_certificates: Vec<reqwest::Certificate>,
-    /// Roots as PEM.
+    /// Roots as PEM, for HTTPS and for a `rediss://` shared quota.
     root_certificates_pem: Vec<Vec<u8>>,
     proxy: Option<reqwest::Proxy>,
     local_address: Option<IpAddr>,
@@ -420,7 +420,9 @@ impl<C: BuiltClient> ClientBuilder<C> {
     }
 
     /// Trusts `certificate` as a root besides the system's (a company
-    /// proxy's or a test server's certificate authority).
+    /// proxy's or a test server's certificate authority), for HTTPS only;
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem)
+    /// trusts a root for a `rediss://` shared quota too.
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
         self
@@ -428,7 +430,9 @@ impl<C: BuiltClient> ClientBuilder<C> {
 
     /// Trusts the certificates in `pem` (one or more PEM `CERTIFICATE`
     /// blocks, such as a private authority's `ca.pem`) as roots besides the
-    /// system's; `build()` fails when `pem` holds no certificate.
+    /// system's, for HTTPS and for a `rediss://`
+    /// [`shared_quota`](Self::shared_quota) store; `build()` fails when
+    /// `pem` holds no certificate.
     pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.root_certificates_pem.push(pem.as_ref().to_vec());
         self
@@ -499,12 +503,16 @@ impl<C: BuiltClient> ClientBuilder<C> {
         self
     }
 
-    /// Keeps the pacing budget in Redis at `url` (`redis://[:password@]host[:port][/db]`,
-    /// or `STUDIO_QUOTA_URL` through [`with_env`](Self::with_env)), shared
-    /// by every process and machine using the same credential; needs the
-    /// `shared-quota` feature, without which `build()` fails. Nothing is
-    /// connected at `build()`, and a call never fails because Redis is down:
-    /// it is paced in-process meanwhile. See `docs/QUOTA.md`.
+    /// Keeps the pacing budget in Redis at `url`, or `STUDIO_QUOTA_URL`
+    /// through [`with_env`](Self::with_env), shared by every process and
+    /// machine using the same credential; needs the `shared-quota`
+    /// feature, without which `build()` fails. The URL is
+    /// `redis://[[user]:password@]host[:port][/db]`, `rediss://…` for TLS
+    /// (verified against the system's roots and those of
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem)), or
+    /// `redis+unix:///path/to/socket`. Nothing is connected at `build()`,
+    /// and a call never fails because Redis is down or its certificate is
+    /// not trusted: it is paced in-process meanwhile. See `docs/QUOTA.md`.
     pub fn shared_quota(mut self, url: impl Into<String>) -> Self {
         self.shared_quota = Some(url.into());
         self
@@ -592,7 +600,10 @@ impl<C: BuiltClient> ClientBuilder<C> {
             })
         };
         let api = http(reqwest::redirect::Policy::none(), true)?;
-        let shared = SharedQuota::open(self.shared_quota.as_deref())?;
+        let shared = SharedQuota::open(
+            self.shared_quota.as_deref(),
+            &self.root_certificates_pem.join(&b'\n'),
+        )?;
         let state = ClientState {
             pacer: credential
                 .as_ref()
