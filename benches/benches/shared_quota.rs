@@ -33,6 +33,7 @@ fn run(processes: usize, quota_url: Option<&str>) -> QuotaRun {
         base_url: server.base_url(),
         key: &key,
         quota_url,
+        roots_pem: None,
         project_id: &project_id,
         calls: CALLS,
     };

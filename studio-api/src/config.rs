@@ -259,6 +259,8 @@ pub struct ClientBuilder<C = crate::Client> {
     timeout: Duration,
     user_agent_suffix: Option<String>,
     root_certificates: Vec<reqwest::Certificate>,
+    /// Roots as PEM, for HTTPS and for a `rediss://` shared quota.
+    root_certificates_pem: Vec<Vec<u8>>,
     proxy: Option<reqwest::Proxy>,
     local_address: Option<IpAddr>,
     allow_insecure_http: bool,
@@ -282,6 +284,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("timeout", &self.timeout)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("root_certificates", &self.root_certificates.len())
+            .field("root_certificates_pem", &self.root_certificates_pem.len())
             .field("proxy", &self.proxy.as_ref().map(|_| "set"))
             .field("local_address", &self.local_address)
             .field("allow_insecure_http", &self.allow_insecure_http)
@@ -305,6 +308,7 @@ impl<C> Default for ClientBuilder<C> {
             timeout: Duration::from_secs(60),
             user_agent_suffix: None,
             root_certificates: Vec::new(),
+            root_certificates_pem: Vec::new(),
             proxy: None,
             local_address: None,
             allow_insecure_http: false,
@@ -416,9 +420,21 @@ impl<C: BuiltClient> ClientBuilder<C> {
     }
 
     /// Trusts `certificate` as a root besides the system's (a company
-    /// proxy's or a test server's certificate authority).
+    /// proxy's or a test server's certificate authority), for HTTPS only;
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem)
+    /// trusts a root for a `rediss://` shared quota too.
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Trusts the certificates in `pem` (one or more PEM `CERTIFICATE`
+    /// blocks, such as a private authority's `ca.pem`) as roots besides the
+    /// system's, for HTTPS and for a `rediss://`
+    /// [`shared_quota`](Self::shared_quota) store; `build()` fails when
+    /// `pem` holds no certificate.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates_pem.push(pem.as_ref().to_vec());
         self
     }
 
@@ -487,12 +503,16 @@ impl<C: BuiltClient> ClientBuilder<C> {
         self
     }
 
-    /// Keeps the pacing budget in Redis at `url` (`redis://[:password@]host[:port][/db]`,
-    /// or `STUDIO_QUOTA_URL` through [`with_env`](Self::with_env)), shared
-    /// by every process and machine using the same credential; needs the
-    /// `shared-quota` feature, without which `build()` fails. Nothing is
-    /// connected at `build()`, and a call never fails because Redis is down:
-    /// it is paced in-process meanwhile. See `docs/QUOTA.md`.
+    /// Keeps the pacing budget in Redis at `url`, or `STUDIO_QUOTA_URL`
+    /// through [`with_env`](Self::with_env), shared by every process and
+    /// machine using the same credential; needs the `shared-quota`
+    /// feature, without which `build()` fails. The URL is
+    /// `redis://[[user]:password@]host[:port][/db]`, `rediss://…` for TLS
+    /// (verified against the system's roots and those of
+    /// [`add_root_certificates_pem`](Self::add_root_certificates_pem)), or
+    /// `redis+unix:///path/to/socket`. Nothing is connected at `build()`,
+    /// and a call never fails because Redis is down or its certificate is
+    /// not trusted: it is paced in-process meanwhile. See `docs/QUOTA.md`.
     pub fn shared_quota(mut self, url: impl Into<String>) -> Self {
         self.shared_quota = Some(url.into());
         self
@@ -550,13 +570,25 @@ impl<C: BuiltClient> ClientBuilder<C> {
         // Plain http is allowed for loopback (or when asked); a proxy from
         // the environment would carry the credential elsewhere in clear text.
         let plain = base.scheme() == "http";
+        let mut pem_roots = Vec::new();
+        for pem in &self.root_certificates_pem {
+            match reqwest::Certificate::from_pem_bundle(pem) {
+                Ok(certificates) if !certificates.is_empty() => pem_roots.extend(certificates),
+                _ => {
+                    return Err(Error::configuration(
+                        BUILD,
+                        "a PEM given to add_root_certificates_pem holds no certificate",
+                    ));
+                }
+            }
+        }
         let http = |redirects, credentialed: bool| {
             let mut builder = reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .timeout(self.timeout)
                 .redirect(redirects)
                 .referer(false)
-                .tls_certs_merge(self.root_certificates.iter().cloned())
+                .tls_certs_merge(self.root_certificates.iter().chain(&pem_roots).cloned())
                 .local_address(self.local_address);
             match &self.proxy {
                 Some(proxy) => builder = builder.proxy(proxy.clone()),
@@ -568,7 +600,10 @@ impl<C: BuiltClient> ClientBuilder<C> {
             })
         };
         let api = http(reqwest::redirect::Policy::none(), true)?;
-        let shared = SharedQuota::open(self.shared_quota.as_deref())?;
+        let shared = SharedQuota::open(
+            self.shared_quota.as_deref(),
+            &self.root_certificates_pem.join(&b'\n'),
+        )?;
         let state = ClientState {
             pacer: credential
                 .as_ref()

@@ -142,7 +142,10 @@ pub(crate) enum SharedQuota {}
 #[cfg(not(feature = "shared-quota"))]
 impl SharedQuota {
     /// Refuses any URL: this build cannot share a quota.
-    pub(crate) fn open(url: Option<&str>) -> Result<Option<SharedQuota>, crate::Error> {
+    pub(crate) fn open(
+        url: Option<&str>,
+        _roots: &[u8],
+    ) -> Result<Option<SharedQuota>, crate::Error> {
         match url {
             None => Ok(None),
             Some(_) => Err(crate::Error::configuration(

@@ -6,15 +6,20 @@
 //! is one atomic round trip by Redis's own clock. The key holds a SHA-256
 //! fingerprint of the credential, never the secret.
 //!
-//! Redis being down never fails a call: the client paces with the
-//! in-process bucket meanwhile (which every response keeps corrected),
-//! warns once per outage, tries Redis again after a pause, and says when
-//! sharing has resumed.
+//! `rediss://` speaks TLS (rustls, on the crypto provider reqwest uses),
+//! verifying the server against the platform's roots and any the builder
+//! adds; there is no way to turn verification off.
+//!
+//! Redis being down, or its certificate not trusted, never fails a call:
+//! the client paces with the in-process bucket meanwhile (which every
+//! response keeps corrected), warns once per outage, tries Redis again
+//! after a pause, and says when sharing has resumed.
 
 use crate::error::Error;
 use crate::pacing::{Bucket, Seen, Store, Wait};
 use futures_util::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{ConnectionAddr, IntoConnectionInfo, TlsCertificates};
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -44,19 +49,49 @@ impl fmt::Debug for SharedQuota {
 }
 
 impl SharedQuota {
-    /// Checks `url` (`redis://[:password@]host[:port][/db]`) without
-    /// connecting; `None` when no shared store is asked for.
-    pub(crate) fn open(url: Option<&str>) -> Result<Option<SharedQuota>, Error> {
+    /// Checks `url` (`redis://`, `rediss://` or `redis+unix://`, see
+    /// `ClientBuilder::shared_quota`) without connecting; `roots` (PEM) are
+    /// trusted for `rediss://` besides the platform's. `None` when no
+    /// shared store is asked for.
+    pub(crate) fn open(url: Option<&str>, roots: &[u8]) -> Result<Option<SharedQuota>, Error> {
         let Some(url) = url else {
             return Ok(None);
         };
-        let client = redis::Client::open(url.trim()).map_err(|_| {
+        let refuse = |why: &str| {
             Error::configuration(
                 "ClientBuilder::build",
-                "the shared quota URL (not shown: it may hold a password) is not a Redis URL; \
-                 expected redis://[:password@]host[:port][/db]",
+                format!("the shared quota URL (not shown: it may hold a password) {why}"),
+            )
+        };
+        let info = url.trim().into_connection_info().map_err(|_| {
+            refuse(
+                "is not a Redis URL; expected redis://[[user]:password@]host[:port][/db], \
+                 rediss://… for TLS, or redis+unix:///path/to/socket",
             )
         })?;
+        let client = match info.addr() {
+            ConnectionAddr::TcpTls { insecure: true, .. } => {
+                return Err(refuse(
+                    "asks for TLS without certificate verification (#insecure), which this \
+                     client never does; trust the server's authority with \
+                     ClientBuilder::add_root_certificates_pem instead",
+                ));
+            }
+            ConnectionAddr::TcpTls { .. } if !roots.is_empty() => {
+                let certificates = TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(platform_roots_and(roots)),
+                };
+                redis::Client::build_with_tls(info, certificates).map_err(|_| {
+                    refuse(
+                        "cannot trust the root certificates given to \
+                         ClientBuilder::add_root_certificates_pem",
+                    )
+                })?
+            }
+            _ => redis::Client::open(info)
+                .map_err(|_| refuse("is not a Redis URL the client can use"))?,
+        };
         Ok(Some(SharedQuota { client }))
     }
 
@@ -80,6 +115,28 @@ impl SharedQuota {
             failed: Mutex::new(None),
         })
     }
+}
+
+/// The platform's roots (those the `redis` crate trusts when given none,
+/// and reqwest's platform verifier trusts on Linux), then `extra`, as one
+/// PEM bundle: given roots of its own, the crate trusts only those. A
+/// platform root that cannot be loaded or is no trust anchor is left out.
+fn platform_roots_and(extra: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let mut pem = Vec::new();
+    for root in rustls_native_certs::load_native_certs().certs {
+        if rustls::RootCertStore::empty().add(root.clone()).is_ok() {
+            pem.extend_from_slice(b"-----BEGIN CERTIFICATE-----\n");
+            pem.extend_from_slice(
+                base64::engine::general_purpose::STANDARD
+                    .encode(&root)
+                    .as_bytes(),
+            );
+            pem.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+        }
+    }
+    pem.extend_from_slice(extra);
+    pem
 }
 
 /// One credential's bucket in Redis.
@@ -136,6 +193,18 @@ impl Redis {
         if let Some(connection) = self.connection.get() {
             return Ok(connection.clone());
         }
+        let tls = matches!(
+            self.client.get_connection_info().addr(),
+            ConnectionAddr::TcpTls { .. }
+        );
+        if tls && rustls::crypto::CryptoProvider::get_default().is_none() {
+            // The `redis` crate's TLS uses rustls's process-wide provider,
+            // and panics without one when rustls cannot pick one itself
+            // (both of its providers compiled in): this is reqwest's, the
+            // one rustls would pick in this crate's own graph. Failing
+            // means another was installed meanwhile, which serves as well.
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        }
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(PATIENCE))
             .set_response_timeout(Some(PATIENCE))
@@ -160,7 +229,8 @@ impl Redis {
                 if !was_down {
                     tracing::warn!(
                         error.kind = ?error.kind(),
-                        "the shared quota store is unreachable; pacing in this process alone until it is back"
+                        "the shared quota store is unreachable (or its TLS certificate is not trusted); \
+                         pacing in this process alone until it is back"
                     );
                 }
                 *outage = Some(Instant::now() + PAUSE_AFTER_FAILURE);

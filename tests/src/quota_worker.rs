@@ -1,6 +1,7 @@
 //! A worker process for the shared-quota tests and benchmarks: a client
 //! configured from the environment (`STUDIO_API_KEY`, `STUDIO_BASE_URL`,
-//! and `STUDIO_QUOTA_URL` when the quota is shared) makes `CALLS`
+//! and `STUDIO_QUOTA_URL` when the quota is shared; and roots to trust
+//! for a `rediss://` store, PEM, in `QUOTA_WORKER_ROOTS_PEM`) makes `CALLS`
 //! `get_project` calls one after another and prints one JSON line:
 //! `{"ok": .., "failed": .., "first_call_ms": .., "wall_ms": ..}`.
 //!
@@ -13,6 +14,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+/// The variable with the roots (PEM) a worker trusts.
+const ROOTS_PEM: &str = "QUOTA_WORKER_ROOTS_PEM";
 
 /// What one worker process reported.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,6 +43,9 @@ pub struct Workers<'a> {
     pub key: &'a str,
     /// The shared quota store, or `None` for pacing in each process alone.
     pub quota_url: Option<&'a str>,
+    /// Roots (PEM) the workers trust besides the system's: a `rediss://`
+    /// store's authority.
+    pub roots_pem: Option<&'a str>,
     /// The project the workers read.
     pub project_id: &'a str,
     /// Calls per worker.
@@ -58,9 +65,13 @@ impl Workers<'_> {
                     .env("STUDIO_BASE_URL", self.base_url)
                     .env_remove("STUDIO_BEARER_TOKEN")
                     .env_remove("STUDIO_QUOTA_URL")
+                    .env_remove(ROOTS_PEM)
                     .stdout(Stdio::piped());
                 if let Some(url) = self.quota_url {
                     command.env("STUDIO_QUOTA_URL", url);
+                }
+                if let Some(pem) = self.roots_pem {
+                    command.env(ROOTS_PEM, pem);
                 }
                 command.spawn().expect("start a worker")
             })
@@ -96,10 +107,11 @@ pub fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let client = studio_api::Client::builder()
-        .with_env()
-        .build()
-        .expect("a client from the environment");
+    let mut builder = studio_api::Client::builder().with_env();
+    if let Ok(pem) = std::env::var(ROOTS_PEM) {
+        builder = builder.add_root_certificates_pem(pem);
+    }
+    let client = builder.build().expect("a client from the environment");
     let (mut ok, mut failed, mut first_call_ms) = (0u32, 0u32, 0.0);
     let started = Instant::now();
     runtime.block_on(async {

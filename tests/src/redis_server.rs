@@ -1,11 +1,14 @@
 //! A real Redis for the tests and benchmarks of the shared quota:
 //! `redis-server` (or `valkey-server`) from Debian's packages, on a free
-//! loopback port, with no persistence, killed when dropped.
+//! loopback port, with no persistence, killed when dropped; plain, or
+//! speaking only TLS with a certificate from an authority made for it
+//! ([`RedisServer::start_tls`]).
 //!
 //! Without a server installed, [`RedisServer::start`] says on the
 //! terminal which test it skips and how to install one, and the test
 //! returns early; with `CI` set, a missing server fails the test instead.
 
+use crate::tls::Issued;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -19,13 +22,47 @@ pub const PASSWORD: &str = "quota-store-password-7f3a";
 pub struct RedisServer {
     program: PathBuf,
     port: u16,
+    tls: Option<Tls>,
     child: Option<Child>,
+}
+
+/// What a TLS server is started with: its certificate, key and
+/// authority, in files for `redis-server`.
+struct Tls {
+    authority_pem: String,
+    files: tempfile::TempDir,
 }
 
 impl RedisServer {
     /// Starts a server for the test named `test`; `None` (the test is
     /// skipped, and says so) when none is installed, unless `CI` is set.
     pub fn start(test: &str) -> Option<RedisServer> {
+        Self::launch(test, None)
+    }
+
+    /// Like [`start`](Self::start), but the server speaks only TLS
+    /// (`rediss://`), with a certificate for `127.0.0.1` from an authority
+    /// made for it ([`authority_pem`](Self::authority_pem)), and asks
+    /// clients for no certificate.
+    pub fn start_tls(test: &str) -> Option<RedisServer> {
+        let issued = Issued::new();
+        let files = tempfile::tempdir().expect("a directory for the certificates");
+        for (name, pem) in [
+            ("server.pem", issued.certificate.pem()),
+            ("server.key", issued.key.serialize_pem()),
+            ("authority.pem", issued.authority_pem.clone()),
+        ] {
+            std::fs::write(files.path().join(name), pem).expect("write a certificate file");
+        }
+        let tls = Tls {
+            authority_pem: issued.authority_pem,
+            files,
+        };
+        Self::launch(test, Some(tls))
+    }
+
+    /// Starts the server, plain or with `tls`.
+    fn launch(test: &str, tls: Option<Tls>) -> Option<RedisServer> {
         let Some(program) = installed() else {
             let how = "install it with `apt-get install redis-server`";
             if std::env::var_os("CI").is_some() {
@@ -45,15 +82,27 @@ impl RedisServer {
         let mut server = RedisServer {
             program,
             port,
+            tls,
             child: None,
         };
         server.start_again();
         Some(server)
     }
 
-    /// Its URL, password included.
+    /// Its URL, password included: `rediss://` for a TLS server.
     pub fn url(&self) -> String {
-        format!("redis://:{PASSWORD}@127.0.0.1:{}/", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://:{PASSWORD}@127.0.0.1:{}/", self.port)
+    }
+
+    /// The certificate (PEM) of the authority that issued a TLS server's
+    /// certificate; `None` for a plain server.
+    pub fn authority_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.authority_pem.as_str())
     }
 
     /// Kills the server; its data is gone.
@@ -68,8 +117,25 @@ impl RedisServer {
     /// it answers.
     pub fn start_again(&mut self) {
         self.stop();
-        let child = Command::new(&self.program)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+        let port = self.port.to_string();
+        let mut command = Command::new(&self.program);
+        match &self.tls {
+            None => command.args(["--port", &port]),
+            Some(tls) => {
+                let file = |name: &str| tls.files.path().join(name);
+                command
+                    .args(["--port", "0", "--tls-port", &port])
+                    .arg("--tls-cert-file")
+                    .arg(file("server.pem"))
+                    .arg("--tls-key-file")
+                    .arg(file("server.key"))
+                    .arg("--tls-ca-cert-file")
+                    .arg(file("authority.pem"))
+                    .args(["--tls-auth-clients", "no"])
+            }
+        };
+        let child = command
+            .args(["--bind", "127.0.0.1"])
             .args([
                 "--save",
                 "",
@@ -85,14 +151,27 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.connection().is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start (with TLS, it needs a build with TLS, as Debian's is)"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
-    /// A connection to it, answering PING.
+    /// A connection to it, answering PING; over TLS, trusting its authority.
     pub fn connection(&self) -> redis::RedisResult<redis::Connection> {
-        let mut connection = redis::Client::open(self.url())?.get_connection()?;
+        let client = match &self.tls {
+            None => redis::Client::open(self.url())?,
+            Some(tls) => redis::Client::build_with_tls(
+                self.url(),
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(tls.authority_pem.clone().into_bytes()),
+                },
+            )?,
+        };
+        let mut connection = client.get_connection()?;
         redis::cmd("PING").query::<String>(&mut connection)?;
         Ok(connection)
     }

@@ -1,5 +1,6 @@
-//! A loopback HTTPS server with a certificate from a throwaway authority,
-//! for tests of what crosses from https to another origin.
+//! Certificates from a throwaway authority ([`Issued`]), and a loopback
+//! HTTPS server using them, for tests of what crosses from https to
+//! another origin.
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -9,6 +10,44 @@ use std::sync::{Arc, Mutex};
 
 /// Answers one request, given its head (lower-cased), with raw HTTP bytes.
 pub type Respond = dyn Fn(&str) -> Vec<u8> + Send + Sync;
+
+/// A certificate authority made for one test, and a server certificate
+/// it issued for `127.0.0.1` and `localhost`.
+pub struct Issued {
+    /// The authority's certificate, PEM, to trust in a client.
+    pub authority_pem: String,
+    /// The server's certificate.
+    pub certificate: rcgen::Certificate,
+    /// The server's key pair.
+    pub key: KeyPair,
+}
+
+impl Issued {
+    /// A new authority, and a server certificate from it.
+    pub fn new() -> Self {
+        let mut authority = CertificateParams::new(Vec::new()).expect("authority parameters");
+        authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let authority =
+            CertifiedIssuer::self_signed(authority, KeyPair::generate().expect("authority key"))
+                .expect("authority certificate");
+        let key = KeyPair::generate().expect("server key");
+        let leaf = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()])
+            .expect("server parameters")
+            .signed_by(&key, &authority)
+            .expect("server certificate");
+        Issued {
+            authority_pem: authority.pem(),
+            certificate: leaf,
+            key,
+        }
+    }
+}
+
+impl Default for Issued {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 /// An HTTPS server on 127.0.0.1 whose certificate is valid for
 /// `127.0.0.1` and `localhost`, issued by an authority made for it.
@@ -21,24 +60,15 @@ pub struct TlsServer {
 impl TlsServer {
     /// Starts serving every connection's request with `respond`.
     pub fn start(respond: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> Self {
-        let mut authority = CertificateParams::new(Vec::new()).expect("authority parameters");
-        authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let authority =
-            CertifiedIssuer::self_signed(authority, KeyPair::generate().expect("authority key"))
-                .expect("authority certificate");
-        let key = KeyPair::generate().expect("server key");
-        let leaf = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()])
-            .expect("server parameters")
-            .signed_by(&key, &authority)
-            .expect("server certificate");
+        let issued = Issued::new();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("TLS versions")
             .with_no_client_auth()
             .with_single_cert(
-                vec![leaf.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+                vec![issued.certificate.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(issued.key.serialize_der())),
             )
             .expect("server TLS configuration");
         let config = Arc::new(config);
@@ -70,7 +100,7 @@ impl TlsServer {
         });
         TlsServer {
             origin,
-            authority_pem: authority.pem(),
+            authority_pem: issued.authority_pem,
             heads,
         }
     }
@@ -83,6 +113,11 @@ impl TlsServer {
     /// The authority's certificate, to trust in a client.
     pub fn authority(&self) -> reqwest::Certificate {
         reqwest::Certificate::from_pem(self.authority_pem.as_bytes()).expect("a PEM certificate")
+    }
+
+    /// The same, PEM.
+    pub fn authority_pem(&self) -> &str {
+        &self.authority_pem
     }
 
     /// The head of every request received, lower-cased, oldest first.

@@ -126,6 +126,33 @@ async fn https_trusts_an_added_authority_and_never_redirects_to_plain_http() {
 }
 
 #[tokio::test]
+async fn an_authority_given_as_pem_is_trusted_for_https_too() {
+    let api = TlsServer::start(|_| http(200, &[("content-type", "application/json")], PROJECT));
+    let base_url = format!("{}/api/v1", api.origin());
+    let call = |builder: ClientBuilder| async move {
+        let client = builder.build().unwrap();
+        client.get_project().project_id("prj_1").send().await
+    };
+    let credential = Credential::api_key(KEY);
+    let untrusted = call(builder(&base_url, &credential)).await.unwrap_err();
+    assert_eq!(untrusted.kind(), &ErrorKind::Connection, "{untrusted}");
+    let trusted = builder(&base_url, &credential).add_root_certificates_pem(api.authority_pem());
+    let project = call(trusted).await.expect("TLS with the added authority");
+    assert_eq!(project.data.id, "prj_1");
+
+    let refused = builder(&base_url, &credential)
+        .add_root_certificates_pem(api.authority_pem())
+        .add_root_certificates_pem("not a certificate")
+        .build()
+        .unwrap_err();
+    assert_eq!(refused.kind(), &ErrorKind::Configuration, "{refused}");
+    assert!(
+        refused.to_string().contains("add_root_certificates_pem"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
 async fn downloads_follow_https_redirects_without_a_credential_but_not_down_to_http() {
     let target = elsewhere();
     let plain = format!("{}/files/copy.png", target.base_url());

@@ -2,25 +2,32 @@
 //! clients in separate processes share one budget against studio-mock,
 //! a 429 one of them sees pauses the others, Redis going away fails no
 //! call, and neither the credential nor the store's password is written
-//! anywhere they could leak.
+//! anywhere they could leak. Over `rediss://` they share it too, trusting
+//! the server's authority; a client that does not trust it paces alone.
 //!
 //! Each test starts its own `redis-server` (see
 //! `studio_tests::redis_server`) and is skipped, saying so, without one.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
-use studio_api::{Client, Credential, ErrorKind};
+use studio_api::{BuiltClient, Client, ClientBuilder, Credential, ErrorKind};
 use studio_mock::{Fault, MockServer};
 use studio_tests::faults::{FaultServer, Reply, http};
 use studio_tests::logs::traced;
 use studio_tests::quota_worker::Workers;
 use studio_tests::redis_server::{PASSWORD, RedisServer};
+use studio_tests::tls::Issued;
+
+/// How a test starts its Redis: [`RedisServer::start`] or
+/// [`RedisServer::start_tls`].
+type Launch = fn(&str) -> Option<RedisServer>;
 
 /// `calls` calls per worker process with `key`, through the store at
-/// `quota_url`.
+/// `quota_url` (`redis`'s), trusting `redis`'s authority if it has one.
 fn workers<'a>(
     server: &'a MockServer,
     key: &'a str,
+    redis: &'a RedisServer,
     quota_url: &'a str,
     project_id: &'a str,
     calls: u32,
@@ -30,6 +37,7 @@ fn workers<'a>(
         base_url: server.base_url(),
         key,
         quota_url: Some(quota_url),
+        roots_pem: redis.authority_pem(),
         project_id,
         calls,
     }
@@ -51,10 +59,16 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A Redis for `test` (`None`: it is skipped), studio-mock allowing
-/// `quota` requests per credential per `window`, and a key of its own.
-fn start(test: &str, quota: u32, window: Duration) -> Option<(RedisServer, MockServer, String)> {
-    let redis = RedisServer::start(test)?;
+/// A Redis for `test` started by `launch` (`None`: it is skipped),
+/// studio-mock allowing `quota` requests per credential per `window`, and
+/// a key of its own.
+fn start(
+    launch: Launch,
+    test: &str,
+    quota: u32,
+    window: Duration,
+) -> Option<(RedisServer, MockServer, String)> {
+    let redis = launch(test)?;
     let server = MockServer::builder()
         .rate_limit(quota, quota, window)
         .start()
@@ -63,16 +77,24 @@ fn start(test: &str, quota: u32, window: Duration) -> Option<(RedisServer, MockS
     Some((redis, server, key))
 }
 
-/// Settings for a client of `server` pacing through the store at `quota_url`.
-fn shared(server: &MockServer, quota_url: &str) -> studio_api::ClientBuilder {
-    Client::builder()
-        .base_url(server.base_url())
-        .shared_quota(quota_url)
+/// `builder`, pacing through `redis` and trusting its authority if it
+/// has one.
+fn through<C: BuiltClient>(builder: ClientBuilder<C>, redis: &RedisServer) -> ClientBuilder<C> {
+    let builder = builder.shared_quota(redis.url());
+    match redis.authority_pem() {
+        Some(pem) => builder.add_root_certificates_pem(pem),
+        None => builder,
+    }
 }
 
-/// A client with `key`, pacing through the store at `quota_url`.
-fn shared_client(server: &MockServer, key: &str, quota_url: &str) -> Client {
-    shared(server, quota_url).api_key(key).build().unwrap()
+/// Settings for a client of `server` pacing through `redis`.
+fn shared(server: &MockServer, redis: &RedisServer) -> ClientBuilder {
+    through(Client::builder().base_url(server.base_url()), redis)
+}
+
+/// A client with `key`, pacing through `redis`.
+fn shared_client(server: &MockServer, key: &str, redis: &RedisServer) -> Client {
+    shared(server, redis).api_key(key).build().unwrap()
 }
 
 /// The quota keys in Redis.
@@ -86,14 +108,30 @@ fn quota_keys(redis: &RedisServer) -> Vec<String> {
 
 #[test]
 fn two_processes_share_one_budget_and_get_no_429() {
-    let test = "two_processes_share_one_budget_and_get_no_429";
-    let Some((redis, server, key)) = start(test, 20, Duration::from_secs(1)) else {
+    two_processes_share_one_budget(
+        RedisServer::start,
+        "two_processes_share_one_budget_and_get_no_429",
+    );
+}
+
+#[test]
+fn two_processes_share_one_budget_through_rediss() {
+    two_processes_share_one_budget(
+        RedisServer::start_tls,
+        "two_processes_share_one_budget_through_rediss",
+    );
+}
+
+/// Two worker processes sharing a budget through a Redis from `launch`
+/// get no 429 and take as long as the budget says.
+fn two_processes_share_one_budget(launch: Launch, test: &str) {
+    let Some((redis, server, key)) = start(launch, test, 20, Duration::from_secs(1)) else {
         return;
     };
     let project_id = runtime().block_on(project(&server));
     let started = Instant::now();
     let url = redis.url();
-    let reports = workers(&server, &key, &url, &project_id, 30).run(2);
+    let reports = workers(&server, &key, &redis, &url, &project_id, 30).run(2);
     for report in &reports {
         assert_eq!((report.ok, report.failed), (30, 0), "{report:?}");
     }
@@ -113,7 +151,8 @@ fn two_processes_share_one_budget_and_get_no_429() {
 #[test]
 fn a_429_seen_by_one_process_pauses_the_other() {
     let test = "a_429_seen_by_one_process_pauses_the_other";
-    let Some((redis, server, key)) = start(test, 100, Duration::from_secs(60)) else {
+    let Some((redis, server, key)) = start(RedisServer::start, test, 100, Duration::from_secs(60))
+    else {
         return;
     };
     let project_id = runtime().block_on(project(&server));
@@ -122,7 +161,7 @@ fn a_429_seen_by_one_process_pauses_the_other() {
         retry_after: Some(3),
     };
     server.fail_next("get_project", 1, refused).unwrap();
-    let this_process = shared(&server, &redis.url())
+    let this_process = shared(&server, &redis)
         .api_key(&key)
         .max_retries(0)
         .build()
@@ -137,7 +176,7 @@ fn a_429_seen_by_one_process_pauses_the_other() {
     let refused_at = Instant::now();
 
     let url = redis.url();
-    let other = workers(&server, &key, &url, &project_id, 1).run(1);
+    let other = workers(&server, &key, &redis, &url, &project_id, 1).run(1);
     assert_eq!((other[0].ok, other[0].failed), (1, 0), "{other:?}");
     assert!(
         refused_at.elapsed() >= Duration::from_millis(2900),
@@ -159,14 +198,15 @@ fn a_429_seen_by_one_process_pauses_the_other() {
 #[test]
 fn redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes() {
     let test = "redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes";
-    let Some((mut redis, server, key)) = start(test, 1000, Duration::from_secs(1)) else {
+    let Some((mut redis, server, key)) =
+        start(RedisServer::start, test, 1000, Duration::from_secs(1))
+    else {
         return;
     };
-    let url = redis.url();
     let redis = &mut redis;
     let logs = traced(async {
         let project_id = project(&server).await;
-        let client = shared_client(&server, &key, &url);
+        let client = shared_client(&server, &key, redis);
         let call = || async {
             let sent = Instant::now();
             let result = client.get_project().project_id(&project_id).send().await;
@@ -215,7 +255,8 @@ fn redis_going_away_mid_run_fails_no_call_warns_once_and_sharing_resumes() {
 #[test]
 fn the_credential_never_reaches_redis() {
     let test = "the_credential_never_reaches_redis";
-    let Some((redis, server, key)) = start(test, 1000, Duration::from_secs(1)) else {
+    let Some((redis, server, key)) = start(RedisServer::start, test, 1000, Duration::from_secs(1))
+    else {
         return;
     };
     let token = server.mint_bearer_token();
@@ -224,8 +265,8 @@ fn the_credential_never_reaches_redis() {
         retry_after: Some(1),
     };
     server.fail_next("get_project", 1, refused).unwrap();
-    let client = shared_client(&server, &key, &redis.url());
-    let bearer = shared(&server, &redis.url())
+    let client = shared_client(&server, &key, &redis);
+    let bearer = shared(&server, &redis)
         .bearer_token(&token)
         .build()
         .unwrap();
@@ -269,18 +310,86 @@ fn the_credential_never_reaches_redis() {
 
 #[test]
 fn a_blocking_client_shares_the_budget_too() {
-    let test = "a_blocking_client_shares_the_budget_too";
-    let Some((redis, server, key)) = start(test, 1000, Duration::from_secs(1)) else {
+    a_blocking_client_shares(
+        RedisServer::start,
+        "a_blocking_client_shares_the_budget_too",
+    );
+}
+
+#[test]
+fn a_blocking_client_shares_the_budget_through_rediss_too() {
+    a_blocking_client_shares(
+        RedisServer::start_tls,
+        "a_blocking_client_shares_the_budget_through_rediss_too",
+    );
+}
+
+/// A blocking client keeps its bucket in a Redis from `launch`.
+fn a_blocking_client_shares(launch: Launch, test: &str) {
+    let Some((redis, server, key)) = start(launch, test, 1000, Duration::from_secs(1)) else {
         return;
     };
-    let client = studio_api_blocking::Client::builder()
+    let builder = studio_api_blocking::Client::builder()
         .base_url(server.base_url())
-        .api_key(&key)
-        .shared_quota(redis.url())
-        .build()
-        .unwrap();
+        .api_key(&key);
+    let client = through(builder, &redis).build().unwrap();
     client.list_projects().send().unwrap();
     assert_eq!(quota_keys(&redis).len(), 1, "the bucket is in Redis");
+}
+
+#[test]
+fn a_client_that_does_not_trust_the_authority_of_rediss_paces_alone_and_fails_no_call() {
+    let test = "a_client_that_does_not_trust_the_authority_of_rediss_paces_alone_and_fails_no_call";
+    let Some((redis, server, key)) =
+        start(RedisServer::start_tls, test, 1000, Duration::from_secs(1))
+    else {
+        return;
+    };
+    let untrusting = [
+        // The system's roots only.
+        Client::builder(),
+        // Those and another authority.
+        Client::builder().add_root_certificates_pem(Issued::new().authority_pem),
+    ];
+    let logs = traced(async {
+        for builder in untrusting {
+            let client = builder
+                .base_url(server.base_url())
+                .api_key(&key)
+                .shared_quota(redis.url())
+                .build()
+                .unwrap();
+            for _ in 0..3 {
+                let sent = Instant::now();
+                let result = client.list_projects().send().await;
+                assert!(result.is_ok(), "no call fails: {:?}", result.err());
+                assert!(sent.elapsed() < Duration::from_secs(1), "no call stalls");
+            }
+            assert!(
+                quota_keys(&redis).is_empty(),
+                "a client that does not trust the server's certificate shares nothing"
+            );
+        }
+        let trusting = shared_client(&server, &key, &redis);
+        trusting.list_projects().send().await.unwrap();
+        assert_eq!(
+            quota_keys(&redis).len(),
+            1,
+            "trusting the authority, the client shares"
+        );
+    });
+    let warnings = logs
+        .matches("the shared quota store is unreachable")
+        .count();
+    assert_eq!(warnings, 2, "one warning per untrusting client:\n{logs}");
+    let url = redis.url();
+    let address = url.rsplit('@').next().unwrap().trim_end_matches('/');
+    for secret in [PASSWORD, &key, address] {
+        assert!(
+            !logs.contains(secret),
+            "neither a secret nor the store's address in the logs:\n{logs}"
+        );
+    }
 }
 
 #[test]
@@ -290,7 +399,12 @@ fn build_neither_connects_nor_fails_and_calls_go_on_while_redis_is_down() {
         .start()
         .unwrap();
     // Nothing listens on port 1.
-    let client = shared_client(&server, &server.mint_api_key(None), "redis://127.0.0.1:1/");
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_key(server.mint_api_key(None))
+        .shared_quota("redis://127.0.0.1:1/")
+        .build()
+        .unwrap();
     runtime().block_on(async {
         for _ in 0..3 {
             client.list_projects().send().await.unwrap();
@@ -313,6 +427,23 @@ fn a_malformed_quota_url_is_a_configuration_error_that_does_not_repeat_it() {
         assert!(error.to_string().contains("shared quota URL"), "{error}");
         assert!(!error.to_string().contains("hunter2"), "{error}");
     }
+}
+
+#[test]
+fn a_rediss_url_that_turns_verification_off_is_refused_at_build() {
+    let error = Client::builder()
+        .api_key("sk_live_example")
+        .shared_quota("rediss://:hunter2-password@127.0.0.1:6379/#insecure")
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), &ErrorKind::Configuration, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("without certificate verification"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("hunter2"), "{error}");
 }
 
 #[test]
