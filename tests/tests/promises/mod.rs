@@ -24,6 +24,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt;
 use std::time::{Duration, Instant};
 use studio_tests::scripted::Accept;
@@ -383,20 +384,17 @@ fn explore(name: &str, strategy: impl Strategy<Value = Case>, plan: Plan) {
         };
         let (case, violations, log) = shrink(&mut tree, first.rule, plan.shrink);
         for violation in violations {
-            if !found.contains_key(&violation.rule) {
+            if let Entry::Vacant(entry) = found.entry(violation.rule) {
                 eprintln!(
                     "promises {name}: case {played} (seed {}) broke {violation}\n{case:#?}",
                     plan.seed
                 );
-                found.insert(
-                    violation.rule,
-                    Found {
-                        after_cases: played,
-                        violation,
-                        case: case.clone(),
-                        log: log.clone(),
-                    },
-                );
+                entry.insert(Found {
+                    after_cases: played,
+                    violation,
+                    case: case.clone(),
+                    log: log.clone(),
+                });
             }
         }
     }
@@ -467,11 +465,7 @@ fn billed(name: &str, offset: u64) {
         (3, Fault::Silent),
         (2, Fault::TooMany(RetryAfter::Seconds(2))),
     ];
-    explore(
-        name,
-        cases(ops, [&lost, &held]),
-        Plan::from_env(offset, 100),
-    );
+    explore(name, cases(ops, [&lost, &held]), Plan::from_env(offset, 80));
 }
 
 #[test]
@@ -489,11 +483,14 @@ fn more_billed_calls() {
 fn job_waits() {
     let ops = (prop::option::weighted(0.5, 200u64..=2500), 0u64..=1500)
         .prop_map(|(until_ms, done_ms)| Operation::Wait { until_ms, done_ms });
-    let hinted = [(3, Fault::RetryAfterOnOk)];
+    let hinted = [
+        (1, Fault::RetryAfterOnOk),
+        (3, Fault::TooMany(RetryAfter::Seconds(2))),
+    ];
     explore(
         "job_waits",
         cases(ops, [&hinted, &[]]),
-        Plan::from_env(3, 30),
+        Plan::from_env(3, 20),
     );
 }
 
