@@ -12,8 +12,10 @@
 //! number of cases it took to find, its shrunk case as Rust (paste it into
 //! `replay`), and the server's log.
 //!
-//! `STUDIO_PROMISES_SOAK=<minutes>` runs every test for that long with a
-//! random seed, printed; `STUDIO_PROMISES_SEED=<n>` replays a seed.
+//! CI plays a fixed number of cases of fixed seeds (about a minute in
+//! all). `STUDIO_PROMISES_SOAK=<minutes>` runs every test for that long
+//! with a random seed, printed; with it, `STUDIO_PROMISES_SEED=<n>` replays
+//! that seed, and without it sets the base of CI's seeds.
 
 mod check;
 mod drive;
