@@ -9,11 +9,13 @@
 //! keep-alive connection can serve several requests; the last step of a
 //! route repeats. A request no route names is answered 404.
 //!
-//! Every request read in full is logged with its time of arrival and what
-//! the server answered, so tests can count what reached the server per
-//! method and path, and scripted answers (a job list, say) can depend on
-//! what came before. Answers carry a correct `Date` unless the script
-//! says otherwise.
+//! Every request read in full is logged with its head, its time of arrival
+//! and what the server answered, so tests can count what reached the
+//! server per method and path, see the headers it carried, and scripted
+//! answers (a job list, say) can depend on what came before; connections
+//! closed before anything was read are logged by time. Answers carry a
+//! correct `Date` unless the script says otherwise, and an `x-request-id`
+//! naming the request's place in the log when the script asks.
 
 use axum::http::StatusCode;
 use std::collections::VecDeque;
@@ -107,8 +109,14 @@ impl Response {
         self.status
     }
 
-    /// The head (with `date`, when given) and the body, as sent now.
-    fn encode(&self, date: Option<SystemTime>) -> (Vec<u8>, &[u8]) {
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The head (with `date` and `x-request-id` when given) and the body,
+    /// as sent now.
+    fn encode(&self, stamp: &Stamp) -> (Vec<u8>, &[u8]) {
         let reason = StatusCode::from_u16(self.status)
             .ok()
             .and_then(|status| status.canonical_reason())
@@ -121,8 +129,11 @@ impl Response {
         if self.after == After::Close {
             head.push_str("connection: close\r\n");
         }
-        if let Some(date) = date {
+        if let Some(date) = stamp.date {
             head.push_str(&format!("date: {}\r\n", httpdate::fmt_http_date(date)));
+        }
+        if let Some(id) = &stamp.request_id {
+            head.push_str(&format!("x-request-id: {id}\r\n"));
         }
         if let Some(wait) = self.retry_after_in {
             let at = httpdate::fmt_http_date(SystemTime::now() + wait);
@@ -134,6 +145,12 @@ impl Response {
         head.push_str("\r\n");
         (head.into_bytes(), &self.body)
     }
+}
+
+/// What the server adds to the head of every answer it sends.
+struct Stamp {
+    date: Option<SystemTime>,
+    request_id: Option<String>,
 }
 
 /// Makes a step from every request logged so far (the one to answer last).
@@ -162,6 +179,14 @@ pub enum Step {
         /// How long the rest is held back.
         pause: Duration,
     },
+    /// Sends the head, then the body one byte every `every`, then closes
+    /// (or keeps the connection as the answer says).
+    Drip {
+        /// The answer sent slowly.
+        response: Response,
+        /// The pause before each byte of the body.
+        every: Duration,
+    },
     /// Sends the head (with the full `content-length`) and the first
     /// `sent` bytes of the body, then closes.
     Truncate {
@@ -186,6 +211,7 @@ impl Step {
         match self {
             Step::Answer(response)
             | Step::Stall { response, .. }
+            | Step::Drip { response, .. }
             | Step::Truncate { response, .. } => Some(response.status),
             Step::Raw(bytes) => std::str::from_utf8(bytes.get(9..12)?).ok()?.parse().ok(),
             Step::Close | Step::Reset | Step::Silent(_) | Step::Decide(_) => None,
@@ -211,6 +237,7 @@ pub struct Script {
     accept: VecDeque<Accept>,
     routes: Vec<Route>,
     dates: Dates,
+    request_ids: bool,
 }
 
 #[derive(Clone)]
@@ -226,6 +253,7 @@ impl Default for Script {
             accept: VecDeque::new(),
             routes: Vec::new(),
             dates: Dates::True,
+            request_ids: false,
         }
     }
 }
@@ -264,6 +292,13 @@ impl Script {
         self
     }
 
+    /// Whether answers carry `x-request-id: req-N`, N being the request's
+    /// index in [`ScriptedServer::requests`] (default: no).
+    pub fn request_ids(mut self, on: bool) -> Self {
+        self.request_ids = on;
+        self
+    }
+
     fn date(&self) -> Option<SystemTime> {
         let now = SystemTime::now();
         match self.dates {
@@ -299,6 +334,8 @@ impl Script {
 /// One request the server read in full.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// The request line and headers, as sent.
+    pub head: String,
     /// The method, upper case.
     pub method: String,
     /// The path, without the query.
@@ -320,12 +357,24 @@ impl Seen {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or_default()
     }
+
+    /// The value of header `name` (any case), if the request carried it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then_some(value.trim())
+        })
+    }
 }
 
 struct State {
     script: Mutex<Script>,
     log: Mutex<Vec<Seen>>,
     connections: Mutex<usize>,
+    /// When each connection closed before reading was accepted.
+    unread: Mutex<Vec<SystemTime>>,
 }
 
 /// A loopback server playing a [`Script`], on threads of its own (so async
@@ -344,6 +393,7 @@ impl ScriptedServer {
             script: Mutex::new(script),
             log: Mutex::new(Vec::new()),
             connections: Mutex::new(0),
+            unread: Mutex::new(Vec::new()),
         });
         let shared = state.clone();
         std::thread::spawn(move || {
@@ -355,6 +405,7 @@ impl ScriptedServer {
                     (*count - 1, accept.unwrap_or(Accept::Serve))
                 };
                 if accept == Accept::Close {
+                    shared.unread.lock().unwrap().push(SystemTime::now());
                     drop(stream);
                     continue;
                 }
@@ -390,6 +441,12 @@ impl ScriptedServer {
     pub fn connections(&self) -> usize {
         *self.state.connections.lock().unwrap()
     }
+
+    /// When each connection the accept script closed before reading
+    /// anything was accepted, oldest first.
+    pub fn unread(&self) -> Vec<SystemTime> {
+        self.state.unread.lock().unwrap().clone()
+    }
 }
 
 /// A base URL on a loopback port where nothing listens: connections are refused.
@@ -413,9 +470,11 @@ fn serve(mut stream: TcpStream, connection: usize, state: &State) {
             }
             return;
         };
-        let (step, date) = {
+        let (step, stamp) = {
             let mut log = state.log.lock().unwrap();
+            let index = log.len();
             log.push(Seen {
+                head: request.head,
                 method: request.method,
                 path: request.path,
                 query: request.query,
@@ -431,9 +490,13 @@ fn serve(mut stream: TcpStream, connection: usize, state: &State) {
                 step = decide(&log);
             }
             log.last_mut().expect("just logged").answered = step.status();
-            (step, script.date())
+            let stamp = Stamp {
+                date: script.date(),
+                request_id: script.request_ids.then(|| format!("req-{index}")),
+            };
+            (step, stamp)
         };
-        match play(&mut stream, step, date) {
+        match play(&mut stream, step, &stamp) {
             Some(After::KeepAlive) => idle = None,
             Some(After::IdleClose(wait)) => idle = Some((wait, false)),
             Some(After::IdleReset(wait)) => idle = Some((wait, true)),
@@ -444,10 +507,10 @@ fn serve(mut stream: TcpStream, connection: usize, state: &State) {
 
 /// Plays `step` on the connection; what to do with it next, or `None` when
 /// it is done with.
-fn play(stream: &mut TcpStream, step: Step, date: Option<SystemTime>) -> Option<After> {
+fn play(stream: &mut TcpStream, step: Step, stamp: &Stamp) -> Option<After> {
     match step {
         Step::Answer(response) => {
-            let (head, body) = response.encode(date);
+            let (head, body) = response.encode(stamp);
             let sent = stream.write_all(&head).and_then(|_| stream.write_all(body));
             if sent.is_err() || response.after == After::Close {
                 let _ = stream.shutdown(Shutdown::Both);
@@ -473,15 +536,28 @@ fn play(stream: &mut TcpStream, step: Step, date: Option<SystemTime>) -> Option<
             sent,
             pause,
         } => {
-            let (head, body) = response.encode(date);
+            let (head, body) = response.encode(stamp);
             let _ = stream.write_all(&head);
             let _ = stream.write_all(&body[..sent.min(body.len())]);
             let _ = stream.flush();
             std::thread::sleep(pause);
             None
         }
+        Step::Drip { response, every } => {
+            let (head, body) = response.encode(stamp);
+            stream.write_all(&head).ok()?;
+            for byte in body {
+                std::thread::sleep(every);
+                stream.write_all(std::slice::from_ref(byte)).ok()?;
+            }
+            if response.after == After::Close {
+                let _ = stream.shutdown(Shutdown::Both);
+                return None;
+            }
+            Some(response.after)
+        }
         Step::Truncate { response, sent } => {
-            let (head, body) = response.encode(date);
+            let (head, body) = response.encode(stamp);
             let _ = stream.write_all(&head);
             let _ = stream.write_all(&body[..sent.min(body.len())]);
             None

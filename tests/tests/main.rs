@@ -18,6 +18,7 @@ mod options;
 mod origin;
 mod pacing;
 mod paths;
+mod promises;
 mod public_api;
 mod recovery;
 mod setters;
