@@ -71,7 +71,7 @@ fn error_body(status: u16, message: &str) -> Response {
 }
 
 /// One page holding `jobs`, as the lookup answers.
-fn jobs_page(jobs: Vec<Value>) -> Response {
+pub fn jobs_page(jobs: Vec<Value>) -> Response {
     let total = jobs.len();
     Response::json(
         200,

@@ -378,7 +378,8 @@ fn api_script(case: &Case, other_origin: &str, started: SystemTime) -> Script {
                 let path = format!("/api/v1/generation-jobs/{id}");
                 script = script.route("GET", &path, route(faults, &redirect, polled));
             }
-            let listed = move |_: &[Seen], decoys| page(listing(&ids, started, done, decoys));
+            let listed =
+                move |_: &[Seen], decoys| cases::jobs_page(listing(&ids, started, done, decoys));
             script = script.route("GET", LOOKUP, route(&case.lookup.0, &redirect, listed));
         }
         operation => {
@@ -389,7 +390,7 @@ fn api_script(case: &Case, other_origin: &str, started: SystemTime) -> Script {
                 op.path(),
                 route(&case.faults.0, &redirect, move |_, _| success.clone()),
             );
-            let lookup = move |log: &[Seen], decoys| page(recovery(&op, log, decoys));
+            let lookup = move |log: &[Seen], decoys| cases::jobs_page(recovery(&op, log, decoys));
             script = script.route("GET", LOOKUP, route(&case.lookup.0, &redirect, lookup));
         }
     }
@@ -475,18 +476,6 @@ fn error_body(status: u16, message: &str) -> Response {
 /// `{"success": true, "data": data}`.
 fn data(data: Value) -> Response {
     Response::json(200, &json!({"success": true, "data": data}))
-}
-
-/// One page holding `jobs`.
-fn page(jobs: Vec<Value>) -> Response {
-    let total = jobs.len();
-    Response::json(
-        200,
-        &json!({
-            "success": true, "data": jobs,
-            "pagination": {"page": 1, "limit": 100, "total": total, "total_pages": total.min(1)},
-        }),
-    )
 }
 
 /// Image job `id` on `frame` of the project, created at `created`: queued
