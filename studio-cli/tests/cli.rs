@@ -577,11 +577,12 @@ fn each_error_kind_exits_with_its_documented_code() {
     let unpaid = studio(&server, &["frames", "generate-image", "--frame-id", &frame]);
     assert_eq!(unpaid.status.code(), Some(4), "{}", stderr(&unpaid));
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/api/v1", closed.local_addr().unwrap());
-    drop(closed);
+    let closed = studio_tests::scripted::Refusing::new();
     let refused = studio_with(
-        &[("STUDIO_BASE_URL", &url), ("STUDIO_API_KEY", "sk_test_x")],
+        &[
+            ("STUDIO_BASE_URL", closed.base_url()),
+            ("STUDIO_API_KEY", "sk_test_x"),
+        ],
         &["projects", "list"],
         None,
     );

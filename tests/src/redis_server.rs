@@ -75,18 +75,24 @@ impl RedisServer {
             );
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free loopback port")
-            .port();
         let mut server = RedisServer {
             program,
-            port,
+            port: 0,
             tls,
             child: None,
         };
-        server.start_again();
-        Some(server)
+        // A port found free may be taken by another process before the
+        // server binds it: then it exits, and another port is tried.
+        for _ in 0..5 {
+            server.port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free loopback port")
+                .port();
+            if server.spawn() {
+                return Some(server);
+            }
+        }
+        panic!("redis-server did not start (with TLS, it needs a build with TLS, as Debian's is)");
     }
 
     /// Its URL, password included: `rediss://` for a TLS server.
@@ -116,6 +122,16 @@ impl RedisServer {
     /// Starts the server (again) on the same port, empty, and waits until
     /// it answers.
     pub fn start_again(&mut self) {
+        assert!(
+            self.spawn(),
+            "redis-server did not start again on port {}",
+            self.port
+        );
+    }
+
+    /// Starts the server on its port, empty; whether it answers before
+    /// exiting (it exits when the port is taken) or 10 s pass.
+    fn spawn(&mut self) -> bool {
         self.stop();
         let port = self.port.to_string();
         let mut command = Command::new(&self.program);
@@ -151,12 +167,17 @@ impl RedisServer {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.connection().is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start (with TLS, it needs a build with TLS, as Debian's is)"
-            );
+            let exited = self
+                .child
+                .as_mut()
+                .is_none_or(|child| child.try_wait().ok().flatten().is_some());
+            if exited || Instant::now() >= deadline {
+                self.stop();
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
+        true
     }
 
     /// A connection to it, answering PING; over TLS, trusting its authority.

@@ -449,13 +449,43 @@ impl ScriptedServer {
     }
 }
 
-/// A base URL on a loopback port where nothing listens: connections are refused.
-pub fn refusing_base_url() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    format!("http://127.0.0.1:{port}/api/v1")
+/// A loopback port where nothing listens, held for as long as this lives:
+/// its socket is bound but never listens, so connections to it are refused
+/// and no other server can take the port meanwhile.
+pub struct Refusing {
+    _socket: socket2::Socket,
+    base_url: String,
+}
+
+impl Refusing {
+    /// Binds a free loopback port without listening on it.
+    pub fn new() -> Self {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("a socket");
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+        socket.bind(&any.into()).expect("a free loopback port");
+        let port = socket
+            .local_addr()
+            .ok()
+            .and_then(|address| address.as_socket())
+            .expect("a bound address")
+            .port();
+        Refusing {
+            _socket: socket,
+            base_url: format!("http://127.0.0.1:{port}/api/v1"),
+        }
+    }
+
+    /// The base URL on that port, ending in `/api/v1`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
+impl Default for Refusing {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Serves the requests of one connection until a step or the client ends it.

@@ -9,7 +9,7 @@ use crate::edges::{FRAME, LOOKUP, Op, cases};
 use std::time::{Duration, Instant};
 use studio_api::types::{GenerationJob, JobStatus};
 use studio_api::{Client, ClientBuilder, Error, ErrorKind, PollSchedule};
-use studio_tests::scripted::{Response, Script, ScriptedServer, Step, refusing_base_url};
+use studio_tests::scripted::{Refusing, Response, Script, ScriptedServer, Step};
 
 /// What a call may take beyond the time it is expected to end at.
 const SLACK: Duration = Duration::from_millis(700);
@@ -203,7 +203,8 @@ fn a_deadline_during_a_429s_wait_leaves_a_refused_write_not_sent() {
 fn a_deadline_during_a_backoff_after_refused_connections_leaves_a_write_not_sent() {
     for op in Op::EACH {
         for sdk in BOTH {
-            let client = builder(&refusing_base_url())
+            let refusing = Refusing::new();
+            let client = builder(refusing.base_url())
                 .max_retries(10)
                 .backoff(Duration::from_millis(300), Duration::from_millis(300))
                 .build()

@@ -139,13 +139,9 @@ async fn display_bounds_the_servers_message_and_message_keeps_it_whole() {
 #[tokio::test]
 async fn source_returns_the_underlying_cause() {
     use std::error::Error as _;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let refusing = studio_tests::scripted::Refusing::new();
     let client = studio_api::Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}/api/v1"))
+        .base_url(refusing.base_url())
         .api_key("sk_live_x")
         .max_retries(0)
         .build()

@@ -46,12 +46,8 @@ const PROJECT: &str = r#"{"success":true,"data":{"id":"prj_1","name":"P","aspect
 
 #[tokio::test]
 async fn connection_refused_is_retried_then_reported() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let (client, retries) = client(&format!("http://127.0.0.1:{port}/api/v1"));
+    let refusing = studio_tests::scripted::Refusing::new();
+    let (client, retries) = client(refusing.base_url());
     let error = get(&client).await.unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Connection);
     assert_eq!(error.status(), None);

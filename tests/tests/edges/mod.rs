@@ -17,7 +17,7 @@ pub mod cases;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use studio_api::{ClientBuilder, Error, ErrorKind};
-use studio_tests::scripted::{Response, Script, ScriptedServer, Seen, refusing_base_url};
+use studio_tests::scripted::{Refusing, Response, Script, ScriptedServer, Seen};
 
 /// The client's timeout per attempt.
 pub const TIMEOUT: Duration = Duration::from_millis(400);
@@ -421,8 +421,9 @@ fn fresh_key() -> String {
 
 fn play<S: Sdk>(scenario: Scenario) -> Vec<String> {
     let server = ScriptedServer::start(scenario.script);
+    let refusing = Refusing::new();
     let base_url = match scenario.refused {
-        true => refusing_base_url(),
+        true => refusing.base_url().to_string(),
         false => server.base_url().to_string(),
     };
     let key = fresh_key();

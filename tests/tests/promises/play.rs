@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 use studio_api::types::GenerationJob;
 use studio_api::{ClientBuilder, Error, PollSchedule};
-use studio_tests::scripted::{Response, Script, ScriptedServer, Seen, Step, refusing_base_url};
+use studio_tests::scripted::{Refusing, Response, Script, ScriptedServer, Seen, Step};
 
 /// Longer than any timeout or deadline of a case: "never".
 const LONG: Duration = Duration::from_secs(8);
@@ -132,13 +132,14 @@ pub fn run(case: &Case) -> Observed {
     let other = ScriptedServer::start(other_script(case));
     let other_origin = origin(other.base_url());
     let api = ScriptedServer::start(api_script(case, &other_origin, started));
-    let refusing = refusing_base_url();
+    let refusing = Refusing::new();
+    let refusing = refusing.base_url();
     let base_url = match case.refused && !download {
-        true => refusing.clone(),
+        true => refusing.to_string(),
         false => api.base_url().to_string(),
     };
     let url = match case.refused {
-        true => format!("{}{FILE}", origin(&refusing)),
+        true => format!("{}{FILE}", origin(refusing)),
         false => format!("{other_origin}{FILE}"),
     };
     let dir = download.then(|| scratch(case));
