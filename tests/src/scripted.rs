@@ -370,6 +370,8 @@ impl Seen {
 }
 
 struct State {
+    /// Set when the server is dropped: the accept loop ends.
+    stopped: std::sync::atomic::AtomicBool,
     script: Mutex<Script>,
     log: Mutex<Vec<Seen>>,
     connections: Mutex<usize>,
@@ -381,6 +383,7 @@ struct State {
 /// and blocking clients alike can use it).
 pub struct ScriptedServer {
     base_url: String,
+    address: std::net::SocketAddr,
     state: Arc<State>,
 }
 
@@ -388,8 +391,10 @@ impl ScriptedServer {
     /// Starts playing `script` on a free port of 127.0.0.1.
     pub fn start(script: Script) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let base_url = format!("http://{}/api/v1", listener.local_addr().expect("address"));
+        let address = listener.local_addr().expect("address");
+        let base_url = format!("http://{address}/api/v1");
         let state = Arc::new(State {
+            stopped: std::sync::atomic::AtomicBool::new(false),
             script: Mutex::new(script),
             log: Mutex::new(Vec::new()),
             connections: Mutex::new(0),
@@ -398,6 +403,9 @@ impl ScriptedServer {
         let shared = state.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                if shared.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
                 let (number, accept) = {
                     let mut count = shared.connections.lock().unwrap();
                     *count += 1;
@@ -413,7 +421,11 @@ impl ScriptedServer {
                 std::thread::spawn(move || serve(stream, number, &shared));
             }
         });
-        ScriptedServer { base_url, state }
+        ScriptedServer {
+            base_url,
+            address,
+            state,
+        }
     }
 
     /// The base URL to give a client, ending in `/api/v1`.
@@ -446,6 +458,18 @@ impl ScriptedServer {
     /// anything was accepted, oldest first.
     pub fn unread(&self) -> Vec<SystemTime> {
         self.state.unread.lock().unwrap().clone()
+    }
+}
+
+/// Stops accepting and closes the listener (connections already accepted
+/// play on), so that a long run of servers does not run out of descriptors.
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.state
+            .stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop, which then sees it is stopped.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
     }
 }
 
