@@ -27,7 +27,7 @@ use tracing::field::Empty;
 use tracing::{Instrument, Span};
 
 /// What happened on the wire during one call, as the hooks saw it.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 pub(crate) struct Record {
     /// How many times the request was sent (or a connection tried).
     pub attempts: u32,
@@ -205,22 +205,24 @@ impl<'a> Call<'a> {
         let lost = Mutex::new(None);
         let work = async {
             let result = RECORD.scope(Arc::clone(&record), send).await;
-            let noted = locked(&record).clone();
+            // Taken once the request is done: what `answer` then awaits
+            // is the job lookup, during which `lost` holds the error.
+            let noted = taken(&record);
             (answer(result, &noted, &lost).await, noted.attempts)
         };
         let outcome = self
-            .within_deadline(work, deadline, || {
-                let record = locked(&record).clone();
-                let error = match locked(&lost).take() {
-                    Some(error) => error,
-                    None => Error::gave_up(
-                        self.operation.id,
-                        self.operation.method != "GET",
-                        deadline.unwrap_or_default(),
-                        &record,
-                    ),
-                };
-                (Err(error), record.attempts)
+            .within_deadline(work, deadline, || match locked(&lost).take() {
+                Some(error) => {
+                    let attempts = error.attempts();
+                    (Err(error), attempts)
+                }
+                None => {
+                    let record = taken(&record);
+                    let write = self.operation.method != "GET";
+                    let limit = deadline.unwrap_or_default();
+                    let error = Error::gave_up(self.operation.id, write, limit, &record);
+                    (Err(error), record.attempts)
+                }
             })
             .instrument(span.span.clone())
             .await;
@@ -285,6 +287,11 @@ impl<'a> Call<'a> {
             .await
             .unwrap_or_else(|_| gave_up()))
     }
+}
+
+/// What the hooks noted in `record`, leaving it empty.
+fn taken(record: &Mutex<Record>) -> Record {
+    std::mem::take(&mut locked(record))
 }
 
 /// What `lock` guards, even if a panic elsewhere poisoned it (a record or
