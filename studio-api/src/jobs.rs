@@ -635,6 +635,15 @@ fn refused(error: &Error, cap: Duration) -> Option<Option<Duration>> {
     }
 }
 
+/// What `work` gives if it ends by `end` (any time without one); `None`
+/// when `end` passes first.
+async fn by<T>(end: Option<Instant>, work: impl Future<Output = T>) -> Option<T> {
+    match end {
+        Some(end) => tokio::time::timeout_at(end.into(), work).await.ok(),
+        None => Some(work.await),
+    }
+}
+
 /// One wait on a handle: what has been seen and when to poll next.
 struct Poller<T: Pollable> {
     handle: Handle<T>,
@@ -818,17 +827,12 @@ impl<T: Pollable> Poller<T> {
             client, kind, id, ..
         } = &self.handle;
         let cap = client.inner().retry().retry_after_cap;
-        let fetch = T::fetch(client, *kind, id);
-        let fetched = match self.deadline {
-            // The last poll may take one attempt's time past the deadline.
-            Some(deadline) => {
-                let end = later(deadline.max(Instant::now()), client.inner().limits.timeout);
-                match tokio::time::timeout_at(end.into(), fetch).await {
-                    Ok(fetched) => fetched,
-                    Err(_) => return Err(self.deadline_passed()),
-                }
-            }
-            None => fetch.await,
+        // The last poll may take one attempt's time past the deadline.
+        let end = self
+            .deadline
+            .map(|d| later(d.max(Instant::now()), client.inner().limits.timeout));
+        let Some(fetched) = by(end, T::fetch(client, *kind, id)).await else {
+            return Err(self.deadline_passed());
         };
         match fetched {
             Ok((state, hint)) => Ok((Some(state), hint)),

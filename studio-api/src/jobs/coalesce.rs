@@ -218,17 +218,9 @@ impl Ticket {
                     // past it, the claim is let go (the next member due
                     // lists again) and this wait has its last look by id.
                     let listing = tick(client, &claim.group, &members);
-                    let looks = match want.deadline {
-                        Some(deadline) => {
-                            match tokio::time::timeout_at(deadline.into(), listing).await {
-                                Ok(looks) => looks,
-                                Err(_) => {
-                                    self.stop_waiting();
-                                    return Seen::Alone;
-                                }
-                            }
-                        }
-                        None => listing.await,
+                    let Some(looks) = super::by(want.deadline, listing).await else {
+                        self.stop_waiting();
+                        return Seen::Alone;
                     };
                     let mut state = self.pool.lock();
                     if looks.unlistable {
