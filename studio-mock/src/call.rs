@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Settings that shape handler behaviour.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Behaviour {
     /// How long generation jobs, exports and renders take.
     pub job_duration: Duration,

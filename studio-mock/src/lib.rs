@@ -193,7 +193,13 @@ impl MockBuilder {
     }
 
     fn shared(self, address: SocketAddr) -> Arc<Shared> {
-        let mut state = State::default();
+        let mut state = State {
+            behaviour: Behaviour {
+                job_duration: self.job_duration,
+                failure_rate: self.failure_rate,
+            },
+            ..State::default()
+        };
         state.store.wallet = self.wallet;
         for (id, times, fault) in self.faults {
             script(&mut state.faults, id, times, fault);
@@ -203,10 +209,6 @@ impl MockBuilder {
         Arc::new(Shared {
             state: std::sync::Mutex::new(state),
             config: Config {
-                behaviour: Behaviour {
-                    job_duration: self.job_duration,
-                    failure_rate: self.failure_rate,
-                },
                 rate_limit: self.rate_limit,
                 body_limits: self.body_limits,
                 log_requests: self.log_requests,
@@ -429,6 +431,12 @@ impl MockServer {
     /// Sets the wallet's balance in credits.
     pub fn set_wallet(&self, credits: f64) {
         self.shared.lock().store.wallet = credits;
+    }
+
+    /// Sets the chance, from 0 to 1, that a job, export or render started
+    /// from now on fails.
+    pub fn set_failure_rate(&self, rate: f64) {
+        self.shared.lock().behaviour.failure_rate = rate.clamp(0.0, 1.0);
     }
 
     /// The wallet's balance in credits.

@@ -34,13 +34,13 @@ pub struct State {
     pub faults: HashMap<String, VecDeque<Fault>>,
     /// Requests received per operation id.
     pub counts: HashMap<String, usize>,
+    /// Job timing and failure rate.
+    pub behaviour: Behaviour,
 }
 
 /// Settings fixed at start.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Job timing and failure rate.
-    pub behaviour: Behaviour,
     /// Quotas, or `None` for no rate limiting.
     pub rate_limit: Option<RateLimit>,
     /// How large request bodies may be.
@@ -241,6 +241,7 @@ async fn run(
     let json = shared.validator.check_body(op.id, &body)?;
     let mut state = shared.lock();
     handlers::advance(&mut state.store, Instant::now(), chrono::Utc::now());
+    let behaviour = state.behaviour.clone();
     let call = Call {
         params,
         query,
@@ -248,7 +249,7 @@ async fn run(
         json: json.as_ref(),
         user,
         now: chrono::Utc::now(),
-        behaviour: &shared.config.behaviour,
+        behaviour: &behaviour,
     };
     handlers::handle(op, &mut state.store, &call)
 }
