@@ -3143,6 +3143,33 @@ pub const COMMANDS: &[Command] = &[
         starts: None,
     },
 ];
+/// Each area with its help, the description of its first
+/// command's tag, in the order the areas first appear.
+pub const AREAS: &[(&str, &str)] = &[
+    ("projects", "Create and manage storyboard projects."),
+    (
+        "frames",
+        "Manage frames (shots) within a project. Each frame has a script, image, and optional video.",
+    ),
+    ("comments", "Comment on frames, edit or resolve comments, and delete them."),
+    (
+        "reviews",
+        "Record a decision on a frame (approved, changes requested or rejected) and read its reviews.",
+    ),
+    ("jobs", "Poll the status of async AI generation jobs (image, video, voice, SFX)."),
+    (
+        "audio",
+        "Manage audio tracks (voiceover, music, SFX) on a project timeline. AI voice and SFX generation require paid access.",
+    ),
+    ("assets", "Upload and manage project assets (images, audio, video files)."),
+    ("exports", "Export storyboard projects as video files. Requires paid access."),
+    (
+        "renders",
+        "Render a project with Remotion and read a render's state. Requires paid access.",
+    ),
+    ("teams", "Create teams and manage members for collaboration."),
+    ("voices", "Manage your voice library for AI voiceover generation."),
+];
 /// Sends the request of `command` with the flags in `input`.
 pub async fn send<'a>(
     client: &'a studio_api::Client,

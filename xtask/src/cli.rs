@@ -23,8 +23,9 @@ pub const PATH: &str = "studio-cli/src/generated.rs";
 
 /// Flags and argument ids a command may have besides its fields (the
 /// common ones in `studio-cli/src/table.rs` and `wait.rs`, and clap's own).
-const RESERVED: [&str; 12] = [
+const RESERVED: [&str; 13] = [
     "body-json",
+    "yes",
     "all",
     "wait",
     "timeout",
@@ -77,6 +78,7 @@ pub fn generate(spec: &OpenAPI) -> Result<syn::File> {
         .iter()
         .map(|op| command(&doc, op))
         .collect::<Result<_>>()?;
+    let areas = areas(spec, &commands)?.into_iter().map(|(area, about)| quote!((#area, #about)));
     let entries = commands.iter().map(entry);
     let arms = commands.iter().map(arm);
     let tokens = quote! {
@@ -93,6 +95,10 @@ pub fn generate(spec: &OpenAPI) -> Result<syn::File> {
         /// Every operation's command, in spec order.
         pub const COMMANDS: &[Command] = &[#(#entries),*];
 
+        /// Each area with its help, the description of its first
+        /// command's tag, in the order the areas first appear.
+        pub const AREAS: &[(&str, &str)] = &[#(#areas),*];
+
         /// Sends the request of `command` with the flags in `input`.
         pub async fn send<'a>(
             client: &'a studio_api::Client,
@@ -106,6 +112,30 @@ pub fn generate(spec: &OpenAPI) -> Result<syn::File> {
         }
     };
     Ok(syn::parse2(tokens)?)
+}
+
+/// Each area, in the order its first command appears, with the
+/// description of that command's tag.
+fn areas(spec: &OpenAPI, commands: &[Command]) -> Result<Vec<(String, String)>> {
+    let mut areas: Vec<(String, String)> = Vec::new();
+    for (command, op) in commands.iter().zip(spec::operations(spec)) {
+        if areas.iter().any(|(area, _)| *area == command.area) {
+            continue;
+        }
+        let tag = op
+            .operation
+            .tags
+            .first()
+            .with_context(|| format!("{}: no tag", op.id))?;
+        let about = spec
+            .tags
+            .iter()
+            .find(|t| t.name == *tag)
+            .and_then(|t| t.description.as_deref())
+            .with_context(|| format!("{}: the tag {tag} has no description", op.id))?;
+        areas.push((command.area.clone(), about.trim().to_string()));
+    }
+    Ok(areas)
 }
 
 fn command(doc: &Value, op: &spec::SpecOperation<'_>) -> Result<Command> {
