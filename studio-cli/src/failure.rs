@@ -1,6 +1,14 @@
 //! Why a command failed, how that is told on stderr, and the exit code
 //! of each kind of failure.
+//!
+//! Every report is plain words for a shell user: what happened, the
+//! server's message (escaped, see `terminal`), the flags or variables to
+//! check, and whether the request may have been acted on. One format per
+//! exit code: the first line is `error: <what the code means>…`.
 
+use crate::generated::COMMANDS;
+use crate::table::Command;
+use crate::terminal::{shell_word, shown};
 use std::fmt::Write as _;
 use studio_api::ErrorKind;
 
@@ -11,14 +19,27 @@ pub enum Failure {
     Api(studio_api::Error),
     /// A flag, file or body the command cannot use; nothing was sent.
     Input(String),
+    /// The credential, URL or settings, from the flag or variable named
+    /// in the message; nothing was sent.
+    Config(String),
     /// A local file could not be read or written.
     Io(String),
+    /// A response arrived but cannot be read or shown.
+    Unreadable(String),
     /// Waiting stopped (Ctrl-C or `--timeout`) while the work goes on.
     Stopped {
         /// What stopped the wait.
         reason: &'static str,
         /// The ids still being worked on.
         ids: Vec<String>,
+    },
+    /// Some of several pieces of work failed: each failure with its id,
+    /// in the order the ids were given, of `of` in all.
+    Several {
+        /// Each failure with its id.
+        failures: Vec<(String, Failure)>,
+        /// How many pieces of work there were.
+        of: usize,
     },
 }
 
@@ -41,42 +62,62 @@ impl Failure {
     /// The process's exit code for this failure.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Failure::Api(error) if error.outcome_unknown() => OUTCOME_UNKNOWN,
             Failure::Api(error) => code(error.kind()),
             Failure::Input(_) => INVALID_INPUT,
+            Failure::Config(_) => CONFIGURATION,
             Failure::Io(_) => IO,
+            Failure::Unreadable(_) => UNREADABLE,
             Failure::Stopped { reason, .. } if *reason == INTERRUPTED => 130,
             Failure::Stopped { .. } => DEADLINE_PASSED,
+            Failure::Several { failures, .. } => failures.first().map_or(1, |(_, f)| f.exit_code()),
         }
     }
 
-    /// What stderr says: the kind, status, message and request id, and for
-    /// a stopped wait the ids and how to resume.
+    /// What stderr says.
     pub fn report(&self) -> String {
         match self {
-            Failure::Api(error) => {
-                let mut out = format!("error: {}", kind_name(error.kind()));
-                if let Some(status) = error.status() {
-                    let _ = write!(out, " (HTTP {})", status.as_u16());
+            Failure::Api(error) => api_report(error),
+            Failure::Input(message) => {
+                format!("error: invalid input: {message}\n  nothing was sent")
+            }
+            Failure::Config(message) => {
+                format!("error: configuration: {message}\n  nothing was sent")
+            }
+            Failure::Io(message) => format!("error: local file: {}", shown(message)),
+            Failure::Unreadable(message) => {
+                format!("error: the response could not be read: {}", shown(message))
+            }
+            Failure::Stopped { reason, ids } => {
+                let words: Vec<String> = ids.iter().map(|id| shell_word(id)).collect();
+                format!(
+                    "error: stopped waiting ({reason}); the work goes on: {}\n\
+                     resume with: studio jobs wait {}",
+                    ids.iter().map(|id| shown(id)).collect::<Vec<_>>().join(" "),
+                    words.join(" "),
+                )
+            }
+            Failure::Several { failures, of } => {
+                let mut out = String::new();
+                for (id, failure) in failures {
+                    let report = failure.report();
+                    let id = shown(id);
+                    // Each failure names its id once.
+                    let report = match report.contains(&*id) {
+                        true => report,
+                        false => report.replacen("error: ", &format!("error: {id}: "), 1),
+                    };
+                    let _ = writeln!(out, "{report}");
                 }
-                let _ = write!(out, " in {}: {}", error.operation(), error.message());
-                for (field, problems) in error.field_errors() {
-                    let _ = write!(out, "\n  {field}: {}", problems.join("; "));
-                }
-                if let Some(id) = error.request_id() {
-                    let _ = write!(out, "\n  request id: {id}");
-                }
-                if error.outcome_unknown() {
-                    out.push_str("\n  the server may have acted on the request");
-                }
+                let mut failed: Vec<&String> = failures.iter().map(|(id, _)| id).collect();
+                failed.dedup();
+                let _ = write!(
+                    out,
+                    "error: {} of {of} failed; the exit code is the first failure's",
+                    failed.len()
+                );
                 out
             }
-            Failure::Input(message) => format!("error: invalid input: {message}"),
-            Failure::Io(message) => format!("error: i/o: {message}"),
-            Failure::Stopped { reason, ids } => format!(
-                "stopped waiting ({reason}); the work goes on: {ids}\n\
-                 resume with: studio jobs wait {ids}",
-                ids = ids.join(" "),
-            ),
         }
     }
 }
@@ -87,19 +128,191 @@ impl From<studio_api::Error> for Failure {
     }
 }
 
+/// The report of an SDK error: what happened and its status, the server's
+/// message, the fields it named (as flags), what to check, the command,
+/// the request id, and whether the server may have acted.
+fn api_report(error: &studio_api::Error) -> String {
+    let command = command_of(error.operation());
+    let (what, hint) = plain(error.kind());
+    let mut out = format!("error: {what}");
+    if let Some(status) = error.status() {
+        let _ = write!(out, " (HTTP {})", status.as_u16());
+    }
+    let message = match error.kind() {
+        ErrorKind::InvalidInput => in_flags(error.message(), command),
+        ErrorKind::Configuration => in_shell_words(error.message()),
+        ErrorKind::JobFailed { message, .. } => {
+            message.as_deref().unwrap_or("no reason given").to_string()
+        }
+        _ => error.message().to_string(),
+    };
+    // Waiting is no command of its own: the id says what ended.
+    let waited = matches!(
+        error.kind(),
+        ErrorKind::JobFailed { .. } | ErrorKind::JobCanceled { .. } | ErrorKind::DeadlinePassed { .. }
+    );
+    let command = command.filter(|_| !waited);
+    let _ = write!(out, ": {}", shown(&message));
+    for (field, problems) in error.field_errors() {
+        let _ = write!(
+            out,
+            "\n  {}: {}",
+            flag_of(field, command),
+            shown(&problems.join("; "))
+        );
+    }
+    if let ErrorKind::UndecodableResponse { snippet } = error.kind() {
+        let _ = write!(out, "\n  the response began: {}", shown(snippet));
+    }
+    if let Some(hint) = hint {
+        let _ = write!(out, "\n  {hint}");
+    }
+    if let Some(command) = command {
+        let _ = write!(out, "\n  command: studio {} {}", command.area, command.verb);
+    }
+    if let Some(id) = error.request_id() {
+        let _ = write!(out, "\n  request id: {}", shown(id));
+    }
+    if error.outcome_unknown() {
+        out.push_str(
+            "\n  the request was sent and the server may have acted on it: \
+             check (e.g. with a list command) before running it again",
+        );
+        if studio_api::operations::OPERATIONS
+            .iter()
+            .any(|o| o.id == error.operation() && o.paid)
+        {
+            out.push_str("; it is billed, so a second run may pay twice");
+        }
+    } else if matches!(
+        error.kind(),
+        ErrorKind::InvalidInput | ErrorKind::Configuration
+    ) {
+        out.push_str("\n  nothing was sent");
+    }
+    out
+}
+
+/// The first line of an error's report, without `error: `: what a
+/// progress line says of a piece of work that ended in it.
+pub fn headline(error: &studio_api::Error) -> String {
+    let report = api_report(error);
+    let first = report.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// What an error of `kind` means, in a shell user's words, and what to
+/// check, if there is something.
+fn plain(kind: &ErrorKind) -> (String, Option<String>) {
+    let (what, hint): (String, Option<&str>) = match kind {
+        ErrorKind::Unauthorized => (
+            "the API key or token was refused".into(),
+            Some("check STUDIO_API_KEY or --api-key (STUDIO_BEARER_TOKEN or --token for a token)"),
+        ),
+        ErrorKind::PaymentRequired => ("payment required: not enough credits".into(), None),
+        ErrorKind::MissingScope { scope } => (
+            format!("the credential lacks the scope {}", shown(scope)),
+            Some("use an API key or token that has that scope"),
+        ),
+        ErrorKind::NotAvailableViaApiKey => (
+            "this command needs a bearer token, not an API key".into(),
+            Some("pass --token or set STUDIO_BEARER_TOKEN"),
+        ),
+        ErrorKind::Forbidden => ("forbidden".into(), None),
+        ErrorKind::NotFound => ("not found".into(), None),
+        ErrorKind::Validation { .. } => ("the server refused the input".into(), None),
+        ErrorKind::RateLimited { .. } => (
+            "rate limited, after the retries".into(),
+            Some(
+                "wait a minute and run it again; STUDIO_QUOTA_URL=redis://… paces every run \
+                 that shares the key",
+            ),
+        ),
+        ErrorKind::Server => ("the server failed".into(), None),
+        ErrorKind::Timeout => ("timed out".into(), None),
+        ErrorKind::Connection => (
+            "could not connect".into(),
+            Some("check --base-url or STUDIO_BASE_URL, and the network"),
+        ),
+        ErrorKind::UndecodableResponse { .. } => ("the response could not be read".into(), None),
+        ErrorKind::InvalidInput => ("invalid input".into(), None),
+        ErrorKind::Configuration => ("configuration".into(), None),
+        ErrorKind::Io => ("local file".into(), None),
+        ErrorKind::JobFailed { id, .. } => (format!("{} failed", shown(id)), None),
+        ErrorKind::JobCanceled { id } => (format!("{} was canceled", shown(id)), None),
+        ErrorKind::DeadlinePassed { id, .. } => {
+            (format!("stopped waiting for {}", shown(id)), None)
+        }
+        _ => ("the server answered with an unexpected status".into(), None),
+    };
+    (what, hint.map(str::to_string))
+}
+
+/// The command of the operation `id`.
+fn command_of(id: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.id == id)
+}
+
+/// The flag of the field `key` of `command`, or the key when it has none.
+fn flag_of(key: &str, command: Option<&Command>) -> String {
+    command
+        .and_then(|c| c.fields.iter().find(|f| f.key == key))
+        .map_or_else(|| shown(key).into_owned(), |f| format!("--{}", f.flag))
+}
+
+/// `message`, from the SDK about a request, with each field of `command`
+/// it names written as that field's flag.
+fn in_flags(message: &str, command: Option<&Command>) -> String {
+    let Some(command) = command else {
+        return message.to_string();
+    };
+    message
+        .split_inclusive(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map(|piece| {
+            let word = piece.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+            match command.fields.iter().find(|f| f.key == word) {
+                Some(field) => format!("--{}{}", field.flag, &piece[word.len()..]),
+                None => piece.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A configuration message of the SDK, about its builder's settings, in
+/// the flags and variables of the CLI that set them.
+pub fn in_shell_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 4] = [
+        (
+            "; pass the credential with .credential() instead",
+            "; pass the key with STUDIO_API_KEY or --api-key instead",
+        ),
+        ("use https or .allow_insecure_http(true)", "use https"),
+        ("shared_quota or STUDIO_QUOTA_URL", "STUDIO_QUOTA_URL"),
+        (", or call .credential()", ""),
+    ];
+    WORDS
+        .iter()
+        .fold(message.to_string(), |text, (sdk, shell)| {
+            text.replace(sdk, shell)
+        })
+}
+
 /// The reason a wait stopped on Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted";
 
 const INVALID_INPUT: u8 = 17;
+const CONFIGURATION: u8 = 16;
 const IO: u8 = 15;
+const UNREADABLE: u8 = 12;
 const DEADLINE_PASSED: u8 = 14;
+const OUTCOME_UNKNOWN: u8 = 18;
 
 /// Every exit code: the code, what it means, and the `ErrorKind`s it
 /// stands for.
 pub const EXIT_CODES: &[(u8, &str, &[&str])] = &[
     (0, "success", &[]),
     (1, "an unexpected response status", &["UnexpectedStatus"]),
-    (2, "usage: a flag or command clap could not parse", &[]),
+    (2, "usage: a flag or command that could not be parsed (see --help)", &[]),
     (3, "authentication failed (401)", &["Unauthorized"]),
     (4, "payment required (402)", &["PaymentRequired"]),
     (
@@ -114,7 +327,7 @@ pub const EXIT_CODES: &[(u8, &str, &[&str])] = &[
     (10, "timed out", &["Timeout"]),
     (11, "could not connect", &["Connection"]),
     (
-        12,
+        UNREADABLE,
         "a response that could not be decoded",
         &["UndecodableResponse"],
     ),
@@ -130,14 +343,19 @@ pub const EXIT_CODES: &[(u8, &str, &[&str])] = &[
     ),
     (IO, "a local file could not be read or written", &["Io"]),
     (
-        16,
-        "configuration: the credential, URL or settings",
+        CONFIGURATION,
+        "configuration: the credential, URL or settings; nothing was sent",
         &["Configuration"],
     ),
     (
         INVALID_INPUT,
         "invalid input, refused before any request",
         &["InvalidInput"],
+    ),
+    (
+        OUTCOME_UNKNOWN,
+        "sent, outcome unknown: the server may have acted on it; check before running it again",
+        &[],
     ),
     (
         130,
@@ -173,6 +391,12 @@ pub fn exit_code_table() -> String {
     for (code, meaning, _) in EXIT_CODES {
         let _ = writeln!(out, "  {code:>3}  {meaning}");
     }
+    out.push_str(
+        "\nA request that was sent exits 18 whenever the server may have acted on it, \
+         whatever the error. Waiting on several: every result is printed (failed ones \
+         with their error), every failure is named on stderr, and the exit code is the \
+         first failure's, in the order the ids were given.\n",
+    );
     out
 }
 

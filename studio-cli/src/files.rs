@@ -5,6 +5,7 @@
 use crate::failure::Failure;
 use crate::input::Input;
 use crate::reply::Reply;
+use crate::terminal::shown;
 use clap::{Arg, ArgMatches, value_parser};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -33,7 +34,7 @@ fn bar(what: &str, length: Option<u64>) -> ProgressBar {
         ProgressDrawTarget::hidden()
     };
     let bar = ProgressBar::with_draw_target(length, target).with_style(style(length));
-    bar.set_prefix(what.to_string());
+    bar.set_prefix(shown(what).into_owned());
     bar
 }
 
@@ -78,37 +79,56 @@ pub async fn upload<'a>(
     }))
 }
 
-/// `studio download URL [PATH]`: the path written.
+/// `studio download URL [PATH]`: the path written. Missing folders of
+/// PATH are made.
 pub async fn download(client: &Client, matches: &ArgMatches) -> Result<PathBuf, Failure> {
     let url = matches.get_one::<String>("url").map_or("", String::as_str);
     let path = match matches.get_one::<PathBuf>("path") {
         Some(path) => path.clone(),
-        None => PathBuf::from(file_name(url)?),
+        None => PathBuf::from(
+            file_name(url)
+                .map_err(|problem| Failure::input(format!("{problem}; give the PATH to save it to")))?,
+        ),
     };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_dir(parent).await?;
+    }
     save(client, url, &path).await?;
     Ok(path)
 }
 
-/// Saves `url` into `dir` under its own file name.
+/// Saves `url` into `dir` (made if missing) under its own file name.
 pub async fn download_into(client: &Client, url: &str, dir: &Path) -> Result<PathBuf, Failure> {
+    create_dir(dir).await?;
+    // Other downloads went ahead: this one is a file not written.
+    let name = file_name(url).map_err(|problem| Failure::io(format!("{problem}; not saved")))?;
+    let path = dir.join(name);
+    save(client, url, &path).await?;
+    Ok(path)
+}
+
+async fn create_dir(dir: &Path) -> Result<(), Failure> {
     tokio::fs::create_dir_all(dir)
         .await
-        .map_err(|e| Failure::io(format!("creating {}: {e}", dir.display())))?;
-    let path = dir.join(file_name(url)?);
-    save(client, url, &path).await?;
-    Ok(path)
+        .map_err(|e| Failure::io(format!("creating {}: {e}", dir.display())))
 }
 
-/// The last segment of `url`'s path, which must be a plain file name.
-fn file_name(url: &str) -> Result<String, Failure> {
+/// The last segment of `url`'s path, which must be a plain file name and
+/// not a hidden one: a name the server chose must not make or replace a
+/// dotfile (`.bashrc`). Otherwise, what is wrong with it.
+fn file_name(url: &str) -> Result<String, String> {
     let path = url.split(['?', '#']).next().unwrap_or_default();
     let name = path.rsplit('/').next().unwrap_or_default();
-    if name.is_empty() || name == "." || name == ".." || name.contains('\\') {
-        return Err(Failure::input(
-            "the URL does not end in a file name; give the PATH to save it to",
-        ));
-    }
-    Ok(name.to_string())
+    let problem = if name.is_empty() || name == "." || name == ".." {
+        "does not end in a file name"
+    } else if name.starts_with('.') {
+        "ends in a hidden file's name (it starts with `.`)"
+    } else if name.contains('\\') || shown(name) != name {
+        "ends in a name that is not a plain file name"
+    } else {
+        return Ok(name.to_string());
+    };
+    Err(format!("the URL {} {problem}", shown(url)))
 }
 
 /// Saves `url` at `path` (see `studio_api::Client::download`: a file with

@@ -2,7 +2,7 @@
 //! need them.
 
 use crate::failure::Failure;
-use crate::table::{Command, Kind, Place, clear_flag};
+use crate::table::{Command, Field, Kind, Place, clear_flag};
 use clap::ArgMatches;
 use serde_json::{Map, Value};
 use std::io::Read;
@@ -48,19 +48,22 @@ impl<'a> Input<'a> {
 
     /// The request body: `--body-json`'s object, if given, with each body
     /// flag given set over it and each `--clear-…` set to null; decoded into
-    /// the body's type, so that a missing or mistyped property is an error
-    /// before anything is sent.
+    /// the body's type. A key the body does not have (naming the closest
+    /// one), a missing required property (naming its flag) or a value of
+    /// the wrong type is an error before anything is sent.
     pub fn body<T: serde::de::DeserializeOwned>(&self) -> Result<T, Failure> {
+        let fields = || self.command.fields.iter().filter(|f| f.place == Place::Body);
         let mut body = match self.matches.get_one::<String>("body-json") {
             Some(source) => read_object(source)?,
             None => Map::new(),
         };
-        for field in self
-            .command
-            .fields
-            .iter()
-            .filter(|f| f.place == Place::Body)
-        {
+        for (key, value) in &body {
+            match fields().find(|f| f.key == key) {
+                Some(field) => check(field, value)?,
+                None => return Err(unknown_key(key, fields().map(|f| f.key))),
+            }
+        }
+        for field in fields() {
             if field.clearable && self.matches.get_flag(&clear_flag(field)) {
                 body.insert(field.key.into(), Value::Null);
                 continue;
@@ -82,8 +85,21 @@ impl<'a> Input<'a> {
             };
             body.insert(field.key.into(), value);
         }
-        serde_json::from_value(Value::Object(body))
-            .map_err(|e| Failure::input(format!("the request body is not valid: {e}")))
+        if let Some(field) = fields().find(|f| f.required && !body.contains_key(f.key)) {
+            return Err(Failure::input(format!(
+                "--{} is required (or \"{}\" in --body-json)",
+                field.flag, field.key
+            )));
+        }
+        serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
+            let key = e.path().iter().next().map(|segment| segment.to_string());
+            let field = fields().find(|f| Some(f.key) == key.as_deref());
+            let inner = e.into_inner();
+            Failure::input(match field {
+                Some(field) => format!("--{} (\"{}\"): {inner}", field.flag, field.key),
+                None => format!("the request body: {inner}"),
+            })
+        })
     }
 
     fn all_of<T: Clone + Send + Sync + 'static>(
@@ -96,6 +112,63 @@ impl<'a> Input<'a> {
             .map(|values| values.cloned().map(json).collect())
             .unwrap_or_default()
     }
+}
+
+/// Whether `value`, from `--body-json`, has the type of `field`.
+fn check(field: &Field, value: &Value) -> Result<(), Failure> {
+    let one = |value: &Value| match field.kind {
+        Kind::Text if !field.values.is_empty() => value
+            .as_str()
+            .is_some_and(|text| field.values.contains(&text)),
+        Kind::Text => value.is_string(),
+        Kind::Integer => value.is_i64() || value.is_u64(),
+        Kind::Number => value.is_number(),
+        Kind::Boolean => value.is_boolean(),
+        Kind::Json => true,
+    };
+    let fits = match value {
+        Value::Null => !field.required,
+        Value::Array(items) if field.repeated => items.iter().all(one),
+        value => !field.repeated && one(value),
+    };
+    if fits {
+        return Ok(());
+    }
+    let mut expected = match field.kind {
+        Kind::Text if !field.values.is_empty() => format!("one of {}", field.values.join(", ")),
+        Kind::Text => "text".to_string(),
+        Kind::Integer => "a whole number".to_string(),
+        Kind::Number => "a number".to_string(),
+        Kind::Boolean => "true or false".to_string(),
+        Kind::Json => "JSON".to_string(),
+    };
+    if field.repeated {
+        expected = format!("a list, each item {expected}");
+    }
+    Err(Failure::input(format!(
+        "\"{}\" in --body-json must be {expected} (as --{} takes it)",
+        field.key, field.flag
+    )))
+}
+
+/// The error for `key`, which the body has no property of, naming the
+/// closest of `known`.
+fn unknown_key<'k>(key: &str, known: impl Iterator<Item = &'k str> + Clone) -> Failure {
+    let closest = known
+        .clone()
+        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let list: Vec<&str> = known.collect();
+    let hint = match closest {
+        Some((_, k)) => format!("did you mean \"{k}\"? "),
+        None => String::new(),
+    };
+    Failure::input(format!(
+        "--body-json has \"{}\", which this request does not have; {hint}its fields: {}",
+        crate::terminal::shown(key),
+        list.join(", ")
+    ))
 }
 
 /// The JSON object in the file `source`, or on stdin for `-`.

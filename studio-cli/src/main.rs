@@ -2,6 +2,7 @@
 //! a command (generated into `generated.rs` by `cargo xtask codegen`);
 //! waiting, files, output and exit codes are the hand-written parts.
 
+mod confirm;
 mod failure;
 mod files;
 #[rustfmt::skip]
@@ -9,6 +10,7 @@ mod generated;
 mod input;
 mod reply;
 mod table;
+mod terminal;
 mod wait;
 
 use clap::ArgMatches;
@@ -50,7 +52,7 @@ fn main() -> ExitCode {
 }
 
 fn fail(failure: &Failure) -> ExitCode {
-    eprintln!("{}", failure.report());
+    terminal::say(&failure.report());
     ExitCode::from(failure.exit_code())
 }
 
@@ -64,11 +66,13 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
             let shell = *area_matches
                 .get_one::<clap_complete::Shell>("shell")
                 .ok_or_else(|| Failure::missing("shell"))?;
-            clap_complete::generate(shell, &mut table::tree(), "studio", &mut std::io::stdout());
-            return Ok(());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut table::tree(), "studio", &mut script);
+            return std::io::Write::write_all(&mut std::io::stdout(), &script).or_else(reply::closed);
         }
         "download" => {
-            let client = client(matches)?;
+            // A download sends no credential, so it needs none.
+            let client = client(matches, false)?;
             let path = files::download(&client, area_matches).await?;
             return reply::print(&serde_json::json!({ "path": path }));
         }
@@ -77,46 +81,75 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
     let Some((verb, command_matches)) = area_matches.subcommand() else {
         return Err(Failure::input(format!("no {area} command given")));
     };
-    let client = client(matches)?;
+    let client = client(matches, true)?;
     if (area, verb) == ("jobs", "wait") {
-        return reply::print(&wait::wait_ids(&client, command_matches).await?);
+        return wait::wait_ids(&client, command_matches).await;
     }
     let command = generated::COMMANDS
         .iter()
         .find(|c| c.area == area && c.verb == verb)
         .ok_or_else(|| Failure::input(format!("no such command: {area} {verb}")))?;
     let input = input::Input::new(command_matches, command);
+    if table::deletes(command) {
+        confirm::delete(command, &input)?;
+    }
     match generated::send(&client, command, &input).await? {
         Reply::Items(items) => reply::print_items(items).await,
-        Reply::Value(value) => {
-            let value = match command.starts {
-                Some(starts) => wait::started(&client, starts, value, command_matches).await?,
-                None => value,
-            };
-            reply::print(&value)
-        }
+        Reply::Value(value) => match command.starts {
+            Some(starts) => wait::started(&client, starts, value, command_matches).await,
+            None => reply::print(&value),
+        },
     }
 }
 
 /// The client, from the flags over the environment, through the SDK's
-/// checked builder: a missing or malformed credential fails here, before
-/// any request.
-fn client(matches: &ArgMatches) -> Result<Client, Failure> {
+/// checked builder: a missing (when `credential` is needed) or malformed
+/// setting fails here, before any request, naming the flag or variable
+/// it came from.
+fn client(matches: &ArgMatches, credential: bool) -> Result<Client, Failure> {
+    let set = |name: &str| std::env::var_os(name).is_some();
     let mut builder = ClientBuilder::<Client>::new().with_env();
-    if let Some(key) = matches.get_one::<String>("api-key") {
+    let key_from = if let Some(key) = matches.get_one::<String>("api-key") {
         builder = builder.api_key(key);
+        "--api-key"
     } else if let Some(token) = matches.get_one::<String>("token") {
         builder = builder.bearer_token(token);
-    }
-    if let Some(url) = matches.get_one::<String>("base-url") {
-        builder = builder.base_url(url);
-    }
-    let client = builder.build()?;
-    if client.credential().is_none() {
-        return Err(Failure::Api(studio_api::Error::configuration(
-            "studio",
-            "no credential: pass --api-key or --token, or set STUDIO_API_KEY or STUDIO_BEARER_TOKEN",
-        )));
-    }
-    Ok(client)
+        "--token"
+    } else if set("STUDIO_API_KEY") {
+        "STUDIO_API_KEY"
+    } else if set("STUDIO_BEARER_TOKEN") {
+        "STUDIO_BEARER_TOKEN"
+    } else if credential {
+        return Err(Failure::Config(
+            "no credential: set STUDIO_API_KEY (or STUDIO_BEARER_TOKEN), or pass --api-key \
+             (or --token)"
+                .into(),
+        ));
+    } else {
+        builder = builder.no_credential();
+        ""
+    };
+    let url_from = match matches.get_one::<String>("base-url") {
+        Some(url) => {
+            builder = builder.base_url(url);
+            "--base-url"
+        }
+        None => "STUDIO_BASE_URL",
+    };
+    builder.build().map_err(|error| {
+        let message = failure::in_shell_words(error.message());
+        let from = if message.starts_with("the credential") {
+            key_from
+        } else if message.starts_with("the base URL") {
+            url_from
+        } else if message.contains("shared quota") {
+            "STUDIO_QUOTA_URL"
+        } else {
+            ""
+        };
+        Failure::Config(match from {
+            "" => message,
+            from => format!("{from}: {message}"),
+        })
+    })
 }

@@ -1,7 +1,11 @@
 //! What a command prints: JSON on stdout, pretty on a terminal and one
-//! compact document otherwise; `--all` prints one item a line.
+//! compact document otherwise; `--all` prints one item a line. What is
+//! printed is what the server sent (the SDK's types keep values and fields
+//! this version does not know), with the characters a terminal would act
+//! on escaped (see `terminal::json_safe`).
 
 use crate::failure::Failure;
+use crate::terminal::json_safe;
 use futures_util::stream::{BoxStream, StreamExt};
 use serde::Serialize;
 use serde_json::Value;
@@ -12,7 +16,7 @@ pub enum Reply<'a> {
     /// One response's `data`.
     Value(Value),
     /// Every item of every page.
-    Items(BoxStream<'a, Result<Value, studio_api::Error>>),
+    Items(BoxStream<'a, Result<Value, Failure>>),
 }
 
 impl<'a> Reply<'a> {
@@ -31,16 +35,15 @@ impl<'a> Reply<'a> {
     pub fn items<T: Serialize + Send + 'a>(pages: studio_api::Pages<'a, T>) -> Self {
         Reply::Items(
             pages
-                .map(|item| item.map(|item| serde_json::to_value(item).unwrap_or_default()))
+                .map(|item| item.map_err(Failure::from).and_then(|item| to_json(&item)))
                 .boxed(),
         )
     }
 }
 
-/// `value` as JSON.
+/// `value`, a response that arrived, as JSON.
 pub fn to_json<T: Serialize>(value: &T) -> Result<Value, Failure> {
-    serde_json::to_value(value)
-        .map_err(|e| Failure::input(format!("cannot show the response: {e}")))
+    serde_json::to_value(value).map_err(|e| Failure::Unreadable(e.to_string()))
 }
 
 /// Prints one JSON document on stdout.
@@ -51,12 +54,12 @@ pub fn print(value: &Value) -> Result<(), Failure> {
     } else {
         serde_json::to_string(value)
     }
-    .map_err(|e| Failure::input(e.to_string()))?;
-    writeln!(stdout, "{text}").or_else(closed)
+    .map_err(|e| Failure::Unreadable(e.to_string()))?;
+    writeln!(stdout, "{}", json_safe(text)).or_else(closed)
 }
 
 /// A reader that stopped reading (`studio … | head`) is no failure.
-fn closed(error: std::io::Error) -> Result<(), Failure> {
+pub fn closed(error: std::io::Error) -> Result<(), Failure> {
     match error.kind() {
         std::io::ErrorKind::BrokenPipe => Ok(()),
         _ => Err(Failure::io(format!("writing stdout: {error}"))),
@@ -66,12 +69,13 @@ fn closed(error: std::io::Error) -> Result<(), Failure> {
 /// Prints each item as one compact JSON line, as it arrives; the first
 /// error ends the listing after what came before it was printed.
 pub async fn print_items(
-    mut items: BoxStream<'_, Result<Value, studio_api::Error>>,
+    mut items: BoxStream<'_, Result<Value, Failure>>,
 ) -> Result<(), Failure> {
     while let Some(item) = items.next().await {
-        let line = serde_json::to_string(&item?).map_err(|e| Failure::input(e.to_string()))?;
+        let line =
+            serde_json::to_string(&item?).map_err(|e| Failure::Unreadable(e.to_string()))?;
         let mut stdout = std::io::stdout().lock();
-        if let Err(error) = writeln!(stdout, "{line}") {
+        if let Err(error) = writeln!(stdout, "{}", json_safe(line)) {
             // Nothing more is read: stop asking for pages.
             return closed(error);
         }

@@ -111,11 +111,18 @@ pub fn tree() -> clap::Command {
         .about("The Studio API from the shell: every operation is a command.")
         .long_about(
             "The Studio API from the shell: every operation is a command.\n\n\
-             Credentials come from --api-key or --token, or from STUDIO_API_KEY or \
-             STUDIO_BEARER_TOKEN; the server from --base-url or STUDIO_BASE_URL. \
+             Credentials come from STUDIO_API_KEY or STUDIO_BEARER_TOKEN, or from \
+             --api-key or --token. Prefer the environment on a shared machine: a \
+             flag's value is in the process's command line, which every local user \
+             can read (ps, /proc). The server comes from --base-url or STUDIO_BASE_URL. \
              STUDIO_QUOTA_URL=redis://… shares one key's request budget across \
-             invocations and machines. Results are JSON on stdout; errors go to \
-             stderr, and the exit code says what kind of error it was.",
+             invocations and machines.\n\n\
+             Output: what the server sent, as JSON on stdout (pretty on a terminal, one \
+             line otherwise; --all prints one item a line), values and fields this \
+             version does not know included. Characters a terminal would act on are \
+             escaped: as \\u escapes in JSON (the same value once parsed), and as \\x1b \
+             or \\u{202e} in messages. Errors and progress go to stderr; the exit code \
+             says what kind of error it was.",
         )
         .after_long_help(failure::exit_code_table())
         .subcommand_required(true)
@@ -123,7 +130,7 @@ pub fn tree() -> clap::Command {
         .arg(global(
             "api-key",
             "KEY",
-            "The API key (default: STUDIO_API_KEY).",
+            "The API key (default: STUDIO_API_KEY, which is safer: every local user can read a flag's value).",
         ))
         .arg(global(
             "token",
@@ -144,21 +151,15 @@ pub fn tree() -> clap::Command {
                 .action(ArgAction::SetTrue)
                 .help("Log each request, retry and wait to stderr (never a credential)."),
         );
-    let mut areas: Vec<&str> = Vec::new();
-    for command in crate::generated::COMMANDS {
-        if !areas.contains(&command.area) {
-            areas.push(command.area);
-        }
-    }
-    for area in areas {
-        let mut group = clap::Command::new(area)
-            .about(format!("The {area} commands."))
+    for (area, about) in crate::generated::AREAS {
+        let mut group = clap::Command::new(*area)
+            .about(*about)
             .subcommand_required(true)
             .arg_required_else_help(true);
-        for command in crate::generated::COMMANDS.iter().filter(|c| c.area == area) {
+        for command in crate::generated::COMMANDS.iter().filter(|c| c.area == *area) {
             group = group.subcommand(generated(command));
         }
-        if area == "jobs" {
+        if *area == "jobs" {
             group = group.subcommand(crate::wait::command());
         }
         root = root.subcommand(group);
@@ -237,7 +238,23 @@ fn generated(command: &'static Command) -> clap::Command {
     if command.starts.is_some() {
         out = crate::wait::wait_flags(out);
     }
+    if deletes(command) {
+        out = out.arg(
+            Arg::new("yes")
+                .long("yes")
+                .short('y')
+                .action(ArgAction::SetTrue)
+                .help("Delete without asking; needed when stdin is not a terminal."),
+        );
+    }
     out
+}
+
+/// Whether `command` deletes (its method is DELETE).
+pub fn deletes(command: &Command) -> bool {
+    studio_api::operations::OPERATIONS
+        .iter()
+        .any(|o| o.id == command.id && o.method == "DELETE")
 }
 
 fn arg(field: &'static Field, body: Body) -> Arg {

@@ -8,7 +8,8 @@
 
 use crate::failure::{Failure, INTERRUPTED};
 use crate::files;
-use crate::reply::to_json;
+use crate::reply::{print, to_json};
+use crate::terminal::{say, shown};
 use crate::table::Starts;
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 use futures_util::StreamExt;
@@ -18,7 +19,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 use studio_api::types::{Export, GenerationJob, JobStatus, Render};
-use studio_api::{Client, Handle, Pollable, Work, progress_all};
+use studio_api::{Client, ErrorKind, Handle, Pollable, Work, progress_all};
 
 /// `studio jobs wait ID…`.
 pub fn command() -> clap::Command {
@@ -72,41 +73,47 @@ fn limits(command: clap::Command) -> clap::Command {
         )
 }
 
-/// The response of a command that started work: as it is, or, with
-/// `--wait`, the work's final state once it is done.
+/// The response of a command that started work, printed as it is, or,
+/// with `--wait`, the work's final state once it is done.
 pub async fn started(
     client: &Client,
     starts: Starts,
     value: Value,
     matches: &ArgMatches,
-) -> Result<Value, Failure> {
+) -> Result<(), Failure> {
     if !matches.get_flag("wait") {
-        return Ok(value);
+        return print(&value);
     }
-    let decode = |what: &str| Failure::input(format!("the response is not {what}"));
-    let handles: Vec<Handle<Work>> = match starts {
-        Starts::Jobs => {
-            let jobs: Vec<GenerationJob> = match value {
-                Value::Array(_) => serde_json::from_value(value),
-                single => serde_json::from_value(single).map(|job| vec![job]),
-            }
-            .map_err(|_| decode("a generation job"))?;
-            jobs.iter().map(|job| client.job(job).into_work()).collect()
-        }
-        Starts::Export => {
-            let export: Export = serde_json::from_value(value).map_err(|_| decode("an export"))?;
-            vec![client.export(&export).into_work()]
-        }
-        Starts::Render => {
-            let render: Render = serde_json::from_value(value).map_err(|_| decode("a render"))?;
-            vec![client.render(&render).into_work()]
-        }
+    let handles: Result<Vec<Handle<Work>>, _> = match starts {
+        Starts::Jobs => match value.clone() {
+            Value::Array(jobs) => jobs
+                .into_iter()
+                .map(serde_json::from_value::<GenerationJob>)
+                .map(|job| job.map(|job| client.job(&job).into_work()))
+                .collect(),
+            single => serde_json::from_value::<GenerationJob>(single)
+                .map(|job| vec![client.job(&job).into_work()]),
+        },
+        Starts::Export => serde_json::from_value::<Export>(value.clone())
+            .map(|export| vec![client.export(&export).into_work()]),
+        Starts::Render => serde_json::from_value::<Render>(value.clone())
+            .map(|render| vec![client.render(&render).into_work()]),
     };
-    wait(client, handles, matches).await
+    match handles {
+        Ok(handles) => wait(client, handles, matches).await,
+        Err(e) => {
+            // The work was started: what the server said is printed, so
+            // that its id is not lost.
+            print(&value)?;
+            Err(Failure::Unreadable(format!(
+                "the work was started, but its response cannot be waited on: {e}"
+            )))
+        }
+    }
 }
 
 /// `studio jobs wait ID…`.
-pub async fn wait_ids(client: &Client, matches: &ArgMatches) -> Result<Value, Failure> {
+pub async fn wait_ids(client: &Client, matches: &ArgMatches) -> Result<(), Failure> {
     let handles = matches
         .get_many::<String>("id")
         .into_iter()
@@ -116,22 +123,35 @@ pub async fn wait_ids(client: &Client, matches: &ArgMatches) -> Result<Value, Fa
             Some("exp") => Ok(client.export_by_id(id).into_work()),
             Some("rnd") => Ok(client.render_by_id(id).into_work()),
             _ => Err(Failure::input(format!(
-                "{id} is not the id of a job (job_…), export (exp_…) or render (rnd_…)"
+                "{} is not the id of a job (job_…), export (exp_…) or render (rnd_…)",
+                shown(id)
             ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
     wait(client, handles, matches).await
 }
 
-/// Waits on every handle with progress; the final state (or states, for
-/// more than one) once all are done, or the first failure after all are.
+/// Where one piece of work got to.
+#[derive(Default)]
+struct Tracked {
+    /// The last state the server sent for it.
+    last: Option<Work>,
+    /// How it ended: `None` while it goes on.
+    end: Option<Result<(), studio_api::Error>>,
+}
+
+/// Waits on every handle with progress, then downloads what the finished
+/// ones made (with `--download`) and prints the last state of each (one,
+/// or an array of all, in order): the final state the server sent, a
+/// failed one's included. Some failing fails the command after all of
+/// that; Ctrl-C or `--timeout` stops the wait with the same output.
 async fn wait(
     client: &Client,
     handles: Vec<Handle<Work>>,
     matches: &ArgMatches,
-) -> Result<Value, Failure> {
+) -> Result<(), Failure> {
     let ids: Vec<String> = handles.iter().map(|h| h.id().to_string()).collect();
-    let mut done: Vec<Option<Result<Work, studio_api::Error>>> = vec![None; ids.len()];
+    let mut tracked: Vec<Tracked> = ids.iter().map(|_| Tracked::default()).collect();
     let mut display = Display::new(&ids);
     let mut changes = progress_all(handles);
     let timeout = matches.get_one::<Duration>("timeout").copied();
@@ -144,68 +164,86 @@ async fn wait(
     tokio::pin!(deadline);
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
-    let stopped = |reason, done: &[Option<_>]| Failure::Stopped {
-        reason,
-        ids: ids
-            .iter()
-            .zip(done)
-            .filter(|(_, state)| state.is_none())
-            .map(|(id, _)| id.clone())
-            .collect(),
-    };
-    loop {
+    let stopped = loop {
         tokio::select! {
             change = changes.next() => match change {
-                None => break,
+                None => break None,
                 Some((index, state)) => {
                     display.show(index, &state);
-                    let finished = match &state {
-                        Ok(work) => is_final(work.status()),
-                        Err(_) => true,
-                    };
-                    if finished {
-                        done[index] = Some(state);
+                    let entry = &mut tracked[index];
+                    match state {
+                        Ok(work) => {
+                            if is_final(work.status()) {
+                                entry.end = Some(Ok(()));
+                            }
+                            entry.last = Some(work);
+                        }
+                        Err(error) => {
+                            if let Some(work) = final_state(&error) {
+                                entry.last = Some(work.clone());
+                            }
+                            entry.end = Some(Err(error));
+                        }
                     }
                 }
             },
-            _ = &mut deadline => {
-                display.finish();
-                return Err(stopped("--timeout passed", &done));
-            }
-            _ = &mut interrupt => {
-                display.finish();
-                return Err(stopped(INTERRUPTED, &done));
-            }
+            _ = &mut deadline => break Some("--timeout passed"),
+            _ = &mut interrupt => break Some(INTERRUPTED),
         }
-    }
+    };
     display.finish();
-    let (states, failures): (Vec<_>, Vec<_>) = done.into_iter().flatten().partition(Result::is_ok);
-    let states: Vec<Work> = states.into_iter().flatten().collect();
-    if let Some(Err(failure)) = failures.into_iter().next() {
-        // What did finish is still shown; the exit code tells of the failure.
-        if !states.is_empty() {
-            crate::reply::print(&Value::Array(
-                states.iter().map(work_json).collect::<Result<_, _>>()?,
-            ))?;
-        }
-        return Err(failure.into());
-    }
-    if let Some(dir) = matches.get_one::<PathBuf>("download") {
-        for work in &states {
-            for url in result_urls(work) {
-                files::download_into(client, &url, dir).await?;
-            }
-        }
-    }
-    let mut values = states
+    drop(changes);
+    let unfinished: Vec<String> = ids
         .iter()
-        .map(work_json)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(if values.len() == 1 {
+        .zip(&tracked)
+        .filter(|(_, entry)| entry.end.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut failures = Vec::new();
+    let dir = matches.get_one::<PathBuf>("download");
+    for (id, entry) in ids.iter().zip(&mut tracked) {
+        match (entry.end.take(), &entry.last, dir) {
+            (Some(Ok(())), Some(work), Some(dir)) => {
+                for url in result_urls(work) {
+                    if let Err(failure) = files::download_into(client, &url, dir).await {
+                        failures.push((id.clone(), failure));
+                    }
+                }
+            }
+            (Some(Err(error)), ..) => failures.push((id.clone(), Failure::Api(error))),
+            _ => {}
+        }
+    }
+    let mut values: Vec<Value> = ids
+        .iter()
+        .zip(&tracked)
+        .map(|(id, entry)| match &entry.last {
+            Some(work) => work_json(work),
+            None => Ok(serde_json::json!({ "id": id })),
+        })
+        .collect::<Result<_, _>>()?;
+    print(&if values.len() == 1 {
         values.remove(0)
     } else {
         Value::Array(values)
-    })
+    })?;
+    if let Some(reason) = stopped {
+        for (_, failure) in &failures {
+            say(&failure.report());
+        }
+        return Err(Failure::Stopped {
+            reason,
+            ids: unfinished,
+        });
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 if ids.len() == 1 => Err(failures.remove(0).1),
+        _ => Err(Failure::Several {
+            failures,
+            of: ids.len(),
+        }),
+    }
 }
 
 /// `--timeout`'s value: seconds, a finite number of them, not negative.
@@ -246,6 +284,17 @@ fn result_urls(work: &Work) -> Vec<String> {
     }
 }
 
+/// How a piece of work that ended in `error` is shown beside its id.
+fn ended(error: &studio_api::Error) -> String {
+    match error.kind() {
+        ErrorKind::JobFailed { message, .. } => {
+            format!("failed: {}", message.as_deref().unwrap_or("no reason given"))
+        }
+        ErrorKind::JobCanceled { .. } => "canceled".to_string(),
+        _ => crate::failure::headline(error),
+    }
+}
+
 /// Bars on a terminal, lines on stderr otherwise.
 enum Display {
     Bars {
@@ -270,7 +319,7 @@ impl Display {
             .iter()
             .map(|id| {
                 let bar = group.add(ProgressBar::new(100).with_style(style.clone()));
-                bar.set_prefix(id.clone());
+                bar.set_prefix(shown(id).into_owned());
                 bar
             })
             .collect::<Vec<_>>();
@@ -298,8 +347,9 @@ impl Display {
                     work.progress().unwrap_or(0).clamp(0, 100) as u64
                 },
             ),
-            Err(error) => (format!("{:?}", error.kind()), 0),
+            Err(error) => (ended(error), 0),
         };
+        let status = shown(&status).into_owned();
         match self {
             Display::Bars { bars, total, .. } => {
                 bars[index].set_position(percent);
@@ -314,7 +364,11 @@ impl Display {
                 let now = Some((status, percent));
                 if *last != now {
                     if let Some((status, percent)) = &now {
-                        eprintln!("{id} {status} {percent}%");
+                        let line = match state {
+                            Ok(_) => format!("{} {status} {percent}%", shown(id)),
+                            Err(_) => format!("{} {status}", shown(id)),
+                        };
+                        say(&line);
                     }
                     *last = now;
                 }
@@ -328,4 +382,9 @@ impl Display {
             total.abandon();
         }
     }
+}
+
+// MERGE: replaced by studio_api::Error::final_state.
+fn final_state(_: &studio_api::Error) -> Option<&Work> {
+    None
 }
