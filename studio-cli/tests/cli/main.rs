@@ -198,7 +198,7 @@ fn a_command_of_each_area_sends_its_request_and_prints_the_resource() {
     assert_eq!(render["width"], 1280);
     let deleted = json(&studio(
         &server,
-        &["frames", "delete", "--frame-id", &frame],
+        &["frames", "delete", "--frame-id", &frame, "--yes"],
     ));
     assert_eq!(
         deleted["success"], true,
@@ -501,7 +501,8 @@ fn each_error_kind_exits_with_its_documented_code() {
     let (code, text) = failing("list_projects", 429, &["projects", "list"]);
     assert_eq!(code, Some(8), "{text}");
     assert!(
-        text.contains("(HTTP 429)") && text.contains("list_projects"),
+        text.contains("rate limited, after the retries (HTTP 429)")
+            && text.contains("command: studio projects list"),
         "{text}"
     );
     assert_eq!(
@@ -529,7 +530,8 @@ fn each_error_kind_exits_with_its_documented_code() {
     );
     assert_eq!(wrong_key.status.code(), Some(3), "{}", stderr(&wrong_key));
     assert!(
-        stderr(&wrong_key).contains("Unauthorized (HTTP 401)"),
+        stderr(&wrong_key).contains("error: the API key or token was refused (HTTP 401)")
+            && stderr(&wrong_key).contains("check STUDIO_API_KEY or --api-key"),
         "{}",
         stderr(&wrong_key)
     );
@@ -542,7 +544,7 @@ fn each_error_kind_exits_with_its_documented_code() {
     let forbidden = studio_with(&env, &["voices", "list"], None);
     assert_eq!(forbidden.status.code(), Some(5), "{}", stderr(&forbidden));
     assert!(
-        stderr(&forbidden).contains("MissingScope (HTTP 403)"),
+        stderr(&forbidden).contains("error: the credential lacks the scope voices (HTTP 403)"),
         "{}",
         stderr(&forbidden)
     );
@@ -675,7 +677,7 @@ fn completions_are_printed_for_each_shell() {
 fn help_lists_every_exit_code() {
     let output = studio_with(&[], &["--help"], None);
     let help = String::from_utf8(output.stdout).unwrap();
-    for code in [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 130] {
+    for code in [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 130] {
         assert!(
             help.lines()
                 .any(|l| l.trim_start().starts_with(&format!("{code}  "))),
@@ -707,7 +709,7 @@ fn a_failed_job_exits_with_its_code_and_a_bad_timeout_is_a_usage_error() {
     );
     assert_eq!(failed.status.code(), Some(13), "{}", stderr(&failed));
     assert!(
-        stderr(&failed).contains("error: JobFailed"),
+        stderr(&failed).contains("error: job_") && stderr(&failed).contains(" failed: "),
         "{}",
         stderr(&failed)
     );
@@ -861,3 +863,6 @@ fn a_download_replaces_a_link_at_its_path_and_never_writes_through_one() {
         "the server's bytes"
     );
 }
+
+mod hostile;
+mod habits;
