@@ -260,22 +260,30 @@ fn flag_of(key: &str, command: Option<&Command>) -> String {
         .map_or_else(|| shown(key).into_owned(), |f| format!("--{}", f.flag))
 }
 
-/// `message`, from the SDK about a request, with each field of `command`
-/// it names written as that field's flag.
+/// `message`, from the SDK about a request, with the field of `command`
+/// it is about written as that field's flag: its first word (a setter's
+/// `name: …`, a bound's `name must be …`) or the word after `parameter`.
 fn in_flags(message: &str, command: Option<&Command>) -> String {
     let Some(command) = command else {
         return message.to_string();
     };
-    message
-        .split_inclusive(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .map(|piece| {
-            let word = piece.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
-            match command.fields.iter().find(|f| f.key == word) {
-                Some(field) => format!("--{}{}", field.flag, &piece[word.len()..]),
-                None => piece.to_string(),
-            }
-        })
-        .collect()
+    let flag = |word: &str| {
+        command
+            .fields
+            .iter()
+            .find(|f| f.key == word)
+            .map(|f| format!("--{}", f.flag))
+    };
+    let mut words: Vec<String> = message.split(' ').map(str::to_string).collect();
+    for at in 0..words.len() {
+        let named = at == 0 || words[at - 1] == "parameter";
+        let word = words[at].trim_end_matches(':');
+        if let (true, Some(flag)) = (named, flag(word)) {
+            let rest = words[at][word.len()..].to_string();
+            words[at] = flag + &rest;
+        }
+    }
+    words.join(" ")
 }
 
 /// A configuration message of the SDK, about its builder's settings, in
@@ -422,6 +430,22 @@ mod tests {
                     .to_string()
             })
             .collect()
+    }
+
+    #[test]
+    fn the_sdks_field_names_become_flags_where_a_message_names_its_field() {
+        let create = command_of("create_project");
+        let get = command_of("get_project");
+        assert_eq!(
+            in_flags("name: longer than 200 characters", create),
+            "--name: longer than 200 characters"
+        );
+        assert_eq!(
+            in_flags("the path parameter project_id is empty (\"\")", get),
+            "the path parameter --project-id is empty (\"\")"
+        );
+        let prose = "the style of this name is not a name";
+        assert_eq!(in_flags(prose, create), prose, "only the named field");
     }
 
     #[test]

@@ -103,9 +103,9 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
 }
 
 /// The client, from the flags over the environment, through the SDK's
-/// checked builder: a missing (when `credential` is needed) or malformed
-/// setting fails here, before any request, naming the flag or variable
-/// it came from.
+/// checked builder: a missing or malformed setting fails here, before any
+/// request, naming the flag or variable it came from. Without
+/// `credential` (a download, which sends none) no credential is used.
 fn client(matches: &ArgMatches, credential: bool) -> Result<Client, Failure> {
     let set = |name: &str| std::env::var_os(name).is_some();
     let mut builder = ClientBuilder::<Client>::new().with_env();
@@ -119,16 +119,18 @@ fn client(matches: &ArgMatches, credential: bool) -> Result<Client, Failure> {
         "STUDIO_API_KEY"
     } else if set("STUDIO_BEARER_TOKEN") {
         "STUDIO_BEARER_TOKEN"
-    } else if credential {
+    } else {
+        ""
+    };
+    if !credential {
+        builder = builder.no_credential();
+    } else if key_from.is_empty() {
         return Err(Failure::Config(
             "no credential: set STUDIO_API_KEY (or STUDIO_BEARER_TOKEN), or pass --api-key \
              (or --token)"
                 .into(),
         ));
-    } else {
-        builder = builder.no_credential();
-        ""
-    };
+    }
     let url_from = match matches.get_one::<String>("base-url") {
         Some(url) => {
             builder = builder.base_url(url);
