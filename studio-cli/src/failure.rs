@@ -149,7 +149,9 @@ fn api_report(error: &studio_api::Error) -> String {
     // Waiting is no command of its own: the id says what ended.
     let waited = matches!(
         error.kind(),
-        ErrorKind::JobFailed { .. } | ErrorKind::JobCanceled { .. } | ErrorKind::DeadlinePassed { .. }
+        ErrorKind::JobFailed { .. }
+            | ErrorKind::JobCanceled { .. }
+            | ErrorKind::DeadlinePassed { .. }
     );
     let command = command.filter(|_| !waited);
     let _ = write!(out, ": {}", shown(&message));
@@ -320,7 +322,11 @@ const OUTCOME_UNKNOWN: u8 = 18;
 pub const EXIT_CODES: &[(u8, &str, &[&str])] = &[
     (0, "success", &[]),
     (1, "an unexpected response status", &["UnexpectedStatus"]),
-    (2, "usage: a flag or command that could not be parsed (see --help)", &[]),
+    (
+        2,
+        "usage: a flag or command that could not be parsed (see --help)",
+        &[],
+    ),
     (3, "authentication failed (401)", &["Unauthorized"]),
     (4, "payment required (402)", &["PaymentRequired"]),
     (

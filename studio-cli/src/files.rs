@@ -85,10 +85,9 @@ pub async fn download(client: &Client, matches: &ArgMatches) -> Result<PathBuf, 
     let url = matches.get_one::<String>("url").map_or("", String::as_str);
     let path = match matches.get_one::<PathBuf>("path") {
         Some(path) => path.clone(),
-        None => PathBuf::from(
-            file_name(url)
-                .map_err(|problem| Failure::input(format!("{problem}; give the PATH to save it to")))?,
-        ),
+        None => PathBuf::from(file_name(url).map_err(|problem| {
+            Failure::input(format!("{problem}; give the PATH to save it to"))
+        })?),
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_dir(parent).await?;

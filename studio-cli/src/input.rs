@@ -52,7 +52,12 @@ impl<'a> Input<'a> {
     /// one), a missing required property (naming its flag) or a value of
     /// the wrong type is an error before anything is sent.
     pub fn body<T: serde::de::DeserializeOwned>(&self) -> Result<T, Failure> {
-        let fields = || self.command.fields.iter().filter(|f| f.place == Place::Body);
+        let fields = || {
+            self.command
+                .fields
+                .iter()
+                .filter(|f| f.place == Place::Body)
+        };
         let mut body = match self.matches.get_one::<String>("body-json") {
             Some(source) => read_object(source)?,
             None => Map::new(),

@@ -68,7 +68,8 @@ async fn run(matches: &ArgMatches) -> Result<(), Failure> {
                 .ok_or_else(|| Failure::missing("shell"))?;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut table::tree(), "studio", &mut script);
-            return std::io::Write::write_all(&mut std::io::stdout(), &script).or_else(reply::closed);
+            return std::io::Write::write_all(&mut std::io::stdout(), &script)
+                .or_else(reply::closed);
         }
         "download" => {
             // A download sends no credential, so it needs none.

@@ -68,12 +68,9 @@ pub fn closed(error: std::io::Error) -> Result<(), Failure> {
 
 /// Prints each item as one compact JSON line, as it arrives; the first
 /// error ends the listing after what came before it was printed.
-pub async fn print_items(
-    mut items: BoxStream<'_, Result<Value, Failure>>,
-) -> Result<(), Failure> {
+pub async fn print_items(mut items: BoxStream<'_, Result<Value, Failure>>) -> Result<(), Failure> {
     while let Some(item) = items.next().await {
-        let line =
-            serde_json::to_string(&item?).map_err(|e| Failure::Unreadable(e.to_string()))?;
+        let line = serde_json::to_string(&item?).map_err(|e| Failure::Unreadable(e.to_string()))?;
         let mut stdout = std::io::stdout().lock();
         if let Err(error) = writeln!(stdout, "{}", json_safe(line)) {
             // Nothing more is read: stop asking for pages.

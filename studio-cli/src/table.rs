@@ -156,7 +156,10 @@ pub fn tree() -> clap::Command {
             .about(*about)
             .subcommand_required(true)
             .arg_required_else_help(true);
-        for command in crate::generated::COMMANDS.iter().filter(|c| c.area == *area) {
+        for command in crate::generated::COMMANDS
+            .iter()
+            .filter(|c| c.area == *area)
+        {
             group = group.subcommand(generated(command));
         }
         if *area == "jobs" {

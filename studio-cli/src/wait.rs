@@ -9,8 +9,8 @@
 use crate::failure::{Failure, INTERRUPTED};
 use crate::files;
 use crate::reply::{print, to_json};
-use crate::terminal::{say, shown};
 use crate::table::Starts;
+use crate::terminal::{say, shown};
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -288,7 +288,10 @@ fn result_urls(work: &Work) -> Vec<String> {
 fn ended(error: &studio_api::Error) -> String {
     match error.kind() {
         ErrorKind::JobFailed { message, .. } => {
-            format!("failed: {}", message.as_deref().unwrap_or("no reason given"))
+            format!(
+                "failed: {}",
+                message.as_deref().unwrap_or("no reason given")
+            )
         }
         ErrorKind::JobCanceled { .. } => "canceled".to_string(),
         _ => crate::failure::headline(error),

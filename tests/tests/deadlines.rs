@@ -63,6 +63,7 @@ impl Caller<'_> {
             Caller::Async(client, runtime) => call_op!(client, op, |sent| runtime.block_on(sent)),
             Caller::Blocking(client) => call_op!(client, op, |sent| sent),
         }
+        .map(|answer| answer.ids)
     }
 
     /// Waits for the job `queued` until it is final, or `within` has passed.

@@ -28,7 +28,7 @@ impl edges::Sdk for AsyncSdk {
 
     fn call(&self, op: &edges::Op) -> Result<Vec<String>, Error> {
         let client = &self.client;
-        call_op!(client, op, |sent| self.runtime.block_on(sent))
+        call_op!(client, op, |sent| self.runtime.block_on(sent)).map(|answer| answer.ids)
     }
 
     fn pause(&self, wait: Duration) {

@@ -17,7 +17,7 @@ impl edges::Sdk for BlockingSdk {
 
     fn call(&self, op: &edges::Op) -> Result<Vec<String>, Error> {
         let client = &self.0;
-        call_op!(client, op, |sent| sent)
+        call_op!(client, op, |sent| sent).map(|answer| answer.ids)
     }
 
     fn pause(&self, wait: Duration) {

@@ -78,7 +78,9 @@ pub fn generate(spec: &OpenAPI) -> Result<syn::File> {
         .iter()
         .map(|op| command(&doc, op))
         .collect::<Result<_>>()?;
-    let areas = areas(spec, &commands)?.into_iter().map(|(area, about)| quote!((#area, #about)));
+    let areas = areas(spec, &commands)?
+        .into_iter()
+        .map(|(area, about)| quote!((#area, #about)));
     let entries = commands.iter().map(entry);
     let arms = commands.iter().map(arm);
     let tokens = quote! {

@@ -12,8 +12,20 @@ use studio_mock::{Fault, MockServer};
 /// forms, the SDK's type and method names, and operation ids.
 fn assert_plain(text: &str) {
     let rust = [
-        "::", "()", "Some(", "None", " { ", "ErrorKind", "JobStatus", "ClientBuilder",
-        ".credential", "allow_insecure_http", "with_env", "shared_quota", "clap", "serde",
+        "::",
+        "()",
+        "Some(",
+        "None",
+        " { ",
+        "ErrorKind",
+        "JobStatus",
+        "ClientBuilder",
+        ".credential",
+        "allow_insecure_http",
+        "with_env",
+        "shared_quota",
+        "clap",
+        "serde",
     ];
     for word in rust {
         assert!(!text.contains(word), "{word:?} in: {text}");
@@ -43,7 +55,10 @@ fn every_kind_of_message_is_plain_and_names_what_to_check() {
     let key = server.mint_api_key(None);
     let created = server.request_count("create_project").unwrap();
     let with = |env: &[(&str, &str)], args: &[&str]| -> Output {
-        let mut all = vec![("STUDIO_BASE_URL", server.base_url()), ("STUDIO_API_KEY", key.as_str())];
+        let mut all = vec![
+            ("STUDIO_BASE_URL", server.base_url()),
+            ("STUDIO_API_KEY", key.as_str()),
+        ];
         all.extend_from_slice(env);
         studio_with(&all, args, None)
     };
@@ -51,39 +66,114 @@ fn every_kind_of_message_is_plain_and_names_what_to_check() {
     let failing = |status: u16| {
         let server = super::server(Duration::from_millis(200));
         server
-            .fail_next("list_projects", 20, Fault::Status { status, retry_after: Some(0) })
+            .fail_next(
+                "list_projects",
+                20,
+                Fault::Status {
+                    status,
+                    retry_after: Some(0),
+                },
+            )
             .unwrap();
         studio(&server, &["projects", "list"])
     };
     let mut cases: Vec<(Output, i32, &[&str])> = Vec::new();
-    cases.push((with(&[("STUDIO_API_KEY", "sk_test_wrong")], &["projects", "list"]), 3, &["STUDIO_API_KEY", "--api-key"]));
+    cases.push((
+        with(
+            &[("STUDIO_API_KEY", "sk_test_wrong")],
+            &["projects", "list"],
+        ),
+        3,
+        &["STUDIO_API_KEY", "--api-key"],
+    ));
     let scoped = server.mint_api_key(Some(&[studio_api::operations::Scope::Projects]));
-    cases.push((with(&[("STUDIO_API_KEY", &scoped)], &["voices", "list"]), 5, &["scope"]));
-    cases.push((with(&[], &["projects", "get", "--project-id", "prj_none"]), 6, &["studio projects get"]));
-    cases.push((with(&[], &["projects", "create", "--name", &"n".repeat(300)]), 17, &["--name", "nothing was sent"]));
-    cases.push((with(&[], &["frames", "reorder", "--project-id", "prj_1", "--frame-id", "frm_x"]), 6, &["studio frames reorder"]));
+    cases.push((
+        with(&[("STUDIO_API_KEY", &scoped)], &["voices", "list"]),
+        5,
+        &["scope"],
+    ));
+    cases.push((
+        with(&[], &["projects", "get", "--project-id", "prj_none"]),
+        6,
+        &["studio projects get"],
+    ));
+    cases.push((
+        with(&[], &["projects", "create", "--name", &"n".repeat(300)]),
+        17,
+        &["--name", "nothing was sent"],
+    ));
+    cases.push((
+        with(
+            &[],
+            &[
+                "frames",
+                "reorder",
+                "--project-id",
+                "prj_1",
+                "--frame-id",
+                "frm_x",
+            ],
+        ),
+        6,
+        &["studio frames reorder"],
+    ));
     cases.push((failing(429), 8, &["STUDIO_QUOTA_URL"]));
     cases.push((failing(503), 9, &["studio projects list"]));
     let closed = studio_tests::scripted::Refusing::new();
-    cases.push((with(&[("STUDIO_BASE_URL", closed.base_url())], &["projects", "list"]), 11, &["--base-url", "STUDIO_BASE_URL"]));
+    cases.push((
+        with(
+            &[("STUDIO_BASE_URL", closed.base_url())],
+            &["projects", "list"],
+        ),
+        11,
+        &["--base-url", "STUDIO_BASE_URL"],
+    ));
     server.set_wallet(0.0);
-    cases.push((with(&[], &["frames", "generate-image", "--frame-id", &frame]), 4, &["credits"]));
+    cases.push((
+        with(&[], &["frames", "generate-image", "--frame-id", &frame]),
+        4,
+        &["credits"],
+    ));
     server.set_wallet(1000.0);
     let config: [(&[(&str, &str)], &[&str]); 7] = [
-        (&[("STUDIO_BASE_URL", "http://studio.example.com/api/v1")], &["STUDIO_BASE_URL", "https"]),
-        (&[("STUDIO_BASE_URL", "https://me:secret@studio.example.com")], &["STUDIO_BASE_URL", "--api-key"]),
-        (&[("STUDIO_BASE_URL", "ftp://studio.example.com")], &["STUDIO_BASE_URL"]),
+        (
+            &[("STUDIO_BASE_URL", "http://studio.example.com/api/v1")],
+            &["STUDIO_BASE_URL", "https"],
+        ),
+        (
+            &[("STUDIO_BASE_URL", "https://me:secret@studio.example.com")],
+            &["STUDIO_BASE_URL", "--api-key"],
+        ),
+        (
+            &[("STUDIO_BASE_URL", "ftp://studio.example.com")],
+            &["STUDIO_BASE_URL"],
+        ),
         (&[("STUDIO_BASE_URL", "not a url")], &["STUDIO_BASE_URL"]),
         (&[("STUDIO_API_KEY", "")], &["STUDIO_API_KEY", "empty"]),
-        (&[("STUDIO_API_KEY", "sk_test_a b")], &["STUDIO_API_KEY", "position 10"]),
+        (
+            &[("STUDIO_API_KEY", "sk_test_a b")],
+            &["STUDIO_API_KEY", "position 10"],
+        ),
         (&[("STUDIO_QUOTA_URL", "nope")], &["STUDIO_QUOTA_URL"]),
     ];
     for (env, names) in config {
         cases.push((with(env, &["projects", "list"]), 16, names));
     }
-    let no_key = studio_with(&[("STUDIO_BASE_URL", server.base_url())], &["projects", "list"], None);
+    let no_key = studio_with(
+        &[("STUDIO_BASE_URL", server.base_url())],
+        &["projects", "list"],
+        None,
+    );
     cases.push((no_key, 16, &["STUDIO_API_KEY", "--api-key", "--token"]));
-    let flag = with(&[], &["--base-url", "http://studio.example.com", "projects", "list"]);
+    let flag = with(
+        &[],
+        &[
+            "--base-url",
+            "http://studio.example.com",
+            "projects",
+            "list",
+        ],
+    );
     cases.push((flag, 16, &["--base-url"]));
     for (output, code, names) in &cases {
         let text = stderr(output);
@@ -110,7 +200,10 @@ fn progress_lines_and_a_failed_wait_are_plain() {
         .start()
         .unwrap();
     let (_, frame) = project_with_frame(&server);
-    let output = studio(&server, &["frames", "generate-image", "--frame-id", &frame, "--wait"]);
+    let output = studio(
+        &server,
+        &["frames", "generate-image", "--frame-id", &frame, "--wait"],
+    );
     assert_eq!(output.status.code(), Some(13), "{}", stderr(&output));
     let text = stderr(&output);
     assert!(text.contains(" failed: "), "{text}");
@@ -131,7 +224,14 @@ fn waiting_on_several_prints_and_downloads_what_finished_and_names_every_failure
         }
         let frame = id(&json(&studio(
             &server,
-            &["frames", "create", "--project-id", &project, "--script", &format!("{shot}")],
+            &[
+                "frames",
+                "create",
+                "--project-id",
+                &project,
+                "--script",
+                &format!("{shot}"),
+            ],
         )));
         ids.push(id(&json(&studio(
             &server,
@@ -153,12 +253,26 @@ fn waiting_on_several_prints_and_downloads_what_finished_and_names_every_failure
         .iter()
         .map(|s| s["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["completed", "completed", "failed", "failed"], "{states}");
+    assert_eq!(
+        statuses,
+        ["completed", "completed", "failed", "failed"],
+        "{states}"
+    );
     assert_eq!(states[2]["id"], ids[2].as_str());
-    assert!(states[3]["error"].is_string(), "a failed one has its error: {states}");
-    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2, "the finished ones are saved");
+    assert!(
+        states[3]["error"].is_string(),
+        "a failed one has its error: {states}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&out).unwrap().count(),
+        2,
+        "the finished ones are saved"
+    );
     for failed in &ids[2..] {
-        assert!(text.contains(&format!("error: {failed} failed: ")), "{failed}: {text}");
+        assert!(
+            text.contains(&format!("error: {failed} failed: ")),
+            "{failed}: {text}"
+        );
     }
     assert!(text.contains("2 of 4 failed"), "{text}");
     assert_plain(&text);
@@ -168,15 +282,24 @@ fn waiting_on_several_prints_and_downloads_what_finished_and_names_every_failure
 fn body_json_refuses_keys_the_request_does_not_have_and_names_missing_flags() {
     let server = server(Duration::from_millis(200));
     let cases = [
-        (r#"{"name": "x", "sytle": "y"}"#, &["\"sytle\"", "did you mean \"style\""][..]),
+        (
+            r#"{"name": "x", "sytle": "y"}"#,
+            &["\"sytle\"", "did you mean \"style\""][..],
+        ),
         (r#"{"style": "noir"}"#, &["--name is required"]),
         (r#"{"name": 7}"#, &["\"name\"", "text", "--name"]),
-        (r#"{"name": "x", "aspect_ratio": "32:9"}"#, &["16:9", "--aspect-ratio"]),
+        (
+            r#"{"name": "x", "aspect_ratio": "32:9"}"#,
+            &["16:9", "--aspect-ratio"],
+        ),
     ];
     for (body, expected) in cases {
         let key = server.mint_api_key(None);
         let output = studio_with(
-            &[("STUDIO_BASE_URL", server.base_url()), ("STUDIO_API_KEY", &key)],
+            &[
+                ("STUDIO_BASE_URL", server.base_url()),
+                ("STUDIO_API_KEY", &key),
+            ],
             &["projects", "create", "--body-json", "-"],
             Some(body),
         );
@@ -187,7 +310,11 @@ fn body_json_refuses_keys_the_request_does_not_have_and_names_missing_flags() {
         }
         assert_plain(&text);
     }
-    assert_eq!(server.request_count("create_project").unwrap(), 0, "nothing sent");
+    assert_eq!(
+        server.request_count("create_project").unwrap(),
+        0,
+        "nothing sent"
+    );
 }
 
 #[test]
@@ -198,7 +325,10 @@ fn deleting_without_yes_on_a_pipe_is_refused_and_sends_nothing() {
     assert_eq!(refused.status.code(), Some(17), "{}", stderr(&refused));
     assert!(stderr(&refused).contains("--yes"), "{}", stderr(&refused));
     assert_eq!(server.request_count("delete_project").unwrap(), 0);
-    let deleted = studio(&server, &["projects", "delete", "--project-id", &project, "--yes"]);
+    let deleted = studio(
+        &server,
+        &["projects", "delete", "--project-id", &project, "--yes"],
+    );
     assert_eq!(deleted.status.code(), Some(0), "{}", stderr(&deleted));
     assert_eq!(server.request_count("delete_project").unwrap(), 1);
 }
@@ -209,11 +339,18 @@ fn a_download_needs_no_credential_makes_missing_folders_and_never_a_dotfile() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("keeper.png");
     std::fs::write(&source, b"\x89PNG bytes").unwrap();
-    let asset = json(&studio(&server, &["assets", "upload", source.to_str().unwrap()]));
+    let asset = json(&studio(
+        &server,
+        &["assets", "upload", source.to_str().unwrap()],
+    ));
     let url = asset["url"].as_str().unwrap();
     let target = dir.path().join("a/b/copy.png");
     let anonymous = [("STUDIO_BASE_URL", server.base_url())];
-    let saved = studio_with(&anonymous, &["download", url, target.to_str().unwrap()], None);
+    let saved = studio_with(
+        &anonymous,
+        &["download", url, target.to_str().unwrap()],
+        None,
+    );
     assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
     assert_eq!(std::fs::read(&target).unwrap(), b"\x89PNG bytes");
 
@@ -225,7 +362,11 @@ fn a_download_needs_no_credential_makes_missing_folders_and_never_a_dotfile() {
         .output()
         .unwrap();
     assert_eq!(refused.status.code(), Some(17), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("hidden file"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("hidden file"),
+        "{}",
+        stderr(&refused)
+    );
     assert!(!dir.path().join(".bashrc").exists());
 }
 
@@ -236,7 +377,12 @@ fn printers_end_quietly_on_a_closed_pipe() {
         project_with_frame(&server);
     }
     let key = server.mint_api_key(None);
-    for command in ["completions zsh", "completions bash", "projects list --all --limit 1", "--help"] {
+    for command in [
+        "completions zsh",
+        "completions bash",
+        "projects list --all --limit 1",
+        "--help",
+    ] {
         let output = std::process::Command::new("bash")
             .arg("-c")
             .arg(format!(
@@ -257,7 +403,10 @@ fn printers_end_quietly_on_a_closed_pipe() {
 fn help_names_each_areas_purpose_and_why_the_environment_beats_a_flag() {
     let output = studio_with(&[], &["--help"], None);
     let help = String::from_utf8(output.stdout).unwrap();
-    assert!(!help.contains(" commands."), "no area says only its name: {help}");
+    assert!(
+        !help.contains(" commands."),
+        "no area says only its name: {help}"
+    );
     for line in [
         "projects     Create and manage storyboard projects.",
         "comments     Comment on frames",
@@ -303,7 +452,15 @@ fn deleting_on_a_terminal_asks_first() {
     let (project, _) = project_with_frame(&server);
     let args = ["projects", "delete", "--project-id", &project];
     assert_eq!(typed_on_a_terminal(&server, &args, "n\n"), Some(17));
-    assert_eq!(server.request_count("delete_project").unwrap(), 0, "not deleted");
+    assert_eq!(
+        server.request_count("delete_project").unwrap(),
+        0,
+        "not deleted"
+    );
     assert_eq!(typed_on_a_terminal(&server, &args, "y\n"), Some(0));
-    assert_eq!(server.request_count("delete_project").unwrap(), 1, "deleted");
+    assert_eq!(
+        server.request_count("delete_project").unwrap(),
+        1,
+        "deleted"
+    );
 }

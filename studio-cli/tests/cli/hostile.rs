@@ -92,14 +92,20 @@ fn server_text_in_every_error_reaches_stderr_escaped() {
             .route(
                 "GET",
                 "/api/v1/projects/p2",
-                [Step::Answer(
-                    Response::text(500, "text/html", format!("<h1>{HOSTILE}</h1>"))
-                )],
+                [Step::Answer(Response::text(
+                    500,
+                    "text/html",
+                    format!("<h1>{HOSTILE}</h1>"),
+                ))],
             )
             .route(
                 "GET",
                 "/api/v1/projects/p3",
-                [Step::Answer(Response::text(200, "application/json", HOSTILE))],
+                [Step::Answer(Response::text(
+                    200,
+                    "application/json",
+                    HOSTILE,
+                ))],
             ),
     );
     for args in [
@@ -112,7 +118,8 @@ fn server_text_in_every_error_reaches_stderr_escaped() {
         assert_ne!(output.status.code(), Some(0), "{args:?}");
         assert_nothing_raw(&output);
         assert!(
-            stderr(&output).contains(r"x \x1b]0;pwned\x07\x1b[2J \u{9b}31m \u{9d}8;; \x7f \u{202e}txt.exe"),
+            stderr(&output)
+                .contains(r"x \x1b]0;pwned\x07\x1b[2J \u{9b}31m \u{9d}8;; \x7f \u{202e}txt.exe"),
             "{args:?}: the text is shown, escaped: {}",
             stderr(&output)
         );
@@ -131,9 +138,11 @@ fn json_on_stdout_escapes_what_a_terminal_acts_on_and_keeps_the_value() {
         "id": "prj_1", "name": HOSTILE, "aspect_ratio": "16:9", "frame_count": 0,
         "created_at": "2026-12-08T10:00:00Z", "updated_at": "2026-12-08T10:00:00Z",
     });
-    let server = ScriptedServer::start(
-        Script::new().route("GET", "/api/v1/projects/prj_1", [data(200, &project)]),
-    );
+    let server = ScriptedServer::start(Script::new().route(
+        "GET",
+        "/api/v1/projects/prj_1",
+        [data(200, &project)],
+    ));
     let output = studio(&server, &["projects", "get", "--project-id", "prj_1"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_nothing_raw(&output);
@@ -161,12 +170,22 @@ fn page(items: &[Value]) -> Step {
 /// Answers with `early` for the first `n` requests to the server, then
 /// with `late`.
 fn after(n: usize, early: Step, late: Step) -> Step {
-    Step::decide(move |seen| if seen.len() <= n { early.clone() } else { late.clone() })
+    Step::decide(move |seen| {
+        if seen.len() <= n {
+            early.clone()
+        } else {
+            late.clone()
+        }
+    })
 }
 
 #[test]
 fn progress_lines_show_an_unknown_status_and_failure_text_escaped() {
-    let unknown = with(job("job_1", "queued"), "status", json!(format!("new {HOSTILE}")));
+    let unknown = with(
+        job("job_1", "queued"),
+        "status",
+        json!(format!("new {HOSTILE}")),
+    );
     let failed = with(job("job_1", "failed"), "error", json!(HOSTILE));
     let server = ScriptedServer::start(
         Script::new()
@@ -231,7 +250,10 @@ fn the_resume_line_pasted_into_a_shell_runs_nothing_the_server_chose() {
     let dir = tempfile::tempdir().unwrap();
     fake_studio(dir.path());
     let pwned = dir.path().join("pwned");
-    let id = format!("job_1;touch${{IFS}}{}`touch {0}`$(touch {0})'\u{1b}c\u{7}", pwned.display());
+    let id = format!(
+        "job_1;touch${{IFS}}{}`touch {0}`$(touch {0})'\u{1b}c\u{7}",
+        pwned.display()
+    );
     let queued = job(&id, "queued");
     let server = ScriptedServer::start(
         Script::new()
@@ -240,13 +262,23 @@ fn the_resume_line_pasted_into_a_shell_runs_nothing_the_server_chose() {
                 "/api/v1/frames/frm_1/image/generate",
                 [data(202, &queued)],
             )
-            .route("GET", &format!("/api/v1/generation-jobs/{}", in_path(&id)), [data(200, &queued)])
+            .route(
+                "GET",
+                &format!("/api/v1/generation-jobs/{}", in_path(&id)),
+                [data(200, &queued)],
+            )
             .route("GET", "/api/v1/generation-jobs", [page(&[queued.clone()])]),
     );
     let output = studio(
         &server,
         &[
-            "frames", "generate-image", "--frame-id", "frm_1", "--wait", "--timeout", "1.5",
+            "frames",
+            "generate-image",
+            "--frame-id",
+            "frm_1",
+            "--wait",
+            "--timeout",
+            "1.5",
         ],
     );
     assert_eq!(output.status.code(), Some(14), "{}", stderr(&output));
@@ -266,7 +298,11 @@ fn the_resume_line_pasted_into_a_shell_runs_nothing_the_server_chose() {
     assert!(!pwned.exists(), "nothing the server chose ran: {line}");
     let args = std::fs::read_to_string(dir.path().join("args")).unwrap();
     let shown = id.replace('\u{1b}', r"\x1b").replace('\u{7}', r"\x07");
-    assert_eq!(args, format!("jobs\nwait\n{shown}\n"), "one word, the id: {line}");
+    assert_eq!(
+        args,
+        format!("jobs\nwait\n{shown}\n"),
+        "one word, the id: {line}"
+    );
 }
 
 #[test]
@@ -285,7 +321,11 @@ fn values_and_fields_this_version_does_not_know_are_printed_as_sent() {
     let server = ScriptedServer::start(
         Script::new()
             .route("GET", "/api/v1/projects/prj_1", [data(200, &project)])
-            .route("GET", "/api/v1/projects", [page(&[project.clone(), project.clone()])])
+            .route(
+                "GET",
+                "/api/v1/projects",
+                [page(&[project.clone(), project.clone()])],
+            )
             .route(
                 "POST",
                 "/api/v1/frames/frm_1/image/generate",
@@ -296,19 +336,42 @@ fn values_and_fields_this_version_does_not_know_are_printed_as_sent() {
     );
     let printed = |args: &[&str]| {
         let output = studio(&server, args);
-        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         String::from_utf8(output.stdout).unwrap()
     };
     let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap();
-    assert_eq!(parse(&printed(&["projects", "get", "--project-id", "prj_1"])), project);
-    assert_eq!(parse(&printed(&["projects", "list"])), json!([project, project]));
+    assert_eq!(
+        parse(&printed(&["projects", "get", "--project-id", "prj_1"])),
+        project
+    );
+    assert_eq!(
+        parse(&printed(&["projects", "list"])),
+        json!([project, project])
+    );
     let lines = printed(&["projects", "list", "--all"]);
     let items: Vec<Value> = lines.lines().map(parse).collect();
     assert_eq!(items, vec![project.clone(), project.clone()]);
-    let started = parse(&printed(&["frames", "generate-image", "--frame-id", "frm_1"]));
-    assert_eq!(started, scheduled, "a received submission is printed, job id and all");
+    let started = parse(&printed(&[
+        "frames",
+        "generate-image",
+        "--frame-id",
+        "frm_1",
+    ]));
+    assert_eq!(
+        started, scheduled,
+        "a received submission is printed, job id and all"
+    );
     let waited = parse(&printed(&[
-        "frames", "generate-image", "--frame-id", "frm_1", "--wait",
+        "frames",
+        "generate-image",
+        "--frame-id",
+        "frm_1",
+        "--wait",
     ]));
     assert_eq!(waited, done);
     assert_eq!(parse(&printed(&["jobs", "wait", "job_7"])), done);
@@ -326,13 +389,22 @@ fn an_undecodable_202_exits_18_with_the_body_under_the_error() {
             )
             .route("GET", "/api/v1/generation-jobs", [page(&[])]),
     );
-    let output = studio(&server, &["frames", "generate-image", "--frame-id", "frm_1"]);
+    let output = studio(
+        &server,
+        &["frames", "generate-image", "--frame-id", "frm_1"],
+    );
     assert_eq!(output.status.code(), Some(18), "{}", stderr(&output));
     let text = stderr(&output);
-    assert!(text.contains(&format!("the response began: {body}")), "{text}");
+    assert!(
+        text.contains(&format!("the response began: {body}")),
+        "{text}"
+    );
     assert!(text.contains("may have acted on it"), "{text}");
     assert!(text.contains("a second run may pay twice"), "{text}");
-    assert_eq!(server.count("POST", "/api/v1/frames/frm_1/image/generate"), 1);
+    assert_eq!(
+        server.count("POST", "/api/v1/frames/frm_1/image/generate"),
+        1
+    );
 }
 
 #[test]
@@ -352,7 +424,11 @@ fn a_write_the_server_may_have_acted_on_exits_18_and_a_read_does_not() {
     assert_eq!(server.count("POST", "/api/v1/projects"), 1, "sent once");
     let read = studio(&server, &["projects", "get", "--project-id", "prj_1"]);
     assert_eq!(read.status.code(), Some(11), "{}", stderr(&read));
-    assert!(!stderr(&read).contains("may have acted"), "{}", stderr(&read));
+    assert!(
+        !stderr(&read).contains("may have acted"),
+        "{}",
+        stderr(&read)
+    );
 }
 
 /// `studio args…` against `server` on a pseudo-terminal (through
@@ -375,7 +451,11 @@ fn on_a_terminal(server: &ScriptedServer, args: &[&str]) -> String {
 
 #[test]
 fn progress_bars_on_a_terminal_show_server_text_escaped() {
-    let unknown = with(job("job_1", "queued"), "status", json!(format!("new {HOSTILE}")));
+    let unknown = with(
+        job("job_1", "queued"),
+        "status",
+        json!(format!("new {HOSTILE}")),
+    );
     let done = with(
         with(job("job_1", "completed"), "progress", json!(100)),
         "result",
@@ -396,7 +476,14 @@ fn progress_bars_on_a_terminal_show_server_text_escaped() {
     );
     let drawn = on_a_terminal(&server, &["jobs", "wait", "job_1"]);
     assert!(drawn.contains("job_1"), "bars were drawn: {drawn:?}");
-    for raw in ["\u{1b}]0;pwned", "\u{7}", "\u{9b}", "\u{9d}", "\u{202e}", "\u{1b}[2J"] {
+    for raw in [
+        "\u{1b}]0;pwned",
+        "\u{7}",
+        "\u{9b}",
+        "\u{9d}",
+        "\u{202e}",
+        "\u{1b}[2J",
+    ] {
         assert!(!drawn.contains(raw), "{raw:?} raw in {drawn:?}");
     }
     assert!(drawn.contains(r"\x1b]0;pwned\x07"), "escaped: {drawn:?}");
@@ -406,7 +493,10 @@ fn progress_bars_on_a_terminal_show_server_text_escaped() {
 fn a_file_name_the_server_chose_never_makes_a_dotfile_or_a_disguised_name() {
     // The result's URLs are the server's own, read from the request.
     let done = Step::decide(|seen| {
-        let host = seen.last().and_then(|r| r.header("host")).unwrap_or_default();
+        let host = seen
+            .last()
+            .and_then(|r| r.header("host"))
+            .unwrap_or_default();
         let files = format!("http://{host}/files");
         let done = with(
             with(job("job_1", "completed"), "progress", json!(100)),
@@ -435,7 +525,13 @@ fn a_file_name_the_server_chose_never_makes_a_dotfile_or_a_disguised_name() {
     let dir = tempfile::tempdir().unwrap();
     let output = studio(
         &server,
-        &["jobs", "wait", "job_1", "--download", dir.path().to_str().unwrap()],
+        &[
+            "jobs",
+            "wait",
+            "job_1",
+            "--download",
+            dir.path().to_str().unwrap(),
+        ],
     );
     let text = stderr(&output);
     assert_eq!(output.status.code(), Some(15), "{text}");

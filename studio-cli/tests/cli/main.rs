@@ -864,5 +864,5 @@ fn a_download_replaces_a_link_at_its_path_and_never_writes_through_one() {
     );
 }
 
-mod hostile;
 mod habits;
+mod hostile;

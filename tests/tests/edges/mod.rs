@@ -143,28 +143,56 @@ pub trait Sdk: Sized {
     fn pause(&self, wait: Duration);
 }
 
+/// What a call answered: the ids of the project or jobs, and its `data`
+/// serialised back to JSON, or why it could not be.
+pub struct Answer {
+    /// The ids, in the order answered.
+    pub ids: Vec<String>,
+    /// The answer's `data` as JSON.
+    pub json: Result<serde_json::Value, String>,
+}
+
+impl Answer {
+    /// The answer whose `data` is `data`, holding `ids`.
+    pub fn of(data: &impl serde::Serialize, ids: Vec<String>) -> Self {
+        Answer {
+            ids,
+            json: serde_json::to_value(data).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// Calls `$op` on `$client`, passing each request's `send()` through
 /// `$finish` (`.await`-ing it for the async client, as it is for the
-/// blocking one); the ids of the answer. One text for both crates.
+/// blocking one); the [`Answer`]. One text for both crates.
 #[macro_export]
 macro_rules! call_op {
     ($client:expr, $op:expr, |$sent:ident| $finish:expr) => {{
-        use $crate::edges::{FRAME, Op, PROJECT};
+        use $crate::edges::{Answer, FRAME, Op, PROJECT};
         match $op {
             Op::Read => {
                 let $sent = $client.get_project().project_id(PROJECT).send();
-                $finish.map(|answer| vec![answer.into_inner().data.id])
+                $finish.map(|answer| {
+                    let data = answer.into_inner().data;
+                    Answer::of(&data, vec![data.id.clone()])
+                })
             }
             Op::Write => {
                 let $sent = $client
                     .create_project()
                     .body_map(|b| b.name("Edges"))
                     .send();
-                $finish.map(|answer| vec![answer.into_inner().data.id])
+                $finish.map(|answer| {
+                    let data = answer.into_inner().data;
+                    Answer::of(&data, vec![data.id.clone()])
+                })
             }
             Op::Billed => {
                 let $sent = $client.generate_frame_image().frame_id(FRAME).send();
-                $finish.map(|answer| vec![answer.into_inner().data.id])
+                $finish.map(|answer| {
+                    let data = answer.into_inner().data;
+                    Answer::of(&data, vec![data.id.clone()])
+                })
             }
             Op::MultiShot(frames) => {
                 let $sent = $client
@@ -173,12 +201,8 @@ macro_rules! call_op {
                     .body_map(|b| b.frame_ids(frames))
                     .send();
                 $finish.map(|answer| {
-                    answer
-                        .into_inner()
-                        .data
-                        .into_iter()
-                        .map(|job| job.id)
-                        .collect()
+                    let data = answer.into_inner().data;
+                    Answer::of(&data, data.iter().map(|job| job.id.clone()).collect())
                 })
             }
         }

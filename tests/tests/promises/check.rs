@@ -3,7 +3,9 @@
 
 use super::play::{self, Files, Observed, Outcome};
 use super::{Case, Fault, Operation, RetryAfter};
+use crate::edges::Answer;
 use crate::edges::Op;
+use serde_json::Value;
 use std::fmt;
 use std::time::Duration;
 use studio_api::types::{GenerationJob, JobStatus};
@@ -49,6 +51,7 @@ pub enum Rule {
     StrayFile,
     WrongDownload,
     Panicked,
+    NotAsSent,
 }
 
 impl Rule {
@@ -108,6 +111,10 @@ impl Rule {
                 "a successful download's target does not hold exactly the body",
             ),
             Rule::Panicked => (8, "the client panicked"),
+            Rule::NotAsSent => (
+                9,
+                "an answer does not serialise back to what the server sent (a newer server's values and fields)",
+            ),
         }
     }
 }
@@ -285,6 +292,35 @@ fn own<'a>(op: &Op, log: &'a [Seen]) -> Vec<(usize, &'a Seen)> {
         .collect()
 }
 
+/// The fault of the `n`th request of a route with `faults`.
+fn fault_at(faults: &[Fault], n: usize) -> Fault {
+    faults.get(n).copied().unwrap_or(Fault::Answer)
+}
+
+/// Invariant 9: an answer serialises back; from a newer server, with the
+/// values and the field this version does not know as they were sent.
+fn as_sent(json: &Result<Value, String>, newer: bool, verdict: &mut Verdict) {
+    let json = match json {
+        Ok(json) => json,
+        Err(error) => return verdict.broken(Rule::NotAsSent, format!("not serialised: {error}")),
+    };
+    if !newer {
+        return;
+    }
+    let objects: Vec<&Value> = match json {
+        Value::Array(items) => items.iter().collect(),
+        object => vec![object],
+    };
+    for object in objects {
+        let kept = object[play::NEWER_FIELD] == play::newer_value()
+            && object
+                .get("aspect_ratio")
+                .is_none_or(|v| v == play::NEWER_ASPECT_RATIO)
+            && object.get("status").is_none_or(|v| v == play::NEWER_STATUS);
+        verdict.unless(kept, Rule::NotAsSent, || format!("serialised as {object}"));
+    }
+}
+
 /// Invariant 1.
 fn billed_once(own: &[(usize, &Seen)], verdict: &mut Verdict) {
     let answers: Vec<_> = own.iter().map(|(_, s)| s.answered).collect();
@@ -321,7 +357,7 @@ fn call(
     case: &Case,
     op: &Op,
     observed: &Observed,
-    result: &Result<Vec<String>, Error>,
+    result: &Result<Answer, Error>,
     took: Duration,
     verdict: &mut Verdict,
 ) {
@@ -334,19 +370,34 @@ fn call(
             format!("took {took:?}, deadline {deadline:?}")
         });
     }
+    let own = own(op, &observed.api);
     let error = match result {
-        Ok(ids) => {
+        Ok(answer) => {
+            let ids = &answer.ids;
             let started: Vec<String> = play::started_jobs(op).into_iter().map(|j| j.0).collect();
             if op.billed() {
                 verdict.unless(*ids == started, Rule::WrongJob, || {
                     format!("answered {ids:?}, the server started {started:?}")
                 });
             }
+            // The last arrival's answer is the call's, unless a lookup
+            // found the jobs instead.
+            let answered_by = own
+                .len()
+                .checked_sub(1)
+                .map(|last| fault_at(&case.faults.0, last));
+            let direct = own
+                .last()
+                .is_some_and(|(_, s)| s.answered == Some(op.status()));
+            as_sent(
+                &answer.json,
+                direct && answered_by == Some(Fault::Newer),
+                verdict,
+            );
             return;
         }
         Err(error) => error,
     };
-    let own = own(op, &observed.api);
     let last = own.last().copied();
     let unknown = error.outcome_unknown();
     let read = op.method() == "GET";
@@ -448,11 +499,18 @@ fn wait(
         }
     }
     match result {
-        Ok(job) => verdict.unless(
-            job.id == id && job.status == JobStatus::Completed,
-            Rule::WrongWaitResult,
-            || format!("the wait on {id} returned {} {}", job.id, job.status),
-        ),
+        Ok(job) => {
+            verdict.unless(
+                job.id == id && job.status == JobStatus::Completed,
+                Rule::WrongWaitResult,
+                || format!("the wait on {id} returned {} {}", job.id, job.status),
+            );
+            as_sent(
+                &serde_json::to_value(job).map_err(|e| e.to_string()),
+                false,
+                verdict,
+            );
+        }
         Err(error) => {
             let own = match error.kind() {
                 ErrorKind::DeadlinePassed { id: got, .. } => got == id,

@@ -2,7 +2,7 @@
 //! both to the same promises.
 
 use super::Sdk;
-use crate::edges::Op;
+use crate::edges::{Answer, Op};
 use std::path::Path;
 use std::time::Instant;
 use studio_api::types::GenerationJob;
@@ -10,8 +10,8 @@ use studio_api::{CallOptions, ClientBuilder, Error};
 
 /// What a case asks of a client.
 pub trait Driver {
-    /// Calls `op`; the ids of the project or jobs it answered with.
-    fn call(&self, op: &Op) -> Result<Vec<String>, Error>;
+    /// Calls `op`; what it answered.
+    fn call(&self, op: &Op) -> Result<Answer, Error>;
     /// Waits on the job `id`, until `until` if given.
     fn wait(&self, id: &str, until: Option<Instant>) -> Result<GenerationJob, Error>;
     /// Waits on each of `jobs` until its deadline, each in a task (or
@@ -56,7 +56,7 @@ struct AsyncDriver {
 }
 
 impl Driver for AsyncDriver {
-    fn call(&self, op: &Op) -> Result<Vec<String>, Error> {
+    fn call(&self, op: &Op) -> Result<Answer, Error> {
         let client = &self.client;
         call_op!(client, op, |sent| self.runtime.block_on(sent))
     }
@@ -103,7 +103,7 @@ impl Driver for AsyncDriver {
 struct BlockingDriver(studio_api_blocking::Client);
 
 impl Driver for BlockingDriver {
-    fn call(&self, op: &Op) -> Result<Vec<String>, Error> {
+    fn call(&self, op: &Op) -> Result<Answer, Error> {
         let client = &self.0;
         call_op!(client, op, |sent| sent)
     }

@@ -1,6 +1,7 @@
 //! A seeded, shrinking randomized checker of the promises README.md makes
 //! about retries, `outcome_unknown()`, `attempts()`, deadlines, job
-//! recovery, waiting, credentials and downloads.
+//! recovery, waiting, credentials, downloads, and answers from a newer
+//! server.
 //!
 //! Each case draws an operation, client settings and a fault script for
 //! the scripted server ([`Case`]); [`play`] runs it through the async or
@@ -98,6 +99,9 @@ pub enum Fault {
     RetryAfterOnOk,
     /// The normal answer of a listing that ignores its filters: decoys too.
     IgnoreFilters,
+    /// The normal answer as a newer server sends it: a field, an aspect
+    /// ratio and a job status this version does not know.
+    Newer,
 }
 
 /// What a case does.
@@ -227,6 +231,7 @@ fn fault(stress: &[(u32, Fault)]) -> BoxedStrategy<Fault> {
         (3, Just(Fault::Silent).boxed()),
         (1, Just(Fault::RetryAfterOnOk).boxed()),
         (1, Just(Fault::IgnoreFilters).boxed()),
+        (2, Just(Fault::Newer).boxed()),
     ];
     arms.extend(
         stress

@@ -5,7 +5,7 @@
 use super::drive::driver;
 use super::{Case, Fault, Operation, RetryAfter};
 use crate::edges::cases::{self, Time};
-use crate::edges::{FRAME, JOB, LOOKUP, Op};
+use crate::edges::{Answer, FRAME, JOB, LOOKUP, Op};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,7 +48,7 @@ pub struct Observed {
 /// How the operation ended.
 pub enum Outcome {
     /// A call's result, and how long it took.
-    Call(Result<Vec<String>, Error>, Duration),
+    Call(Result<Answer, Error>, Duration),
     /// Each wait's job id, result, and when it returned after the start.
     Waits(Vec<(String, Result<GenerationJob, Error>, Duration)>),
     /// A download's result and how long it took.
@@ -467,7 +467,40 @@ fn step(fault: Fault, ok: Response, redirect: &str) -> Step {
         Fault::Reset => Step::Reset,
         Fault::Silent => Step::Silent(LONG),
         Fault::RetryAfterOnOk => Step::Answer(ok.header("retry-after", 30)),
+        Fault::Newer => Step::Answer(newer(&ok)),
     }
+}
+
+/// The field a newer server adds to every object it sends.
+pub const NEWER_FIELD: &str = "from_a_newer_server";
+/// The value of [`NEWER_FIELD`].
+pub fn newer_value() -> Value {
+    json!({"nested": [1, "two", {"three": null}]})
+}
+/// The values a newer server sends for a project's aspect ratio and a
+/// job's status in progress, which this version does not know.
+pub const NEWER_ASPECT_RATIO: &str = "32:9";
+pub const NEWER_STATUS: &str = "scheduled";
+
+/// `ok` as a newer server sends it: every object of its `data` (each item
+/// of a list) with [`NEWER_FIELD`], an aspect ratio of
+/// [`NEWER_ASPECT_RATIO`], and a job in progress [`NEWER_STATUS`].
+fn newer(ok: &Response) -> Response {
+    let mut body: Value = serde_json::from_slice(ok.body()).expect("a JSON answer");
+    let objects: Vec<&mut Value> = match &mut body["data"] {
+        Value::Array(items) => items.iter_mut().collect(),
+        data => vec![data],
+    };
+    for object in objects {
+        object[NEWER_FIELD] = newer_value();
+        if object.get("aspect_ratio").is_some() {
+            object["aspect_ratio"] = NEWER_ASPECT_RATIO.into();
+        }
+        if matches!(object["status"].as_str(), Some("queued" | "processing")) {
+            object["status"] = NEWER_STATUS.into();
+        }
+    }
+    Response::json(ok.status(), &body)
 }
 
 fn error_body(status: u16, message: &str) -> Response {
