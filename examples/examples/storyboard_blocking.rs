@@ -124,6 +124,7 @@ fn empty_result() -> types::JobResult {
         image_url: None,
         version_id: None,
         video_url: None,
+        unknown_fields: Default::default(),
     }
 }
 

@@ -125,7 +125,7 @@ impl<'a> Call<'a> {
             .clone()
             .ok()
             .and_then(|body| T::try_from(body).ok())
-            .and_then(|body| serde_json::to_value(body).ok());
+            .and_then(|body| serde_json::to_value(crate::unknown::Refusing(&body)).ok());
         self
     }
 

@@ -10,6 +10,7 @@
 
 use crate::call::Record;
 use crate::call::ResponseMeta;
+use crate::jobs::Work;
 use crate::operations::Operation;
 use crate::types::{ErrorResponse, JobStatus};
 use progenitor_client::Error as RawError;
@@ -134,6 +135,9 @@ struct Details {
     attempts: u32,
     /// The underlying failure, when there is one.
     source: Option<Cause>,
+    /// The final state of a failed or canceled wait (see
+    /// [`Error::final_state`]), shared so that cloning stays cheap.
+    final_state: Option<Arc<Work>>,
 }
 
 impl Error {
@@ -189,6 +193,13 @@ impl Error {
         self.0.attempts
     }
 
+    /// The job, export or render as the server last sent it, for a
+    /// [`ErrorKind::JobFailed`] or [`ErrorKind::JobCanceled`] error
+    /// (`None` for other kinds).
+    pub fn final_state(&self) -> Option<&Work> {
+        self.0.final_state.as_deref()
+    }
+
     /// Field messages of a validation error (empty for other kinds).
     pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
         static EMPTY: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -209,6 +220,18 @@ impl Error {
         let mut details = Details::configuration(operation, message);
         details.kind = kind;
         Error(Box::new(details))
+    }
+
+    /// A wait that ended in `state`, failed or canceled, as `kind`.
+    pub(crate) fn ended(
+        operation: &'static str,
+        kind: ErrorKind,
+        message: String,
+        state: Work,
+    ) -> Self {
+        let mut error = Error::local(operation, kind, message);
+        error.0.final_state = Some(Arc::new(state));
+        error
     }
 
     /// A call of `operation` (a `write` or not) given up at its `deadline`,
@@ -287,6 +310,7 @@ impl Details {
             maybe_processed: false,
             attempts: 0,
             source: None,
+            final_state: None,
         }
     }
 
@@ -328,6 +352,7 @@ impl Details {
             maybe_processed: false,
             attempts: 0,
             source: None,
+            final_state: None,
         }
     }
 
@@ -387,6 +412,7 @@ impl Details {
             maybe_processed: false,
             attempts: 0,
             source: None,
+            final_state: None,
         }
     }
 

@@ -22,7 +22,7 @@ pub mod types {
         X45,
         ///`"21:9"`
         X219,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl AspectRatio {
@@ -149,7 +149,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -159,7 +159,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -184,6 +184,12 @@ pub mod types {
         pub tags: ::std::vec::Vec<::std::string::String>,
         ///Download URL of the file.
         pub url: ::std::string::String,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Asset {
         pub fn builder() -> builder::Asset {
@@ -204,7 +210,7 @@ pub mod types {
         Video,
         ///`"other"`
         Other,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl AssetKind {
@@ -326,7 +332,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -336,7 +342,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -348,6 +354,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AssetListResponse {
         pub fn builder() -> builder::AssetListResponse {
@@ -360,6 +372,12 @@ pub mod types {
         pub data: Asset,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AssetResponse {
         pub fn builder() -> builder::AssetResponse {
@@ -378,7 +396,7 @@ pub mod types {
         Music,
         ///`"sfx"`
         Sfx,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl AudioKind {
@@ -498,7 +516,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -508,7 +526,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -548,6 +566,12 @@ pub mod types {
         pub voice_id: ::std::option::Option<::std::string::String>,
         ///Playback volume from 0 (muted) to 1 (full).
         pub volume: f64,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AudioTrack {
         pub fn builder() -> builder::AudioTrack {
@@ -562,6 +586,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AudioTrackListResponse {
         pub fn builder() -> builder::AudioTrackListResponse {
@@ -574,6 +604,12 @@ pub mod types {
         pub data: AudioTrack,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl AudioTrackResponse {
         pub fn builder() -> builder::AudioTrackResponse {
@@ -596,6 +632,12 @@ pub mod types {
         pub resolved: bool,
         ///When the comment was last edited or (un)resolved.
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Comment {
         pub fn builder() -> builder::Comment {
@@ -610,6 +652,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl CommentListResponse {
         pub fn builder() -> builder::CommentListResponse {
@@ -622,6 +670,12 @@ pub mod types {
         pub data: Comment,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl CommentResponse {
         pub fn builder() -> builder::CommentResponse {
@@ -1779,6 +1833,12 @@ pub mod types {
         pub message: ::std::string::String,
         ///`true` when the resource was removed.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl DeleteResponse {
         pub fn builder() -> builder::DeleteResponse {
@@ -2029,6 +2089,12 @@ pub mod types {
         ///Download URL; set once `status` is `completed`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Export {
         pub fn builder() -> builder::Export {
@@ -2047,7 +2113,7 @@ pub mod types {
         Pdf,
         ///`"zip"`
         Zip,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl ExportFormat {
@@ -2170,7 +2236,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -2180,7 +2246,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -2192,6 +2258,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ExportListResponse {
         pub fn builder() -> builder::ExportListResponse {
@@ -2204,6 +2276,12 @@ pub mod types {
         pub data: Export,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ExportResponse {
         pub fn builder() -> builder::ExportResponse {
@@ -2323,6 +2401,12 @@ pub mod types {
         ///Current video clip of the frame.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_url: ::std::option::Option<::std::string::String>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Frame {
         pub fn builder() -> builder::Frame {
@@ -2336,6 +2420,12 @@ pub mod types {
         pub data: ::std::vec::Vec<Frame>,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FrameArrayResponse {
         pub fn builder() -> builder::FrameArrayResponse {
@@ -2350,6 +2440,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FrameListResponse {
         pub fn builder() -> builder::FrameListResponse {
@@ -2362,6 +2458,12 @@ pub mod types {
         pub data: Frame,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FrameResponse {
         pub fn builder() -> builder::FrameResponse {
@@ -2389,6 +2491,12 @@ pub mod types {
         ///Video of this version.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_url: ::std::option::Option<::std::string::String>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FrameVersion {
         pub fn builder() -> builder::FrameVersion {
@@ -2403,6 +2511,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FrameVersionListResponse {
         pub fn builder() -> builder::FrameVersionListResponse {
@@ -2415,6 +2529,12 @@ pub mod types {
         pub data: FrameVersion,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl FrameVersionResponse {
         pub fn builder() -> builder::FrameVersionResponse {
@@ -3242,6 +3362,12 @@ pub mod types {
         pub type_: JobType,
         ///When the job last changed state or progress.
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GenerationJob {
         pub fn builder() -> builder::GenerationJob {
@@ -3255,6 +3381,12 @@ pub mod types {
         pub data: ::std::vec::Vec<GenerationJob>,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GenerationJobArrayResponse {
         pub fn builder() -> builder::GenerationJobArrayResponse {
@@ -3269,6 +3401,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GenerationJobListResponse {
         pub fn builder() -> builder::GenerationJobListResponse {
@@ -3281,6 +3419,12 @@ pub mod types {
         pub data: GenerationJob,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl GenerationJobResponse {
         pub fn builder() -> builder::GenerationJobResponse {
@@ -3302,6 +3446,12 @@ pub mod types {
         pub status: InviteStatus,
         ///Team the invite is for.
         pub team_id: ::std::string::String,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Invite {
         pub fn builder() -> builder::Invite {
@@ -3316,6 +3466,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl InviteListResponse {
         pub fn builder() -> builder::InviteListResponse {
@@ -3328,6 +3484,12 @@ pub mod types {
         pub data: Invite,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl InviteResponse {
         pub fn builder() -> builder::InviteResponse {
@@ -3348,7 +3510,7 @@ pub mod types {
         Expired,
         ///`"revoked"`
         Revoked,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl InviteStatus {
@@ -3474,7 +3636,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -3484,7 +3646,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -3506,6 +3668,12 @@ pub mod types {
         ///Generated, extended or lip-synced video (video, video_extend, lip_sync jobs).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub video_url: ::std::option::Option<::std::string::String>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl JobResult {
         pub fn builder() -> builder::JobResult {
@@ -3528,7 +3696,7 @@ pub mod types {
         Failed,
         ///`"canceled"`
         Canceled,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl JobStatus {
@@ -3652,7 +3820,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -3662,7 +3830,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -3688,7 +3856,7 @@ pub mod types {
         Voice,
         ///`"sfx"`
         Sfx,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl JobType {
@@ -3816,7 +3984,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -3826,7 +3994,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -4157,6 +4325,12 @@ pub mod types {
         pub total: i32,
         ///Number of pages (0 when the list is empty).
         pub total_pages: i32,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Pagination {
         pub fn builder() -> builder::Pagination {
@@ -4170,6 +4344,12 @@ pub mod types {
         pub id: ::std::string::String,
         ///Display name.
         pub name: ::std::string::String,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Person {
         pub fn builder() -> builder::Person {
@@ -4205,6 +4385,12 @@ pub mod types {
         pub thumbnail_url: ::std::option::Option<::std::string::String>,
         ///When the project was last changed.
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Project {
         pub fn builder() -> builder::Project {
@@ -4219,6 +4405,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ProjectListResponse {
         pub fn builder() -> builder::ProjectListResponse {
@@ -4231,6 +4423,12 @@ pub mod types {
         pub data: Project,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ProjectResponse {
         pub fn builder() -> builder::ProjectResponse {
@@ -4268,6 +4466,12 @@ pub mod types {
         pub status: JobStatus,
         ///Output width in pixels.
         pub width: i32,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Render {
         pub fn builder() -> builder::Render {
@@ -4288,7 +4492,7 @@ pub mod types {
         Vp9,
         ///`"prores"`
         Prores,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl RenderCodec {
@@ -4413,7 +4617,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -4423,7 +4627,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -4433,6 +4637,12 @@ pub mod types {
         pub data: Render,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl RenderResponse {
         pub fn builder() -> builder::RenderResponse {
@@ -4518,6 +4728,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
         pub reviewer: Person,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Review {
         pub fn builder() -> builder::Review {
@@ -4536,7 +4752,7 @@ pub mod types {
         ChangesRequested,
         ///`"rejected"`
         Rejected,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl ReviewDecision {
@@ -4662,7 +4878,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -4672,7 +4888,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -4684,6 +4900,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ReviewListResponse {
         pub fn builder() -> builder::ReviewListResponse {
@@ -4696,6 +4918,12 @@ pub mod types {
         pub data: Review,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ReviewResponse {
         pub fn builder() -> builder::ReviewResponse {
@@ -4709,6 +4937,12 @@ pub mod types {
         pub frames: ::std::vec::Vec<Frame>,
         ///The generated script text, now the project's script.
         pub text: ::std::string::String,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Script {
         pub fn builder() -> builder::Script {
@@ -4721,6 +4955,12 @@ pub mod types {
         pub data: Script,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ScriptResponse {
         pub fn builder() -> builder::ScriptResponse {
@@ -4737,7 +4977,7 @@ pub mod types {
         View,
         ///`"comment"`
         Comment,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl ShareAccess {
@@ -4858,7 +5098,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -4868,7 +5108,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -4885,6 +5125,12 @@ pub mod types {
         pub token: ::std::string::String,
         ///Link to hand out.
         pub url: ::std::string::String,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ShareLink {
         pub fn builder() -> builder::ShareLink {
@@ -4897,6 +5143,12 @@ pub mod types {
         pub data: ShareLink,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl ShareLinkResponse {
         pub fn builder() -> builder::ShareLinkResponse {
@@ -4972,6 +5224,12 @@ pub mod types {
         pub owner_id: ::std::string::String,
         ///When the team was last changed.
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Team {
         pub fn builder() -> builder::Team {
@@ -4986,6 +5244,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl TeamListResponse {
         pub fn builder() -> builder::TeamListResponse {
@@ -5004,6 +5268,12 @@ pub mod types {
         pub role: TeamRole,
         ///User id.
         pub user_id: ::std::string::String,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl TeamMember {
         pub fn builder() -> builder::TeamMember {
@@ -5018,6 +5288,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl TeamMemberListResponse {
         pub fn builder() -> builder::TeamMemberListResponse {
@@ -5030,6 +5306,12 @@ pub mod types {
         pub data: TeamMember,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl TeamMemberResponse {
         pub fn builder() -> builder::TeamMemberResponse {
@@ -5042,6 +5324,12 @@ pub mod types {
         pub data: Team,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl TeamResponse {
         pub fn builder() -> builder::TeamResponse {
@@ -5062,7 +5350,7 @@ pub mod types {
         Editor,
         ///`"viewer"`
         Viewer,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl TeamRole {
@@ -5184,7 +5472,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -5194,7 +5482,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -6525,7 +6813,7 @@ pub mod types {
         VideoExtend,
         ///`"lip_sync"`
         LipSync,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl VersionSource {
@@ -6657,7 +6945,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -6667,7 +6955,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -6690,6 +6978,12 @@ pub mod types {
         ///Short audio sample of the voice.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preview_url: ::std::option::Option<::std::string::String>,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl Voice {
         pub fn builder() -> builder::Voice {
@@ -6706,7 +7000,7 @@ pub mod types {
         Premade,
         ///`"cloned"`
         Cloned,
-        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.
+        ///A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.
         Unknown(crate::UnknownValue),
     }
     impl VoiceCategory {
@@ -6827,7 +7121,7 @@ pub mod types {
             S: ::serde::Serializer,
         {
             match self {
-                Self::Unknown(value) => {
+                Self::Unknown(value) if crate::unknown::refusing() => {
                     ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(
                             ::std::format_args!(
@@ -6837,7 +7131,7 @@ pub mod types {
                         ),
                     )
                 }
-                known => serializer.serialize_str(known.as_str()),
+                value => serializer.serialize_str(value.as_str()),
             }
         }
     }
@@ -6849,6 +7143,12 @@ pub mod types {
         pub pagination: Pagination,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl VoiceListResponse {
         pub fn builder() -> builder::VoiceListResponse {
@@ -6861,6 +7161,12 @@ pub mod types {
         pub data: Voice,
         ///Always `true` for successful responses.
         pub success: bool,
+        /// Fields the server sent that this version does not know, kept as sent (they serialise back).
+        #[serde(flatten)]
+        pub unknown_fields: ::serde_json::Map<
+            ::std::string::String,
+            ::serde_json::Value,
+        >,
     }
     impl VoiceResponse {
         pub fn builder() -> builder::VoiceResponse {
@@ -6895,6 +7201,10 @@ pub mod types {
                 ::std::string::String,
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Asset {
             fn default() -> Self {
@@ -6908,6 +7218,7 @@ pub mod types {
                     size_bytes: Err("size_bytes is required".to_string()),
                     tags: Err("tags is required".to_string()),
                     url: Err("url is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7043,6 +7354,7 @@ pub mod types {
                     )?,
                     tags: value.tags?,
                     url: value.url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7058,6 +7370,7 @@ pub mod types {
                     size_bytes: Ok(value.size_bytes),
                     tags: Ok(value.tags),
                     url: Ok(value.url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7072,6 +7385,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for AssetListResponse {
             fn default() -> Self {
@@ -7079,6 +7396,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7129,6 +7447,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7138,6 +7457,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7148,12 +7468,17 @@ pub mod types {
         pub struct AssetResponse {
             data: ::std::result::Result<super::Asset, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for AssetResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7187,6 +7512,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7195,6 +7521,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7244,6 +7571,10 @@ pub mod types {
                 ::std::string::String,
             >,
             volume: ::std::result::Result<f64, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for AudioTrack {
             fn default() -> Self {
@@ -7262,6 +7593,7 @@ pub mod types {
                     url: Ok(Default::default()),
                     voice_id: Ok(Default::default()),
                     volume: Err("volume is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7466,6 +7798,7 @@ pub mod types {
                         1f64,
                         "volume must be between 0 and 1",
                     )?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7486,6 +7819,7 @@ pub mod types {
                     url: Ok(value.url),
                     voice_id: Ok(value.voice_id),
                     volume: Ok(value.volume),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7500,6 +7834,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for AudioTrackListResponse {
             fn default() -> Self {
@@ -7507,6 +7845,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7558,6 +7897,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7568,6 +7908,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7578,12 +7919,17 @@ pub mod types {
         pub struct AudioTrackResponse {
             data: ::std::result::Result<super::AudioTrack, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for AudioTrackResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7620,6 +7966,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7628,6 +7975,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7652,6 +8000,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Comment {
             fn default() -> Self {
@@ -7663,6 +8015,7 @@ pub mod types {
                     id: Err("id is required".to_string()),
                     resolved: Err("resolved is required".to_string()),
                     updated_at: Err("updated_at is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7764,6 +8117,7 @@ pub mod types {
                     id: value.id?,
                     resolved: value.resolved?,
                     updated_at: value.updated_at?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7777,6 +8131,7 @@ pub mod types {
                     id: Ok(value.id),
                     resolved: Ok(value.resolved),
                     updated_at: Ok(value.updated_at),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7791,6 +8146,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for CommentListResponse {
             fn default() -> Self {
@@ -7798,6 +8157,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7849,6 +8209,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7858,6 +8219,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -7868,12 +8230,17 @@ pub mod types {
         pub struct CommentResponse {
             data: ::std::result::Result<super::Comment, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for CommentResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -7910,6 +8277,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -7918,6 +8286,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -9087,12 +9456,17 @@ pub mod types {
         pub struct DeleteResponse {
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for DeleteResponse {
             fn default() -> Self {
                 Self {
                     message: Err("message is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -9129,6 +9503,7 @@ pub mod types {
                 Ok(Self {
                     message: value.message?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -9137,6 +9512,7 @@ pub mod types {
                 Self {
                     message: Ok(value.message),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -9394,6 +9770,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Export {
             fn default() -> Self {
@@ -9407,6 +9787,7 @@ pub mod types {
                     project_id: Err("project_id is required".to_string()),
                     status: Err("status is required".to_string()),
                     url: Ok(Default::default()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -9542,6 +9923,7 @@ pub mod types {
                     project_id: value.project_id?,
                     status: value.status?,
                     url: value.url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -9557,6 +9939,7 @@ pub mod types {
                     project_id: Ok(value.project_id),
                     status: Ok(value.status),
                     url: Ok(value.url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -9571,6 +9954,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ExportListResponse {
             fn default() -> Self {
@@ -9578,6 +9965,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -9628,6 +10016,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -9637,6 +10026,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -9647,12 +10037,17 @@ pub mod types {
         pub struct ExportResponse {
             data: ::std::result::Result<super::Export, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ExportResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -9686,6 +10081,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -9694,6 +10090,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -9825,6 +10222,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Frame {
             fn default() -> Self {
@@ -9844,6 +10245,7 @@ pub mod types {
                     updated_at: Err("updated_at is required".to_string()),
                     video_prompt: Ok(Default::default()),
                     video_url: Ok(Default::default()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10059,6 +10461,7 @@ pub mod types {
                     updated_at: value.updated_at?,
                     video_prompt: value.video_prompt?,
                     video_url: value.video_url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10080,6 +10483,7 @@ pub mod types {
                     updated_at: Ok(value.updated_at),
                     video_prompt: Ok(value.video_prompt),
                     video_url: Ok(value.video_url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -10093,12 +10497,17 @@ pub mod types {
                 ::std::string::String,
             >,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for FrameArrayResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10135,6 +10544,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10143,6 +10553,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -10157,6 +10568,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for FrameListResponse {
             fn default() -> Self {
@@ -10164,6 +10579,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10214,6 +10630,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10223,6 +10640,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -10233,12 +10651,17 @@ pub mod types {
         pub struct FrameResponse {
             data: ::std::result::Result<super::Frame, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for FrameResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10272,6 +10695,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10280,6 +10704,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -10311,6 +10736,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for FrameVersion {
             fn default() -> Self {
@@ -10323,6 +10752,7 @@ pub mod types {
                     prompt: Ok(Default::default()),
                     source: Err("source is required".to_string()),
                     video_url: Ok(Default::default()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10442,6 +10872,7 @@ pub mod types {
                     prompt: value.prompt?,
                     source: value.source?,
                     video_url: value.video_url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10456,6 +10887,7 @@ pub mod types {
                     prompt: Ok(value.prompt),
                     source: Ok(value.source),
                     video_url: Ok(value.video_url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -10470,6 +10902,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for FrameVersionListResponse {
             fn default() -> Self {
@@ -10477,6 +10913,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10528,6 +10965,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10538,6 +10976,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -10548,12 +10987,17 @@ pub mod types {
         pub struct FrameVersionResponse {
             data: ::std::result::Result<super::FrameVersion, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for FrameVersionResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -10591,6 +11035,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -10599,6 +11044,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -11323,6 +11769,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for GenerationJob {
             fn default() -> Self {
@@ -11340,6 +11790,7 @@ pub mod types {
                     status: Err("status is required".to_string()),
                     type_: Err("type is required".to_string()),
                     updated_at: Err("updated_at is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -11534,6 +11985,7 @@ pub mod types {
                     status: value.status?,
                     type_: value.type_?,
                     updated_at: value.updated_at?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -11553,6 +12005,7 @@ pub mod types {
                     status: Ok(value.status),
                     type_: Ok(value.type_),
                     updated_at: Ok(value.updated_at),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -11566,12 +12019,17 @@ pub mod types {
                 ::std::string::String,
             >,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for GenerationJobArrayResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -11609,6 +12067,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -11618,6 +12077,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -11632,6 +12092,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for GenerationJobListResponse {
             fn default() -> Self {
@@ -11639,6 +12103,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -11690,6 +12155,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -11700,6 +12166,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -11710,12 +12177,17 @@ pub mod types {
         pub struct GenerationJobResponse {
             data: ::std::result::Result<super::GenerationJob, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for GenerationJobResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -11753,6 +12225,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -11762,6 +12235,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -11783,6 +12257,10 @@ pub mod types {
             role: ::std::result::Result<super::TeamRole, ::std::string::String>,
             status: ::std::result::Result<super::InviteStatus, ::std::string::String>,
             team_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Invite {
             fn default() -> Self {
@@ -11794,6 +12272,7 @@ pub mod types {
                     role: Err("role is required".to_string()),
                     status: Err("status is required".to_string()),
                     team_id: Err("team_id is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -11898,6 +12377,7 @@ pub mod types {
                     role: value.role?,
                     status: value.status?,
                     team_id: value.team_id?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -11911,6 +12391,7 @@ pub mod types {
                     role: Ok(value.role),
                     status: Ok(value.status),
                     team_id: Ok(value.team_id),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -11925,6 +12406,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for InviteListResponse {
             fn default() -> Self {
@@ -11932,6 +12417,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -11982,6 +12468,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -11991,6 +12478,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12001,12 +12489,17 @@ pub mod types {
         pub struct InviteResponse {
             data: ::std::result::Result<super::Invite, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for InviteResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12040,6 +12533,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12048,6 +12542,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12076,6 +12571,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for JobResult {
             fn default() -> Self {
@@ -12085,6 +12584,7 @@ pub mod types {
                     image_url: Ok(Default::default()),
                     version_id: Ok(Default::default()),
                     video_url: Ok(Default::default()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12161,6 +12661,7 @@ pub mod types {
                     image_url: value.image_url?,
                     version_id: value.version_id?,
                     video_url: value.video_url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12172,6 +12673,7 @@ pub mod types {
                     image_url: Ok(value.image_url),
                     version_id: Ok(value.version_id),
                     video_url: Ok(value.video_url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12389,6 +12891,10 @@ pub mod types {
             page: ::std::result::Result<::std::num::NonZeroU32, ::std::string::String>,
             total: ::std::result::Result<i32, ::std::string::String>,
             total_pages: ::std::result::Result<i32, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Pagination {
             fn default() -> Self {
@@ -12397,6 +12903,7 @@ pub mod types {
                     page: Err("page is required".to_string()),
                     total: Err("total is required".to_string()),
                     total_pages: Err("total_pages is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12472,6 +12979,7 @@ pub mod types {
                         2147483647f64,
                         "total_pages must be between 0 and 2147483647",
                     )?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12482,6 +12990,7 @@ pub mod types {
                     page: Ok(value.page),
                     total: Ok(value.total),
                     total_pages: Ok(value.total_pages),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12492,12 +13001,17 @@ pub mod types {
         pub struct Person {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Person {
             fn default() -> Self {
                 Self {
                     id: Err("id is required".to_string()),
                     name: Err("name is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12534,6 +13048,7 @@ pub mod types {
                 Ok(Self {
                     id: value.id?,
                     name: value.name?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12542,6 +13057,7 @@ pub mod types {
                 Self {
                     id: Ok(value.id),
                     name: Ok(value.name),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12585,6 +13101,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Project {
             fn default() -> Self {
@@ -12600,6 +13120,7 @@ pub mod types {
                     team_id: Ok(Default::default()),
                     thumbnail_url: Ok(Default::default()),
                     updated_at: Err("updated_at is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12757,6 +13278,7 @@ pub mod types {
                     team_id: value.team_id?,
                     thumbnail_url: value.thumbnail_url?,
                     updated_at: value.updated_at?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12774,6 +13296,7 @@ pub mod types {
                     team_id: Ok(value.team_id),
                     thumbnail_url: Ok(value.thumbnail_url),
                     updated_at: Ok(value.updated_at),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12788,6 +13311,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ProjectListResponse {
             fn default() -> Self {
@@ -12795,6 +13322,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12846,6 +13374,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12855,6 +13384,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12865,12 +13395,17 @@ pub mod types {
         pub struct ProjectResponse {
             data: ::std::result::Result<super::Project, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ProjectResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -12907,6 +13442,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -12915,6 +13451,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -12953,6 +13490,10 @@ pub mod types {
             >,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
             width: ::std::result::Result<i32, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Render {
             fn default() -> Self {
@@ -12969,6 +13510,7 @@ pub mod types {
                     project_id: Err("project_id is required".to_string()),
                     status: Err("status is required".to_string()),
                     width: Err("width is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13149,6 +13691,7 @@ pub mod types {
                         7680f64,
                         "width must be between 16 and 7680",
                     )?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13167,6 +13710,7 @@ pub mod types {
                     project_id: Ok(value.project_id),
                     status: Ok(value.status),
                     width: Ok(value.width),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13177,12 +13721,17 @@ pub mod types {
         pub struct RenderResponse {
             data: ::std::result::Result<super::Render, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for RenderResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13216,6 +13765,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13224,6 +13774,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13305,6 +13856,10 @@ pub mod types {
                 ::std::string::String,
             >,
             reviewer: ::std::result::Result<super::Person, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Review {
             fn default() -> Self {
@@ -13315,6 +13870,7 @@ pub mod types {
                     id: Err("id is required".to_string()),
                     note: Ok(Default::default()),
                     reviewer: Err("reviewer is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13405,6 +13961,7 @@ pub mod types {
                     id: value.id?,
                     note: value.note?,
                     reviewer: value.reviewer?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13417,6 +13974,7 @@ pub mod types {
                     id: Ok(value.id),
                     note: Ok(value.note),
                     reviewer: Ok(value.reviewer),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13431,6 +13989,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ReviewListResponse {
             fn default() -> Self {
@@ -13438,6 +14000,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13488,6 +14051,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13497,6 +14061,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13507,12 +14072,17 @@ pub mod types {
         pub struct ReviewResponse {
             data: ::std::result::Result<super::Review, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ReviewResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13546,6 +14116,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13554,6 +14125,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13567,12 +14139,17 @@ pub mod types {
                 ::std::string::String,
             >,
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Script {
             fn default() -> Self {
                 Self {
                     frames: Err("frames is required".to_string()),
                     text: Err("text is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13612,6 +14189,7 @@ pub mod types {
                 Ok(Self {
                     frames: value.frames?,
                     text: value.text?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13620,6 +14198,7 @@ pub mod types {
                 Self {
                     frames: Ok(value.frames),
                     text: Ok(value.text),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13630,12 +14209,17 @@ pub mod types {
         pub struct ScriptResponse {
             data: ::std::result::Result<super::Script, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ScriptResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13669,6 +14253,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13677,6 +14262,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13696,6 +14282,10 @@ pub mod types {
             >,
             token: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ShareLink {
             fn default() -> Self {
@@ -13705,6 +14295,7 @@ pub mod types {
                     expires_at: Ok(Default::default()),
                     token: Err("token is required".to_string()),
                     url: Err("url is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13786,6 +14377,7 @@ pub mod types {
                     expires_at: value.expires_at?,
                     token: value.token?,
                     url: value.url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13797,6 +14389,7 @@ pub mod types {
                     expires_at: Ok(value.expires_at),
                     token: Ok(value.token),
                     url: Ok(value.url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13807,12 +14400,17 @@ pub mod types {
         pub struct ShareLinkResponse {
             data: ::std::result::Result<super::ShareLink, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for ShareLinkResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13849,6 +14447,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13857,6 +14456,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -13880,6 +14480,10 @@ pub mod types {
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Team {
             fn default() -> Self {
@@ -13890,6 +14494,7 @@ pub mod types {
                     name: Err("name is required".to_string()),
                     owner_id: Err("owner_id is required".to_string()),
                     updated_at: Err("updated_at is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -13982,6 +14587,7 @@ pub mod types {
                     name: value.name?,
                     owner_id: value.owner_id?,
                     updated_at: value.updated_at?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -13994,6 +14600,7 @@ pub mod types {
                     name: Ok(value.name),
                     owner_id: Ok(value.owner_id),
                     updated_at: Ok(value.updated_at),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -14008,6 +14615,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for TeamListResponse {
             fn default() -> Self {
@@ -14015,6 +14626,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -14065,6 +14677,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -14074,6 +14687,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -14090,6 +14704,10 @@ pub mod types {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             role: ::std::result::Result<super::TeamRole, ::std::string::String>,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for TeamMember {
             fn default() -> Self {
@@ -14099,6 +14717,7 @@ pub mod types {
                     name: Err("name is required".to_string()),
                     role: Err("role is required".to_string()),
                     user_id: Err("user_id is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -14179,6 +14798,7 @@ pub mod types {
                     name: value.name?,
                     role: value.role?,
                     user_id: value.user_id?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -14190,6 +14810,7 @@ pub mod types {
                     name: Ok(value.name),
                     role: Ok(value.role),
                     user_id: Ok(value.user_id),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -14204,6 +14825,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for TeamMemberListResponse {
             fn default() -> Self {
@@ -14211,6 +14836,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -14262,6 +14888,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -14272,6 +14899,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -14282,12 +14910,17 @@ pub mod types {
         pub struct TeamMemberResponse {
             data: ::std::result::Result<super::TeamMember, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for TeamMemberResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -14324,6 +14957,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -14332,6 +14966,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -14342,12 +14977,17 @@ pub mod types {
         pub struct TeamResponse {
             data: ::std::result::Result<super::Team, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for TeamResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -14381,6 +15021,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -14389,6 +15030,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -15255,6 +15897,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for Voice {
             fn default() -> Self {
@@ -15266,6 +15912,7 @@ pub mod types {
                     language: Ok(Default::default()),
                     name: Err("name is required".to_string()),
                     preview_url: Ok(Default::default()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -15368,6 +16015,7 @@ pub mod types {
                     language: value.language?,
                     name: value.name?,
                     preview_url: value.preview_url?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -15381,6 +16029,7 @@ pub mod types {
                     language: Ok(value.language),
                     name: Ok(value.name),
                     preview_url: Ok(value.preview_url),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -15395,6 +16044,10 @@ pub mod types {
             >,
             pagination: ::std::result::Result<super::Pagination, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for VoiceListResponse {
             fn default() -> Self {
@@ -15402,6 +16055,7 @@ pub mod types {
                     data: Err("data is required".to_string()),
                     pagination: Err("pagination is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -15452,6 +16106,7 @@ pub mod types {
                     data: value.data?,
                     pagination: value.pagination?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -15461,6 +16116,7 @@ pub mod types {
                     data: Ok(value.data),
                     pagination: Ok(value.pagination),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -15471,12 +16127,17 @@ pub mod types {
         pub struct VoiceResponse {
             data: ::std::result::Result<super::Voice, ::std::string::String>,
             success: ::std::result::Result<bool, ::std::string::String>,
+            unknown_fields: ::serde_json::Map<
+                ::std::string::String,
+                ::serde_json::Value,
+            >,
         }
         impl ::std::default::Default for VoiceResponse {
             fn default() -> Self {
                 Self {
                     data: Err("data is required".to_string()),
                     success: Err("success is required".to_string()),
+                    unknown_fields: ::std::default::Default::default(),
                 }
             }
         }
@@ -15510,6 +16171,7 @@ pub mod types {
                 Ok(Self {
                     data: value.data?,
                     success: value.success?,
+                    unknown_fields: value.unknown_fields,
                 })
             }
         }
@@ -15518,6 +16180,7 @@ pub mod types {
                 Self {
                     data: Ok(value.data),
                     success: Ok(value.success),
+                    unknown_fields: value.unknown_fields,
                 }
             }
         }
@@ -17000,7 +17663,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -17364,7 +18027,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -17525,7 +18188,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -17685,7 +18348,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -17965,7 +18628,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -18394,7 +19057,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -18557,7 +19220,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -18926,7 +19589,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -19665,7 +20328,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -19966,7 +20629,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -20288,7 +20951,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -20792,7 +21455,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -20961,7 +21624,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -21130,7 +21793,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -21301,7 +21964,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -21470,7 +22133,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -21639,7 +22302,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -21988,7 +22651,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -22369,7 +23032,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -22534,7 +23197,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -22703,7 +23366,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -23451,7 +24114,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -23773,7 +24436,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -24044,7 +24707,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -24428,7 +25091,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -24790,7 +25453,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -25259,7 +25922,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -25581,7 +26244,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -26010,7 +26673,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -26372,7 +27035,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .json(&body)
+                .json(&crate::unknown::Refusing(&body))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {

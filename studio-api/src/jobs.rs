@@ -885,7 +885,12 @@ impl<T: Pollable> Poller<T> {
             ),
         };
         self.done = true;
-        Err(Error::local(kind.operation(), error_kind, message))
+        Err(Error::ended(
+            kind.operation(),
+            error_kind,
+            message,
+            state.into_work(),
+        ))
     }
 
     fn deadline_passed(&self) -> Error {

@@ -46,6 +46,7 @@ impl JobAnswer for GenerationJobResponse {
             (Some(data), None) => Some(GenerationJobResponse {
                 data,
                 success: true,
+                unknown_fields: Default::default(),
             }),
             _ => None,
         }
@@ -61,6 +62,7 @@ impl JobAnswer for GenerationJobArrayResponse {
         Some(GenerationJobArrayResponse {
             data,
             success: true,
+            unknown_fields: Default::default(),
         })
     }
 }

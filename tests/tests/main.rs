@@ -14,6 +14,7 @@ mod edges_async;
 mod edges_blocking;
 mod errors;
 mod faults;
+mod job_final_state;
 mod options;
 mod origin;
 mod pacing;

@@ -1,7 +1,8 @@
 //! A value a newer server sent that this client does not know (an enum's
-//! `Unknown`) can be read, but never sent back: a request that carries one,
-//! as a query filter or in a body, fails with `InvalidInput` naming the
-//! value before anything reaches the server, in both clients.
+//! `Unknown`) can be read, and serialises as it was sent, but is never sent
+//! back: a request that carries one, as a query filter or in a body, fails
+//! with `InvalidInput` naming the value before anything reaches the server,
+//! in both clients.
 
 use serde_json::json;
 use studio_api::types::{self, ExportFormat, JobStatus};
@@ -154,4 +155,47 @@ fn the_blocking_client_refuses_an_unknown_value_the_same_way() {
         Some("format"),
     );
     assert!(server.requests().is_empty(), "nothing reached the server");
+}
+
+/// A body given whole that holds `format`, an export format.
+fn export_body(format: ExportFormat) -> types::CreateExportRequest {
+    types::CreateExportRequest {
+        format,
+        frame_ids: None,
+        include_audio: None,
+        resolution: None,
+    }
+}
+
+#[tokio::test]
+async fn a_value_read_from_a_response_serialises_as_sent_but_no_body_carries_it() {
+    // On its own, or in a response, it serialises as the server sent it.
+    assert_eq!(serde_json::to_value(webm()).unwrap(), json!("webm"));
+    let server = RecordingServer::json(202, json!({"success": true}));
+    let client = async_client(&server);
+    let error = client
+        .create_export()
+        .project_id("prj_1")
+        .body(export_body(webm()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_refused(&error, "create_export", "ExportFormat value \"webm\"", None);
+    assert!(server.requests().is_empty(), "nothing reached the server");
+    // The refusal ends with the request: the value serialises again.
+    assert_eq!(serde_json::to_value(webm()).unwrap(), json!("webm"));
+}
+
+#[test]
+fn the_blocking_client_refuses_a_whole_body_holding_an_unknown_value() {
+    let server = RecordingServer::json(202, json!({"success": true}));
+    let error = blocking_client(&server)
+        .create_export()
+        .project_id("prj_1")
+        .body(export_body(webm()))
+        .send()
+        .unwrap_err();
+    assert_refused(&error, "create_export", "ExportFormat value \"webm\"", None);
+    assert!(server.requests().is_empty(), "nothing reached the server");
+    assert_eq!(serde_json::to_value(webm()).unwrap(), json!("webm"));
 }

@@ -16,8 +16,11 @@
 //!   only ever given a value the client knows;
 //! - `Deserialize` maps any string to its known variant or to `Unknown`
 //!   (anything but a string still fails);
-//! - `Serialize` writes the wire value, and fails for `Unknown`, which a
-//!   request therefore cannot carry.
+//! - `Serialize` writes the wire value (for `Unknown`, the string
+//!   received, so a response serialises back as it came), and fails for
+//!   `Unknown` inside a request body (`crate::unknown::Refusing`, which
+//!   [`crate::typed_errors`] puts around every JSON body), which a request
+//!   therefore cannot carry.
 //!
 //! Runs after [`crate::pages`]; [`string_enums`] reads the enums typify
 //! made, before this pass, for the decode tests of
@@ -253,7 +256,7 @@ fn open(e: &mut ItemEnum, string_enum: &StringEnum) -> Result<()> {
         variant.attrs = attrs;
     }
     let unknown = Ident::new(UNKNOWN, Span::call_site());
-    let unknown_doc = "A value this client does not know, as the server sent it (a newer server may send values this version does not list). It cannot be sent: serialising it fails, so a request carrying it is refused before anything is sent.";
+    let unknown_doc = "A value this client does not know, as the server sent it (a newer server may send values this version does not list). It serialises as that string, but cannot be sent: a request carrying it is refused before anything is sent.";
     e.variants.push(syn::parse_quote! {
         #[doc = #unknown_doc]
         #unknown(crate::UnknownValue)
@@ -386,14 +389,14 @@ fn impls(string_enum: &StringEnum) -> Result<Vec<Item>> {
                 S: ::serde::Serializer,
             {
                 match self {
-                    Self::#unknown(value) => ::std::result::Result::Err(
+                    Self::#unknown(value) if crate::unknown::refusing() => ::std::result::Result::Err(
                         <S::Error as ::serde::ser::Error>::custom(::std::format_args!(
                             "{} value {:?} is not known to this client and cannot be sent",
                             #name_text,
                             value.as_str(),
                         )),
                     ),
-                    known => serializer.serialize_str(known.as_str()),
+                    value => serializer.serialize_str(value.as_str()),
                 }
             }
         }

@@ -27,8 +27,8 @@ pub mod setters;
 pub mod spec;
 pub mod syntax;
 pub mod typed_errors;
+pub mod unknown_fields;
 pub mod unknown_values;
-
 pub mod visibility;
 
 use std::path::{Path, PathBuf};
@@ -97,6 +97,7 @@ pub fn generate(spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     bodies::apply(&mut async_client, &doc)?;
     setters::apply(&mut async_client, &doc)?;
     client_docs::apply(&mut async_client, &doc)?;
+    unknown_fields::apply(&mut async_client, &doc)?;
     let blocking_client = blocking::generate(&async_client, &doc)?;
     let table = operations::generate(&spec, &string_enums)?;
     let decode_tests = unknown_values::generate(&spec, &async_client, &string_enums)?;

@@ -2,13 +2,19 @@
 //! value no enum of the spec lists, for the decode tests of
 //! [`crate::unknown_values`].
 //!
-//! A sample is valid for its schema in every other respect: every property
-//! is present, required or optional, nullable ones with a value; strings
-//! honour `minLength`, `maxLength` and the formats `date-time`, `date`,
-//! `uri` and `email`; numbers honour their bounds; arrays hold one element
-//! (or `minItems`); `allOf` members are merged. A construct the builder has
-//! no valid sample for (`oneOf`, `anyOf`, `not`, `pattern`, `multipleOf`,
-//! another format, recursion) fails with the schema path, never a guess.
+//! Every object also holds a field no schema lists ([`UNKNOWN_FIELD`], whose
+//! value nests objects and arrays), as a newer server may add.
+//!
+//! A sample is valid for its schema in every other respect, and serialises
+//! back, once decoded, to exactly itself: every property is present,
+//! required or optional, nullable ones with a value (never `null`, which an
+//! optional field would leave out); strings honour `minLength`, `maxLength`
+//! and the formats `date-time` (in UTC with whole seconds, as chrono writes
+//! it), `date`, `uri` and `email`; numbers honour their bounds; arrays hold
+//! one element (or `minItems`); `allOf` members are merged. A construct the
+//! builder has no valid sample for (`oneOf`, `anyOf`, `not`, `pattern`,
+//! `multipleOf`, another format, recursion) fails with the schema path,
+//! never a guess.
 
 use anyhow::{Context, Result, bail};
 use openapiv3::{
@@ -44,6 +50,16 @@ pub fn sample(spec: &OpenAPI, schema: &ReferenceOr<Schema>) -> Result<Sample> {
         value,
         unknown: builder.unknown,
     })
+}
+
+/// The field that every object of a sample holds and no schema lists
+/// (except a map whose values follow one schema, `additionalProperties`).
+pub const UNKNOWN_FIELD: &str = "from_a_newer_server";
+
+/// The value of [`UNKNOWN_FIELD`]: nested objects and arrays, to show that
+/// a field kept as sent keeps all of it.
+fn unknown_field() -> Value {
+    serde_json::json!({"nested": {"list": [1, "two", {"three": true}], "empty": []}})
 }
 
 /// The value put in the string-enum slot at `path`.
@@ -196,6 +212,11 @@ impl<'a> Builder<'a> {
                 .context("a free key")?;
             let value = self.any(of(extra), &format!("{path}.{key}"))?;
             map.insert(key, value);
+        } else if map
+            .insert(UNKNOWN_FIELD.to_string(), unknown_field())
+            .is_some()
+        {
+            bail!("{path}: a property is named {UNKNOWN_FIELD:?}, the field no schema may list");
         }
         let count = map.len();
         if o.min_properties.is_some_and(|min| count < min)

@@ -9,7 +9,10 @@
 //! that start jobs (to find them if the answer is lost), runs `send_raw`
 //! and maps the outcome to `crate::Error`. Operations that start jobs run
 //! it with `run_job`, which also notes the jobs answered and finds those a
-//! lost answer started.
+//! lost answer started. The JSON body `send_raw` sends is serialised
+//! through `crate::unknown::Refusing`, so that a request carrying an enum
+//! value the client does not know fails before anything is sent (a
+//! response holding one serialises back as it came).
 
 use crate::spec::{self, SpecOperation};
 use crate::syntax::type_argument;
@@ -17,6 +20,7 @@ use anyhow::{Context, Result, bail};
 use openapiv3::OpenAPI;
 use quote::quote;
 use std::collections::HashMap;
+use syn::visit_mut::VisitMut;
 use syn::{ImplItem, Item, ReturnType, Type};
 
 /// Rewrites the builders of `file`, generated from `spec`, in place.
@@ -64,6 +68,22 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
             .collect();
         let value = success_type(&raw.sig.output)
             .with_context(|| format!("{name}::send returns a Result"))?;
+        let json_body = operation
+            .operation
+            .request_body
+            .as_ref()
+            .and_then(|body| spec::resolve(spec, body))
+            .is_some_and(|body| body.content.contains_key("application/json"));
+        let mut refusing = RefuseUnknown::default();
+        refusing.visit_block_mut(&mut raw.block);
+        if refusing.rewritten != usize::from(json_body) || refusing.other {
+            bail!(
+                "builder {name}: expected {} `.json(&body)` in its send, found {} (and other `.json` calls: {})",
+                usize::from(json_body),
+                refusing.rewritten,
+                refusing.other
+            );
+        }
         raw.sig.ident = syn::Ident::new("send_raw", raw.sig.ident.span());
         raw.vis = syn::Visibility::Inherited;
         raw.attrs.retain(|a| !a.path().is_ident("doc"));
@@ -101,6 +121,34 @@ pub fn apply(file: &mut syn::File, spec: &OpenAPI) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Rewrites progenitor's `.json(&body)` to
+/// `.json(&crate::unknown::Refusing(&body))`, so that a request body holding
+/// an enum's `Unknown` fails to serialise and nothing is sent.
+#[derive(Default)]
+struct RefuseUnknown {
+    /// How many `.json(&body)` were rewritten.
+    rewritten: usize,
+    /// Whether a `.json(..)` with another argument was seen.
+    other: bool,
+}
+
+impl VisitMut for RefuseUnknown {
+    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+        syn::visit_mut::visit_expr_method_call_mut(self, call);
+        if call.method != "json" {
+            return;
+        }
+        let body: syn::Expr = syn::parse_quote!(&body);
+        match call.args.iter().collect::<Vec<_>>().as_slice() {
+            [arg] if **arg == body => {
+                call.args = syn::parse_quote!(&crate::unknown::Refusing(&body));
+                self.rewritten += 1;
+            }
+            _ => self.other = true,
+        }
+    }
 }
 
 /// The final type of a builder's `body` field: `types::X` for a field of

@@ -4,14 +4,16 @@
 //! listing it.
 //!
 //! - One test per string enum (named after it, in `enums`): a made-up value
-//!   decodes as `Unknown`, keeps its string, cannot be serialised and does
+//!   decodes as `Unknown`, keeps its string, serialises back to it and does
 //!   not parse, while each known wire value parses, converts and round-trips
-//!   to its variant.
-//! - One test per operation whose success response holds a string enum
-//!   anywhere (named after the operation, in `responses`): a sample of the
-//!   response schema (see [`crate::samples`]) with every enum slot set to a
-//!   value naming the slot decodes as the type the operation's `send()`
-//!   returns, and its `Debug` shows each made-up value once, as an
+//!   to its variant. (That a request body refuses it is tested by hand, in
+//!   `tests/tests/unknown_in_requests.rs`.)
+//! - One test per operation with a JSON success response (named after the
+//!   operation, in `responses`): a sample of the response schema (see
+//!   [`crate::samples`]), with every enum slot set to a value naming the
+//!   slot and a field no schema lists in every object, decodes as the type
+//!   the operation's `send()` returns, serialises back to exactly the
+//!   sample, and its `Debug` shows each made-up value once, as an
 //!   `UnknownValue`.
 //!
 //! The string enums are those [`crate::enums`] opens, checked against the
@@ -48,9 +50,6 @@ pub fn generate(spec: &OpenAPI, client: &syn::File, enums: &[StringEnum]) -> Res
         };
         let sample = samples::sample(spec, schema)
             .with_context(|| format!("{}: no sample of its success response", op.id))?;
-        if sample.unknown.is_empty() {
-            continue;
-        }
         let ty = responses
             .get(&op.id)
             .with_context(|| format!("{}: no builder send() returns its response", op.id))?;
@@ -59,12 +58,14 @@ pub fn generate(spec: &OpenAPI, client: &syn::File, enums: &[StringEnum]) -> Res
     let tokens = quote! {
         //! What a newer server may send: every string enum of the spec keeps
         //! a value this client does not know, and every success response
-        //! holding enums decodes when each of them holds one.
+        //! decodes, and serialises back to what was sent, when each of its
+        //! enums holds one and each of its objects a field this client does
+        //! not know.
         //!
         //! Generated from the spec by `cargo xtask codegen`: one test per
-        //! string enum (in `enums`), and one per operation whose success
-        //! response holds an enum (in `responses`), on a sample of its schema
-        //! with every enum set to a made-up value naming where it is.
+        //! string enum (in `enums`), and one per operation with a JSON
+        //! success response (in `responses`), on a sample of its schema with
+        //! every enum set to a made-up value naming where it is.
 
         /// One test per string enum of the spec, named after it.
         #[rustfmt::skip]
@@ -78,10 +79,10 @@ pub fn generate(spec: &OpenAPI, client: &syn::File, enums: &[StringEnum]) -> Res
             /// The value each test decodes, which no enum lists.
             const MADE_UP: &str = #MADE_UP;
 
-            /// `decoded`, from `MADE_UP`, keeps its string, cannot be
-            /// serialised (failing with `not_sent`) and `MADE_UP` does not
-            /// parse (failing with `not_parsed`); nor does a number decode.
-            fn assert_unknown<T>(decoded: &T, as_str: fn(&T) -> &str, not_sent: &str, not_parsed: &str)
+            /// `decoded`, from `MADE_UP`, keeps its string and serialises
+            /// back to it, and `MADE_UP` does not parse (failing with
+            /// `not_parsed`); nor does a number decode.
+            fn assert_unknown<T>(decoded: &T, as_str: fn(&T) -> &str, not_parsed: &str)
             where
                 T: FromStr + Display + Debug + Serialize + DeserializeOwned,
                 T::Err: Display + Debug,
@@ -89,9 +90,8 @@ pub fn generate(spec: &OpenAPI, client: &syn::File, enums: &[StringEnum]) -> Res
                 let spelled = as_str(decoded);
                 assert_eq!(spelled, MADE_UP);
                 assert_eq!(decoded.to_string(), MADE_UP);
-                let sent = serde_json::to_string(decoded);
-                let error = sent.expect_err("a value this client does not know is never sent");
-                assert_eq!(error.to_string(), not_sent);
+                let json = serde_json::to_value(decoded).expect("a value received serialises back");
+                assert_eq!(json, serde_json::Value::from(MADE_UP));
                 let parsed: Result<T, _> = MADE_UP.parse();
                 let error = parsed.expect_err("only known values parse");
                 assert_eq!(error.to_string(), not_parsed);
@@ -129,8 +129,8 @@ pub fn generate(spec: &OpenAPI, client: &syn::File, enums: &[StringEnum]) -> Res
             #(#enum_tests)*
         }
 
-        /// One test per operation whose success response holds an enum,
-        /// named after the operation.
+        /// One test per operation with a JSON success response, named after
+        /// the operation.
         #[rustfmt::skip]
         mod responses {
             use studio_api::types;
@@ -250,8 +250,6 @@ fn enum_test(e: &StringEnum) -> Result<TokenStream> {
     let ty = Ident::new(name, Span::call_site());
     let test = test_name(&snake_case(name));
     let json = serde_json::to_string(MADE_UP)?;
-    let not_sent =
-        format!("{name} value {MADE_UP:?} is not known to this client and cannot be sent");
     let not_parsed = format!(
         "{MADE_UP:?} is not a known {name}; expected one of {}",
         e.expected()
@@ -269,7 +267,7 @@ fn enum_test(e: &StringEnum) -> Result<TokenStream> {
                 panic!("{decoded:?} is not Unknown");
             };
             assert_eq!(value.as_str(), MADE_UP);
-            assert_unknown(&decoded, types::#ty::as_str, #not_sent, #not_parsed);
+            assert_unknown(&decoded, types::#ty::as_str, #not_parsed);
             #(#known)*
         }
     })
@@ -290,13 +288,22 @@ fn response_test(operation: &str, ty: &Type, sample: &samples::Sample) -> Result
     let body = raw_string(&serde_json::to_string_pretty(&sample.value)?)?;
     let decodes = format!("a sample of the {name} schema decodes");
     let once = &sample.unknown;
+    let shown_once = match once.is_empty() {
+        true => quote!(),
+        false => quote! {
+            let debug = format!("{decoded:?}");
+            #(assert_once(&debug, #once);)*
+        },
+    };
     Ok(quote! {
         #[test]
         fn #test() {
             let body = #body;
             let decoded: types::#name = serde_json::from_str(body).expect(#decodes);
-            let debug = format!("{decoded:?}");
-            #(assert_once(&debug, #once);)*
+            let sent: serde_json::Value = serde_json::from_str(body).unwrap();
+            let json = serde_json::to_value(&decoded).expect("a response serialises");
+            assert_eq!(json, sent, "serialised back as sent");
+            #shown_once
         }
     })
 }

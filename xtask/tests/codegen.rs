@@ -280,10 +280,10 @@ fn a_response_schema_without_a_sample_is_an_error_naming_where() {
     );
 }
 
-/// The decode tests cover every string enum and every operation whose
-/// success response holds one, named after it; none is listed by hand.
+/// The decode tests cover every string enum and every operation with a
+/// JSON success response, named after it; none is listed by hand.
 #[test]
-fn the_decode_tests_cover_every_enum_and_every_response_holding_one() {
+fn the_decode_tests_cover_every_enum_and_every_json_response() {
     let root = workspace_root();
     let files = generate(&root.join(SPEC_PATH)).unwrap_or_else(|e| panic!("codegen failed: {e:?}"));
     let tests = &files
@@ -306,19 +306,56 @@ fn the_decode_tests_cover_every_enum_and_every_response_holding_one() {
         enums.len(),
         "one test per string enum"
     );
-    for (operation, has_enum) in [
-        ("get_generation_job", true),
-        ("list_team_invites", true),
-        ("generate_multi_shot", true),
-        ("get_frame", false),
-        ("delete_project", false),
+    // Every operation answers with JSON: each has a test, whether or not its
+    // response holds an enum.
+    for operation in [
+        "get_generation_job",
+        "list_team_invites",
+        "generate_multi_shot",
+        "get_frame",
+        "delete_project",
     ] {
-        assert_eq!(
-            tests.contains(&format!("fn {operation}()")),
-            has_enum,
-            "{operation}"
-        );
+        assert!(tests.contains(&format!("fn {operation}()")), "{operation}");
     }
+    assert_eq!(
+        tests.matches("serialised back as sent").count(),
+        xtask::spec::operations(&spec).len(),
+        "one round trip per operation"
+    );
+}
+
+/// Only structs that success responses alone reach keep unknown fields: one
+/// a request body reaches too, or one with a property of that name, stops
+/// codegen.
+#[test]
+fn unknown_fields_go_to_response_structs_only() {
+    let spec = xtask::spec::load(&workspace_root().join(SPEC_PATH)).unwrap();
+    let doc = xtask::facts::document(&spec).unwrap();
+    let structs = xtask::unknown_fields::response_only(&doc).unwrap();
+    assert!(structs.contains("GenerationJob") && structs.contains("Pagination"));
+    assert!(!structs.iter().any(|name| name.ends_with("Request")));
+
+    let mut shared = doc.clone();
+    let body = &mut shared["components"]["schemas"]["CreateFrameRequest"]["properties"];
+    body["pagination"] = serde_json::json!({"$ref": "#/components/schemas/Pagination"});
+    let error = xtask::unknown_fields::response_only(&shared).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("[\"Pagination\"] are reached from both"),
+        "{error}"
+    );
+
+    let mut named = doc;
+    let frame = &mut named["components"]["schemas"]["Frame"]["properties"];
+    frame["unknown_fields"] = serde_json::json!({"type": "string"});
+    let error = xtask::unknown_fields::response_only(&named).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("Frame has a property named unknown_fields"),
+        "{error}"
+    );
 }
 
 /// A pass over the generated client.

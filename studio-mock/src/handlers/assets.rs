@@ -99,6 +99,7 @@ pub fn upload(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         project_id,
         tags: call.query_all("tags"),
         created_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.assets.insert(asset.id.clone(), asset.clone());
     Ok(Reply::created(asset))

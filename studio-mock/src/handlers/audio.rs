@@ -72,6 +72,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         volume: request.volume.unwrap_or(1.0),
         created_at: call.now,
         updated_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.tracks.insert(track.id.clone(), track.clone());
     Ok(Reply::created(track))

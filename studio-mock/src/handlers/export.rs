@@ -146,6 +146,7 @@ pub fn create_export(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
         error: None,
         created_at: call.now,
         completed_at: None,
+        unknown_fields: Default::default(),
     };
     let lifecycle = Lifecycle::start(call.behaviour.job_duration, call.behaviour.failure_rate);
     store.exports.insert(
@@ -200,6 +201,7 @@ pub fn create_render(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
         error: None,
         created_at: call.now,
         completed_at: None,
+        unknown_fields: Default::default(),
     };
     let lifecycle = Lifecycle::start(call.behaviour.job_duration, call.behaviour.failure_rate);
     store.renders.insert(

@@ -36,6 +36,7 @@ pub fn insert_frame(
         current_version_id: None,
         created_at: now,
         updated_at: now,
+        unknown_fields: Default::default(),
     };
     fill(&mut frame);
     order.insert(index, frame.id.clone());
@@ -152,6 +153,7 @@ pub fn add_version(
         video_url: frame.video_url.clone(),
         prompt,
         created_at: now,
+        unknown_fields: Default::default(),
     };
     media(&mut version);
     version.id = store.id("ver");

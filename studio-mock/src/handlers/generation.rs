@@ -50,6 +50,7 @@ fn start(
         created_at: call.now,
         updated_at: call.now,
         completed_at: None,
+        unknown_fields: Default::default(),
     };
     let lifecycle = Lifecycle::start(call.behaviour.job_duration, call.behaviour.failure_rate);
     store.jobs.insert(
@@ -131,6 +132,7 @@ fn produce(
         image_url: None,
         version_id: None,
         video_url: None,
+        unknown_fields: Default::default(),
     };
     let frame = job.frame_id.clone().unwrap_or_default();
     match job.type_ {
@@ -188,6 +190,7 @@ fn produce(
                 volume: 1.0,
                 created_at: now,
                 updated_at: now,
+                unknown_fields: Default::default(),
             };
             let id = track.id.clone();
             if store.projects.contains_key(&track.project_id) {

@@ -51,6 +51,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         thumbnail_url: None,
         created_at: call.now,
         updated_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.projects.insert(project.id.clone(), project.clone());
     Ok(Reply::created(project))
@@ -157,6 +158,7 @@ pub fn generate_script(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiE
     Ok(Reply::ok(types::Script {
         text,
         frames: created,
+        unknown_fields: Default::default(),
     }))
 }
 
@@ -171,6 +173,7 @@ pub fn create_share_link(store: &mut Store, call: &Call<'_>) -> Result<Reply, Ap
         access: request.access,
         expires_at: request.expires_at,
         created_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.share_links.insert(id, link.clone());
     Ok(Reply::created(link))

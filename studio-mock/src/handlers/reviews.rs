@@ -10,6 +10,7 @@ fn author(call: &Call<'_>) -> types::Person {
     types::Person {
         id: call.user.id.clone(),
         name: call.user.name.clone(),
+        unknown_fields: Default::default(),
     }
 }
 
@@ -37,6 +38,7 @@ pub fn create_comment(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiEr
         resolved: false,
         created_at: call.now,
         updated_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.comments.insert(comment.id.clone(), comment.clone());
     Ok(Reply::created(comment))
@@ -92,6 +94,7 @@ pub fn create_review(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
         decision: request.decision,
         note: request.note.map(String::from),
         created_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.reviews.insert(review.id.clone(), review.clone());
     Ok(Reply::created(review))

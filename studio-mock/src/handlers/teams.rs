@@ -41,6 +41,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         member_count: 1,
         created_at: call.now,
         updated_at: call.now,
+        unknown_fields: Default::default(),
     };
     let owner = types::TeamMember {
         user_id: call.user.id.clone(),
@@ -48,6 +49,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         email: call.user.email.clone(),
         role: TeamRole::Owner,
         joined_at: call.now,
+        unknown_fields: Default::default(),
     };
     store
         .members
@@ -202,6 +204,7 @@ pub fn create_invite(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiErr
         status: InviteStatus::Pending,
         expires_at: call.now + Duration::days(INVITE_LIFETIME_DAYS),
         created_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.invites.insert(invite.id.clone(), invite.clone());
     Ok(Reply::created(invite))
@@ -250,6 +253,7 @@ pub fn accept_invite(store: &mut Store, invite_id: &str) -> Option<String> {
         email: invite.email,
         role: invite.role,
         joined_at: Utc::now(),
+        unknown_fields: Default::default(),
     };
     store
         .members

@@ -26,6 +26,7 @@ pub fn seed(store: &mut Store) {
             language: Some(language.to_string()),
             preview_url: Some(preview),
             created_at: Utc::now(),
+            unknown_fields: Default::default(),
         };
         store.voices.insert(voice.id.clone(), voice);
     }
@@ -74,6 +75,7 @@ pub fn create(store: &mut Store, call: &Call<'_>) -> Result<Reply, ApiError> {
         language: None,
         preview_url: Some(preview),
         created_at: call.now,
+        unknown_fields: Default::default(),
     };
     store.voices.insert(voice.id.clone(), voice.clone());
     Ok(Reply::created(voice))
