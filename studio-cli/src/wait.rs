@@ -179,7 +179,7 @@ async fn wait(
                             entry.last = Some(work);
                         }
                         Err(error) => {
-                            if let Some(work) = final_state(&error) {
+                            if let Some(work) = error.final_state() {
                                 entry.last = Some(work.clone());
                             }
                             entry.end = Some(Err(error));
@@ -385,9 +385,4 @@ impl Display {
             total.abandon();
         }
     }
-}
-
-// MERGE: replaced by studio_api::Error::final_state.
-fn final_state(_: &studio_api::Error) -> Option<&Work> {
-    None
 }
