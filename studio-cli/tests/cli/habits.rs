@@ -135,7 +135,9 @@ fn every_kind_of_message_is_plain_and_names_what_to_check() {
         &["credits"],
     ));
     server.set_wallet(1000.0);
-    let config: [(&[(&str, &str)], &[&str]); 7] = [
+    // The environment of each misconfigured run, and what its error names.
+    type Misconfigured<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let config: [Misconfigured; 7] = [
         (
             &[("STUDIO_BASE_URL", "http://studio.example.com/api/v1")],
             &["STUDIO_BASE_URL", "https"],

@@ -197,7 +197,11 @@ fn progress_lines_show_an_unknown_status_and_failure_text_escaped() {
             .route(
                 "GET",
                 "/api/v1/generation-jobs",
-                [after(2, page(&[unknown.clone()]), page(&[failed.clone()]))],
+                [after(
+                    2,
+                    page(std::slice::from_ref(&unknown)),
+                    page(std::slice::from_ref(&failed)),
+                )],
             ),
     );
     let output = studio(&server, &["jobs", "wait", "job_1"]);
@@ -267,7 +271,11 @@ fn the_resume_line_pasted_into_a_shell_runs_nothing_the_server_chose() {
                 &format!("/api/v1/generation-jobs/{}", in_path(&id)),
                 [data(200, &queued)],
             )
-            .route("GET", "/api/v1/generation-jobs", [page(&[queued.clone()])]),
+            .route(
+                "GET",
+                "/api/v1/generation-jobs",
+                [page(std::slice::from_ref(&queued))],
+            ),
     );
     let output = studio(
         &server,
@@ -332,7 +340,11 @@ fn values_and_fields_this_version_does_not_know_are_printed_as_sent() {
                 [data(202, &scheduled)],
             )
             .route("GET", "/api/v1/generation-jobs/job_7", [data(200, &done)])
-            .route("GET", "/api/v1/generation-jobs", [page(&[done.clone()])]),
+            .route(
+                "GET",
+                "/api/v1/generation-jobs",
+                [page(std::slice::from_ref(&done))],
+            ),
     );
     let printed = |args: &[&str]| {
         let output = studio(&server, args);
@@ -471,7 +483,11 @@ fn progress_bars_on_a_terminal_show_server_text_escaped() {
             .route(
                 "GET",
                 "/api/v1/generation-jobs",
-                [after(2, page(&[unknown.clone()]), page(&[done.clone()]))],
+                [after(
+                    2,
+                    page(std::slice::from_ref(&unknown)),
+                    page(std::slice::from_ref(&done)),
+                )],
             ),
     );
     let drawn = on_a_terminal(&server, &["jobs", "wait", "job_1"]);
