@@ -10,7 +10,7 @@ use studio_mock::{Fault, MockServer};
 
 /// What no message to a shell user holds: Rust paths, calls, `Debug`
 /// forms, the SDK's type and method names, and operation ids.
-fn assert_plain(text: &str) {
+pub(super) fn assert_plain(text: &str) {
     let rust = [
         "::",
         "()",
@@ -191,28 +191,6 @@ fn every_kind_of_message_is_plain_and_names_what_to_check() {
         created,
         "a name too long is refused before sending"
     );
-}
-
-#[test]
-fn progress_lines_and_a_failed_wait_are_plain() {
-    let server = MockServer::builder()
-        .job_duration(Duration::from_millis(300))
-        .failure_rate(1.0)
-        .no_rate_limit()
-        .start()
-        .unwrap();
-    let (_, frame) = project_with_frame(&server);
-    let output = studio(
-        &server,
-        &["frames", "generate-image", "--frame-id", &frame, "--wait"],
-    );
-    assert_eq!(output.status.code(), Some(13), "{}", stderr(&output));
-    let text = stderr(&output);
-    assert!(text.contains(" failed: "), "{text}");
-    assert_plain(&text);
-    let job: Value = serde_json::from_slice(&output.stdout).expect("the failed job is printed");
-    assert_eq!(job["status"], "failed", "{job}");
-    assert!(job["error"].is_string(), "{job}");
 }
 
 #[test]

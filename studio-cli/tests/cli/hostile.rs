@@ -179,6 +179,28 @@ fn after(n: usize, early: Step, late: Step) -> Step {
     })
 }
 
+/// A server whose job `job_1` is `early` for the first two requests, then
+/// `late`, looked at by id or in a listing.
+fn job_server(early: &Value, late: &Value) -> ScriptedServer {
+    ScriptedServer::start(
+        Script::new()
+            .route(
+                "GET",
+                "/api/v1/generation-jobs/job_1",
+                [after(2, data(200, early), data(200, late))],
+            )
+            .route(
+                "GET",
+                "/api/v1/generation-jobs",
+                [after(
+                    2,
+                    page(std::slice::from_ref(early)),
+                    page(std::slice::from_ref(late)),
+                )],
+            ),
+    )
+}
+
 #[test]
 fn progress_lines_show_an_unknown_status_and_failure_text_escaped() {
     let unknown = with(
@@ -187,23 +209,7 @@ fn progress_lines_show_an_unknown_status_and_failure_text_escaped() {
         json!(format!("new {HOSTILE}")),
     );
     let failed = with(job("job_1", "failed"), "error", json!(HOSTILE));
-    let server = ScriptedServer::start(
-        Script::new()
-            .route(
-                "GET",
-                "/api/v1/generation-jobs/job_1",
-                [after(2, data(200, &unknown), data(200, &failed))],
-            )
-            .route(
-                "GET",
-                "/api/v1/generation-jobs",
-                [after(
-                    2,
-                    page(std::slice::from_ref(&unknown)),
-                    page(std::slice::from_ref(&failed)),
-                )],
-            ),
-    );
+    let server = job_server(&unknown, &failed);
     let output = studio(&server, &["jobs", "wait", "job_1"]);
     assert_eq!(output.status.code(), Some(13), "{}", stderr(&output));
     assert_nothing_raw(&output);
@@ -473,23 +479,7 @@ fn progress_bars_on_a_terminal_show_server_text_escaped() {
         "result",
         json!({"image_url": "/files/shot\u{202e}gnp.exe"}),
     );
-    let server = ScriptedServer::start(
-        Script::new()
-            .route(
-                "GET",
-                "/api/v1/generation-jobs/job_1",
-                [after(2, data(200, &unknown), data(200, &done))],
-            )
-            .route(
-                "GET",
-                "/api/v1/generation-jobs",
-                [after(
-                    2,
-                    page(std::slice::from_ref(&unknown)),
-                    page(std::slice::from_ref(&done)),
-                )],
-            ),
-    );
+    let server = job_server(&unknown, &done);
     let drawn = on_a_terminal(&server, &["jobs", "wait", "job_1"]);
     assert!(drawn.contains("job_1"), "bars were drawn: {drawn:?}");
     for raw in [

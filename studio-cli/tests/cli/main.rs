@@ -713,6 +713,10 @@ fn a_failed_job_exits_with_its_code_and_a_bad_timeout_is_a_usage_error() {
         "{}",
         stderr(&failed)
     );
+    habits::assert_plain(&stderr(&failed));
+    let job: Value = serde_json::from_slice(&failed.stdout).expect("the failed job is printed");
+    assert_eq!(job["status"], "failed", "{job}");
+    assert!(job["error"].is_string(), "{job}");
     let before = server.request_count("generate_frame_image").unwrap();
     for timeout in ["inf", "-1", "NaN", "soon"] {
         let output = studio(
