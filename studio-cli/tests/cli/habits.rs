@@ -2,7 +2,7 @@
 //! studio-mock: partial results, plain messages that name flags and
 //! variables, confirmation before deleting, downloads, closed pipes.
 
-use super::{id, json, project_with_frame, server, stderr, studio, studio_with};
+use super::{json, project_with_frame, server, stderr, studio, studio_with};
 use serde_json::Value;
 use std::process::Output;
 use std::time::Duration;
@@ -197,27 +197,9 @@ fn every_kind_of_message_is_plain_and_names_what_to_check() {
 fn waiting_on_several_prints_and_downloads_what_finished_and_names_every_failure() {
     let server = server(Duration::from_millis(600));
     let (project, _) = project_with_frame(&server);
-    let mut ids = Vec::new();
-    for shot in 0..4 {
-        if shot == 2 {
-            server.set_failure_rate(1.0);
-        }
-        let frame = id(&json(&studio(
-            &server,
-            &[
-                "frames",
-                "create",
-                "--project-id",
-                &project,
-                "--script",
-                &format!("{shot}"),
-            ],
-        )));
-        ids.push(id(&json(&studio(
-            &server,
-            &["frames", "generate-image", "--frame-id", &frame],
-        ))));
-    }
+    let mut ids = super::image_jobs(&server, &project, 0..2);
+    server.set_failure_rate(1.0);
+    ids.extend(super::image_jobs(&server, &project, 2..4));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("not/yet/there");
     let mut args = vec!["jobs", "wait"];

@@ -350,28 +350,35 @@ fn wait_prints_ordered_progress_lines_then_the_finished_job() {
     assert!(lines.len() >= 2, "a line before the last: {lines:?}");
 }
 
+/// A frame of `project` for each of `shots`, each with an image job
+/// started: the jobs' ids.
+fn image_jobs(server: &MockServer, project: &str, shots: std::ops::Range<usize>) -> Vec<String> {
+    shots
+        .map(|shot| {
+            let frame = id(&json(&studio(
+                server,
+                &[
+                    "frames",
+                    "create",
+                    "--project-id",
+                    project,
+                    "--script",
+                    &format!("{shot}"),
+                ],
+            )));
+            id(&json(&studio(
+                server,
+                &["frames", "generate-image", "--frame-id", &frame],
+            )))
+        })
+        .collect()
+}
+
 #[test]
 fn jobs_wait_waits_on_several_through_shared_listings_and_downloads_results() {
     let server = server(Duration::from_secs(4));
     let (project, _) = project_with_frame(&server);
-    let mut ids = Vec::new();
-    for shot in 0..3 {
-        let frame = id(&json(&studio(
-            &server,
-            &[
-                "frames",
-                "create",
-                "--project-id",
-                &project,
-                "--script",
-                &format!("{shot}"),
-            ],
-        )));
-        ids.push(id(&json(&studio(
-            &server,
-            &["frames", "generate-image", "--frame-id", &frame],
-        ))));
-    }
+    let ids = image_jobs(&server, &project, 0..3);
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["jobs", "wait"];
     args.extend(ids.iter().map(String::as_str));
