@@ -484,9 +484,12 @@ pub const NEWER_STATUS: &str = "scheduled";
 
 /// `ok` as a newer server sends it: every object of its `data` (each item
 /// of a list) with [`NEWER_FIELD`], an aspect ratio of
-/// [`NEWER_ASPECT_RATIO`], and a job in progress [`NEWER_STATUS`].
+/// [`NEWER_ASPECT_RATIO`], and a job in progress [`NEWER_STATUS`]. A
+/// body that is not JSON (a download's) is the same from any server.
 fn newer(ok: &Response) -> Response {
-    let mut body: Value = serde_json::from_slice(ok.body()).expect("a JSON answer");
+    let Ok(mut body) = serde_json::from_slice::<Value>(ok.body()) else {
+        return ok.clone();
+    };
     let objects: Vec<&mut Value> = match &mut body["data"] {
         Value::Array(items) => items.iter_mut().collect(),
         data => vec![data],
