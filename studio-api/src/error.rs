@@ -120,6 +120,16 @@ pub enum ErrorKind {
 #[derive(Debug, Clone)]
 pub struct Error(Box<Details>);
 
+/// A response body an error keeps, whose `Debug` says only its length.
+#[derive(Clone)]
+struct Body(Arc<[u8]>);
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
+}
+
 /// The contents of an [`Error`], boxed to keep `Result`s small.
 #[derive(Debug, Clone)]
 struct Details {
@@ -138,6 +148,9 @@ struct Details {
     /// The final state of a failed or canceled wait (see
     /// [`Error::final_state`]), shared so that cloning stays cheap.
     final_state: Option<Arc<Work>>,
+    /// The whole body of a success that could not be decoded (see
+    /// [`Error::body`]), shared like the final state.
+    body: Option<Body>,
 }
 
 impl Error {
@@ -198,6 +211,15 @@ impl Error {
     /// (`None` for other kinds).
     pub fn final_state(&self) -> Option<&Work> {
         self.0.final_state.as_deref()
+    }
+
+    /// The whole body of a response that was not an error but could not
+    /// be decoded (a 2xx from a newer or broken server), as far as the
+    /// client read it, for an [`ErrorKind::UndecodableResponse`] error:
+    /// what the server sent, to show or to search for the id of what it
+    /// made. `None` for other kinds.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.0.body.as_ref().map(|body| &*body.0)
     }
 
     /// Field messages of a validation error (empty for other kinds).
@@ -311,6 +333,7 @@ impl Details {
             attempts: 0,
             source: None,
             final_state: None,
+            body: None,
         }
     }
 
@@ -353,10 +376,12 @@ impl Details {
             attempts: 0,
             source: None,
             final_state: None,
+            body: None,
         }
     }
 
-    /// An error about a response body, keeping a bounded snippet of it.
+    /// An error about a response body, keeping a bounded snippet of it (and,
+    /// for a success, the whole body).
     fn from_body(
         operation: &'static str,
         meta: Option<ResponseMeta>,
@@ -383,12 +408,15 @@ impl Details {
                     meta.headers,
                 )
             }
-            meta => Self::with_response(
-                ErrorKind::UndecodableResponse { snippet },
-                operation,
-                format!("the response body could not be decoded: {detail}"),
-                meta,
-            ),
+            meta => Details {
+                body: Some(Body(Arc::from(body))),
+                ..Self::with_response(
+                    ErrorKind::UndecodableResponse { snippet },
+                    operation,
+                    format!("the response body could not be decoded: {detail}"),
+                    meta,
+                )
+            },
         }
     }
 
@@ -413,6 +441,7 @@ impl Details {
             attempts: 0,
             source: None,
             final_state: None,
+            body: None,
         }
     }
 

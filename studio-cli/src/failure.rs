@@ -85,9 +85,10 @@ impl Failure {
                 format!("error: configuration: {message}\n  nothing was sent")
             }
             Failure::Io(message) => format!("error: local file: {}", shown(message)),
-            Failure::Unreadable(message) => {
-                format!("error: the response could not be read: {}", shown(message))
-            }
+            Failure::Unreadable(message) => format!(
+                "error: the response could not be read: {}",
+                shown(&in_json_words(message))
+            ),
             Failure::Stopped { reason, ids } => {
                 let words: Vec<String> = ids.iter().map(|id| shell_word(id)).collect();
                 format!(
@@ -141,6 +142,7 @@ fn api_report(error: &studio_api::Error) -> String {
     let message = match error.kind() {
         ErrorKind::InvalidInput => in_flags(error.message(), command),
         ErrorKind::Configuration => in_shell_words(error.message()),
+        ErrorKind::UndecodableResponse { .. } => in_json_words(error.message()),
         ErrorKind::JobFailed { message, .. } => {
             message.as_deref().unwrap_or("no reason given").to_string()
         }
@@ -163,8 +165,20 @@ fn api_report(error: &studio_api::Error) -> String {
             shown(&problems.join("; "))
         );
     }
-    if let ErrorKind::UndecodableResponse { snippet } = error.kind() {
-        let _ = write!(out, "\n  the response began: {}", shown(snippet));
+    // What the server sent, whole when the SDK kept it (a success it
+    // could not read, which may name what a billed request made).
+    match (error.body(), error.kind()) {
+        (Some(body), _) if !body.is_empty() => {
+            let _ = write!(
+                out,
+                "\n  the response: {}",
+                shown(&String::from_utf8_lossy(body))
+            );
+        }
+        (_, ErrorKind::UndecodableResponse { snippet }) if !snippet.is_empty() => {
+            let _ = write!(out, "\n  the response began: {}", shown(snippet));
+        }
+        _ => {}
     }
     if let Some(hint) = hint {
         let _ = write!(out, "\n  {hint}");
@@ -305,6 +319,49 @@ pub fn in_shell_words(message: &str) -> String {
         .fold(message.to_string(), |text, (sdk, shell)| {
             text.replace(sdk, shell)
         })
+}
+
+/// `message`, from serde about JSON that does not fit a type, in JSON's
+/// words rather than Rust's (`expected i32`, `struct Project`).
+pub fn in_json_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 10] = [
+        ("a nonzero u32", "a whole number from 1 to 4294967295"),
+        (
+            "expected i32",
+            "expected a whole number from -2147483648 to 2147483647",
+        ),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected i64", "expected a whole number"),
+        ("expected u64", "expected a whole number from 0"),
+        ("expected f64", "expected a number"),
+        ("invalid type: sequence", "invalid type: list"),
+        ("invalid type: map", "invalid type: object"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
+    ];
+    let mut text = WORDS
+        .iter()
+        .fold(message.to_string(), |text, (rust, json)| {
+            text.replace(rust, json)
+        });
+    // A type's name follows these; the words say what the JSON must be.
+    for (before, instead) in [
+        ("struct ", "an object"),
+        ("a string value for ", "text"),
+        ("enum ", "one of its values"),
+    ] {
+        while let Some(at) = text.find(before) {
+            let name = at + before.len();
+            let end = text[name..]
+                .find(|c: char| !c.is_alphanumeric())
+                .map_or(text.len(), |length| name + length);
+            text.replace_range(at..end, instead);
+        }
+    }
+    text
 }
 
 /// The reason a wait stopped on Ctrl-C.
@@ -452,6 +509,34 @@ mod tests {
         );
         let prose = "the style of this name is not a name";
         assert_eq!(in_flags(prose, create), prose, "only the named field");
+    }
+
+    #[test]
+    fn serdes_rust_words_become_jsons() {
+        for (serde, plain) in [
+            (
+                "invalid value: integer `99999999999`, expected i32",
+                "invalid value: integer `99999999999`, expected a whole number from -2147483648 to 2147483647",
+            ),
+            (
+                "invalid value: integer `0`, expected a nonzero u32",
+                "invalid value: integer `0`, expected a whole number from 1 to 4294967295",
+            ),
+            (
+                "invalid type: sequence, expected a map",
+                "invalid type: list, expected an object",
+            ),
+            (
+                "invalid type: string \"x\", expected struct Project at line 1 column 30",
+                "invalid type: string \"x\", expected an object at line 1 column 30",
+            ),
+            (
+                "invalid type: integer `7`, expected a string value for AspectRatio",
+                "invalid type: integer `7`, expected text",
+            ),
+        ] {
+            assert_eq!(in_json_words(serde), plain);
+        }
     }
 
     #[test]

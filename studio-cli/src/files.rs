@@ -50,26 +50,43 @@ fn style(length: Option<u64>) -> ProgressStyle {
 }
 
 /// Sends each file of `input` with `upload_asset`, the query flags applied
-/// by `flags`; the asset, or every asset for more than one file.
+/// by `flags`; the asset, or every asset for more than one file. Every
+/// file is opened before the first is sent, so that a missing one sends
+/// nothing; should a later upload fail, the assets already made are
+/// printed, and the failure is reported as one of several.
 pub async fn upload<'a>(
     client: &'a Client,
     input: &Input<'_>,
     flags: impl Fn(UploadAsset<'a>) -> Result<UploadAsset<'a>, Failure>,
 ) -> Result<Reply<'a>, Failure> {
-    let mut assets = Vec::new();
+    let mut opened = Vec::new();
     for path in input.files() {
         let call = client.upload_file(&path)?;
         let file = tokio::fs::File::open(&path)
             .await
             .map_err(|e| Failure::io(format!("reading {}: {e}", path.display())))?;
+        opened.push((path, call, file));
+    }
+    let mut assets = Vec::new();
+    for (path, call, file) in opened {
         let length = file.metadata().await.ok().map(|m| m.len());
         let bar = bar(&path.display().to_string(), length);
         let body = reqwest::Body::wrap_stream(ReaderStream::new(bar.wrap_async_read(file)));
         let sent = flags(call.body(body))?.send().await;
         bar.finish_and_clear();
-        match Reply::of(sent)? {
-            Reply::Value(asset) => assets.push(asset),
-            Reply::Items(_) => unreachable!("an upload answers one asset"),
+        match Reply::of(sent) {
+            Ok(Reply::Value(asset)) => assets.push(asset),
+            Ok(Reply::Items(_)) => unreachable!("an upload answers one asset"),
+            Err(failure) if assets.is_empty() => return Err(failure),
+            // Some were made: they are printed, and the failure is one of
+            // several, named by its file.
+            Err(failure) => {
+                crate::reply::print(&serde_json::Value::Array(assets))?;
+                return Err(Failure::Several {
+                    failures: vec![(path.display().to_string(), failure)],
+                    of: input.files().len(),
+                });
+            }
         }
     }
     Ok(Reply::Value(if assets.len() == 1 {

@@ -99,7 +99,7 @@ impl<'a> Input<'a> {
         serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
             let key = e.path().iter().next().map(|segment| segment.to_string());
             let field = fields().find(|f| Some(f.key) == key.as_deref());
-            let inner = e.into_inner();
+            let inner = crate::failure::in_json_words(&e.into_inner().to_string());
             Failure::input(match field {
                 Some(field) => format!("--{} (\"{}\"): {inner}", field.flag, field.key),
                 None => format!("the request body: {inner}"),

@@ -296,3 +296,47 @@ fn display_is_bounded_as_a_whole_whatever_the_server_sent() {
         );
     }
 }
+
+/// A success the client cannot decode keeps its whole body, however long,
+/// while its message and `Debug` stay short; errors keep none.
+#[tokio::test]
+async fn an_undecodable_success_keeps_its_whole_body() {
+    let jobs: Vec<String> = (1..=40)
+        .map(|n| format!(r#"{{"id": "job_{n}", "status": "queued", "progress": "forty"}}"#))
+        .collect();
+    let body = format!(r#"{{"success": true, "data": [{}]}}"#, jobs.join(", "));
+    let server = RecordingServer::start(202, "application/json", body.clone().into());
+    let client =
+        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+            .unwrap();
+    let error = client
+        .generate_multi_shot()
+        .project_id("prj_1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::UndecodableResponse { .. }),
+        "{error}"
+    );
+    assert_eq!(error.body(), Some(body.as_bytes()), "the whole body");
+    assert!(body.len() > 2000 && error.to_string().len() < 2000);
+    let debug = format!("{error:?}");
+    assert!(
+        debug.contains(&format!("<{} bytes>", body.len())),
+        "{debug}"
+    );
+    assert!(!debug.contains("job_40"), "{debug}");
+
+    let server = not_found();
+    let client =
+        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+            .unwrap();
+    let error = client
+        .get_project()
+        .project_id("p")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.body(), None);
+}

@@ -117,6 +117,36 @@ fn every_kind_of_message_is_plain_and_names_what_to_check() {
         6,
         &["studio frames reorder"],
     ));
+    let position = [
+        "frames",
+        "create",
+        "--project-id",
+        "prj_1",
+        "--script",
+        "s",
+        "--position",
+        "99999999999",
+    ];
+    cases.push((
+        with(&[], &position),
+        17,
+        &["--position", "from -2147483648 to 2147483647"],
+    ));
+    let fps = [
+        "renders",
+        "create",
+        "--project-id",
+        "prj_1",
+        "--codec",
+        "h264",
+        "--fps",
+        "0",
+        "--width",
+        "64",
+        "--height",
+        "64",
+    ];
+    cases.push((with(&[], &fps), 17, &["--fps", "from 1"]));
     cases.push((failing(429), 8, &["STUDIO_QUOTA_URL"]));
     cases.push((failing(503), 9, &["studio projects list"]));
     let closed = studio_tests::scripted::Refusing::new();

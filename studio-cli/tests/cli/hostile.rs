@@ -133,6 +133,20 @@ fn server_text_in_every_error_reaches_stderr_escaped() {
 }
 
 #[test]
+fn a_success_whose_data_does_not_fit_is_told_in_jsons_words() {
+    let server = ScriptedServer::start(Script::new().route(
+        "GET",
+        "/api/v1/projects/prj_1",
+        [data(200, &json!("x"))],
+    ));
+    let output = studio(&server, &["projects", "get", "--project-id", "prj_1"]);
+    assert_eq!(output.status.code(), Some(12), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("expected an object"), "{text}");
+    super::habits::assert_plain(&text);
+}
+
+#[test]
 fn json_on_stdout_escapes_what_a_terminal_acts_on_and_keeps_the_value() {
     let project = json!({
         "id": "prj_1", "name": HOSTILE, "aspect_ratio": "16:9", "frame_count": 0,
@@ -397,13 +411,21 @@ fn values_and_fields_this_version_does_not_know_are_printed_as_sent() {
 
 #[test]
 fn an_undecodable_202_exits_18_with_the_body_under_the_error() {
-    let body = r#"{"success": true, "data": {"id": "job_9", "status": 7"#;
+    // The id comes after the first 512 bytes, beyond any snippet.
+    let body = format!(
+        r#"{{"success": true, "data": {{"prompt": "{}", "progress": "forty", "id": "job_9"}}}}"#,
+        "a lighthouse ".repeat(60)
+    );
     let server = ScriptedServer::start(
         Script::new()
             .route(
                 "POST",
                 "/api/v1/frames/frm_1/image/generate",
-                [Step::Answer(Response::text(202, "application/json", body))],
+                [Step::Answer(Response::text(
+                    202,
+                    "application/json",
+                    body.clone(),
+                ))],
             )
             .route("GET", "/api/v1/generation-jobs", [page(&[])]),
     );
@@ -413,10 +435,9 @@ fn an_undecodable_202_exits_18_with_the_body_under_the_error() {
     );
     assert_eq!(output.status.code(), Some(18), "{}", stderr(&output));
     let text = stderr(&output);
-    assert!(
-        text.contains(&format!("the response began: {body}")),
-        "{text}"
-    );
+    assert!(text.contains(&format!("the response: {body}")), "{text}");
+    assert!(text.contains("job_9"), "the id the server sent: {text}");
+    super::habits::assert_plain(&text);
     assert!(text.contains("may have acted on it"), "{text}");
     assert!(text.contains("a second run may pay twice"), "{text}");
     assert_eq!(
