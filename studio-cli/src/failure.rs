@@ -10,6 +10,7 @@ use crate::generated::COMMANDS;
 use crate::table::Command;
 use crate::terminal::{shell_word, shown};
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use studio_api::ErrorKind;
 
 /// Why a command failed.
@@ -32,6 +33,17 @@ pub enum Failure {
         reason: &'static str,
         /// The ids still being worked on.
         ids: Vec<String>,
+        /// The `--download` folder the resumed wait should save into.
+        download: Option<PathBuf>,
+    },
+    /// A download failed: the URL, where it was going, and why.
+    Saving {
+        /// The URL.
+        url: String,
+        /// The file it was saved to.
+        path: PathBuf,
+        /// Why it failed.
+        failure: Box<Failure>,
     },
     /// Some of several pieces of work failed: each failure with its id,
     /// in the order the ids were given, of `of` in all.
@@ -71,6 +83,7 @@ impl Failure {
             Failure::Stopped { reason, .. } if *reason == INTERRUPTED => 130,
             Failure::Stopped { .. } => DEADLINE_PASSED,
             Failure::Several { failures, .. } => failures.first().map_or(1, |(_, f)| f.exit_code()),
+            Failure::Saving { failure, .. } => failure.exit_code(),
         }
     }
 
@@ -89,8 +102,19 @@ impl Failure {
                 "error: the response could not be read: {}",
                 shown(&in_json_words(message))
             ),
-            Failure::Stopped { reason, ids } => {
-                let words: Vec<String> = ids.iter().map(|id| shell_word(id)).collect();
+            Failure::Stopped { reason, ids, .. } if ids.is_empty() => {
+                format!("error: stopped ({reason}); nothing half-written was left")
+            }
+            Failure::Stopped {
+                reason,
+                ids,
+                download,
+            } => {
+                let mut words: Vec<String> = ids.iter().map(|id| shell_word(id)).collect();
+                if let Some(dir) = download {
+                    words.push("--download".into());
+                    words.push(shell_word(&dir.to_string_lossy()));
+                }
                 format!(
                     "error: stopped waiting ({reason}); the work goes on: {}\n\
                      resume with: studio jobs wait {}",
@@ -98,6 +122,12 @@ impl Failure {
                     words.join(" "),
                 )
             }
+            Failure::Saving { url, path, failure } => format!(
+                "{}\n  saving {} to {}",
+                failure.report(),
+                shown(url),
+                shown(&path.display().to_string())
+            ),
             Failure::Several { failures, of } => {
                 let mut out = String::new();
                 for (id, failure) in failures {
@@ -135,7 +165,12 @@ impl From<studio_api::Error> for Failure {
 fn api_report(error: &studio_api::Error) -> String {
     let command = command_of(error.operation());
     let (what, hint) = plain(error.kind());
-    let mut out = format!("error: {what}");
+    // Exit 18's own first line: whatever went wrong, it went wrong after
+    // the request was sent.
+    let mut out = match error.outcome_unknown() {
+        true => format!("error: sent, outcome unknown: {what}"),
+        false => format!("error: {what}"),
+    };
     if let Some(status) = error.status() {
         let _ = write!(out, " (HTTP {})", status.as_u16());
     }

@@ -2,7 +2,7 @@
 //! saved as the SDK saves them (under a random name, renamed only once
 //! complete).
 
-use crate::failure::Failure;
+use crate::failure::{Failure, INTERRUPTED};
 use crate::input::Input;
 use crate::reply::Reply;
 use crate::terminal::shown;
@@ -96,20 +96,29 @@ pub async fn upload<'a>(
     }))
 }
 
-/// `studio download URL [PATH]`: the path written. Missing folders of
-/// PATH are made.
+/// `studio download URL [PATH]`: the path written. A PATH that is a
+/// folder, or ends in `/`, gets the URL's file name inside it; missing
+/// folders are made. Ctrl-C stops it and leaves nothing half-written.
 pub async fn download(client: &Client, matches: &ArgMatches) -> Result<PathBuf, Failure> {
     let url = matches.get_one::<String>("url").map_or("", String::as_str);
+    let named = |problem: String| Failure::input(format!("{problem}; give the PATH to save it to"));
     let path = match matches.get_one::<PathBuf>("path") {
+        Some(dir) if dir.is_dir() || dir.as_os_str().to_string_lossy().ends_with('/') => {
+            dir.join(file_name(url).map_err(named)?)
+        }
         Some(path) => path.clone(),
-        None => PathBuf::from(file_name(url).map_err(|problem| {
-            Failure::input(format!("{problem}; give the PATH to save it to"))
-        })?),
+        None => PathBuf::from(file_name(url).map_err(named)?),
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_dir(parent).await?;
     }
-    save(client, url, &path).await?;
+    tokio::select! {
+        saved = save(client, url, &path) => saved?,
+        // Dropping the download removes the file it was writing.
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Failure::Stopped { reason: INTERRUPTED, ids: Vec::new(), download: None });
+        }
+    }
     Ok(path)
 }
 
@@ -159,7 +168,12 @@ async fn save(client: &Client, url: &str, path: &Path) -> Result<(), Failure> {
             }
             bar.set_position(written);
         })
-        .await?;
+        .await
+        .map_err(|error| Failure::Saving {
+            url: url.to_string(),
+            path: path.to_path_buf(),
+            failure: Box::new(error.into()),
+        })?;
     bar.finish_and_clear();
     Ok(())
 }

@@ -287,8 +287,12 @@ fn arg(field: &'static Field, body: Body) -> Arg {
             ArgAction::Set
         });
     match field.kind {
-        Kind::Integer => arg.value_parser(value_parser!(i64)),
-        Kind::Number => arg.value_parser(value_parser!(f64)),
+        Kind::Integer => arg
+            .value_parser(value_parser!(i64))
+            .allow_negative_numbers(true),
+        Kind::Number => arg
+            .value_parser(value_parser!(f64))
+            .allow_negative_numbers(true),
         Kind::Boolean => arg.value_parser(value_parser!(bool)),
         Kind::Json => arg.value_parser(json).value_name("JSON"),
         Kind::Text if !field.values.is_empty() => {

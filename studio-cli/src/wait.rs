@@ -193,27 +193,25 @@ async fn wait(
     };
     display.finish();
     drop(changes);
-    let unfinished: Vec<String> = ids
+    let mut resume: Vec<String> = ids
         .iter()
         .zip(&tracked)
         .filter(|(_, entry)| entry.end.is_none())
         .map(|(id, _)| id.clone())
         .collect();
     let mut failures = Vec::new();
-    let dir = matches.get_one::<PathBuf>("download");
+    let mut downloads = Vec::new();
     for (id, entry) in ids.iter().zip(&mut tracked) {
-        match (entry.end.take(), &entry.last, dir) {
-            (Some(Ok(())), Some(work), Some(dir)) => {
-                for url in result_urls(work) {
-                    if let Err(failure) = files::download_into(client, &url, dir).await {
-                        failures.push((id.clone(), failure));
-                    }
-                }
+        match (entry.end.take(), &entry.last) {
+            (Some(Ok(())), Some(work)) => {
+                downloads.extend(result_urls(work).into_iter().map(|url| (id.clone(), url)));
             }
-            (Some(Err(error)), ..) => failures.push((id.clone(), Failure::Api(error))),
+            (Some(Err(error)), _) => failures.push((id.clone(), Failure::Api(error))),
             _ => {}
         }
     }
+    // Printed before any download, so that what the server said is out
+    // whatever happens to them.
     let mut values: Vec<Value> = ids
         .iter()
         .zip(&tracked)
@@ -227,13 +225,43 @@ async fn wait(
     } else {
         Value::Array(values)
     })?;
+    let dir = matches.get_one::<PathBuf>("download");
+    let mut stopped = stopped;
+    if let (Some(dir), false) = (dir, stopped == Some(INTERRUPTED)) {
+        let mut saved = 0;
+        let saving = async {
+            for (id, url) in &downloads {
+                if let Err(failure) = files::download_into(client, url, dir).await {
+                    failures.push((id.clone(), failure));
+                }
+                saved += 1;
+            }
+        };
+        // Ctrl-C stops the downloads too; the one it cuts leaves nothing.
+        tokio::select! {
+            () = saving => {}
+            _ = &mut interrupt => stopped = Some(INTERRUPTED),
+        }
+        for (id, _) in &downloads[saved..] {
+            if !resume.contains(id) {
+                resume.push(id.clone());
+            }
+        }
+    }
+    // The first failure is the first id's.
+    failures.sort_by_key(|(id, _)| ids.iter().position(|i| i == id));
     if let Some(reason) = stopped {
-        for (_, failure) in &failures {
-            say(&failure.report());
+        if !failures.is_empty() {
+            say(&Failure::Several {
+                failures,
+                of: ids.len(),
+            }
+            .report());
         }
         return Err(Failure::Stopped {
             reason,
-            ids: unfinished,
+            ids: resume,
+            download: dir.cloned(),
         });
     }
     match failures.len() {

@@ -345,6 +345,20 @@ fn a_download_needs_no_credential_makes_missing_folders_and_never_a_dotfile() {
     );
     assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
     assert_eq!(std::fs::read(&target).unwrap(), b"\x89PNG bytes");
+    // A folder, there already or named with a trailing `/`, gets the
+    // URL's file name inside it.
+    let name = url.rsplit('/').next().unwrap();
+    let root = dir.path().display();
+    for folder in [format!("{root}/a"), format!("{root}/c/d/")] {
+        let saved = studio_with(&anonymous, &["download", url, &folder], None);
+        assert_eq!(saved.status.code(), Some(0), "{}", stderr(&saved));
+        let inside = std::path::Path::new(&folder).join(name);
+        assert_eq!(
+            std::fs::read(&inside).unwrap(),
+            b"\x89PNG bytes",
+            "{folder}"
+        );
+    }
 
     let dotfile = format!("{}/files/.bashrc", server.base_url());
     let refused = std::process::Command::new(env!("CARGO_BIN_EXE_studio"))
@@ -455,4 +469,17 @@ fn deleting_on_a_terminal_asks_first() {
         1,
         "deleted"
     );
+}
+
+#[test]
+fn a_negative_number_is_a_value_not_a_flag() {
+    let server = server(Duration::from_millis(200));
+    let output = studio(&server, &["projects", "list", "--limit", "-5"]);
+    let text = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(17),
+        "refused by the bound, not by parsing: {text}"
+    );
+    assert!(text.contains("--limit must be between 1 and 100"), "{text}");
 }

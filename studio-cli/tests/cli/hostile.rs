@@ -437,6 +437,7 @@ fn an_undecodable_202_exits_18_with_the_body_under_the_error() {
     let text = stderr(&output);
     assert!(text.contains(&format!("the response: {body}")), "{text}");
     assert!(text.contains("job_9"), "the id the server sent: {text}");
+    assert!(text.starts_with("error: sent, outcome unknown: "), "{text}");
     super::habits::assert_plain(&text);
     assert!(text.contains("may have acted on it"), "{text}");
     assert!(text.contains("a second run may pay twice"), "{text}");
@@ -455,6 +456,11 @@ fn a_write_the_server_may_have_acted_on_exits_18_and_a_read_does_not() {
     );
     let write = studio(&server, &["projects", "create", "--name", "n"]);
     assert_eq!(write.status.code(), Some(18), "{}", stderr(&write));
+    assert!(
+        stderr(&write).starts_with("error: sent, outcome unknown: "),
+        "exit 18's own first line: {}",
+        stderr(&write)
+    );
     assert!(
         stderr(&write).contains("the request was sent and the server may have acted on it"),
         "{}",
@@ -570,4 +576,163 @@ fn a_file_name_the_server_chose_never_makes_a_dotfile_or_a_disguised_name() {
     assert_eq!(saved, ["voice.wav"], "{text}");
     assert!(text.contains("hidden file"), "{text}");
     assert!(text.contains("not a plain file name"), "{text}");
+}
+
+/// A server whose `job_1` is completed with the result `result` makes
+/// from the server's files URL, whose `job_2` stays queued, and whose
+/// `/files/slow.png` sends its head and then nothing.
+fn results_server(result: fn(&str) -> Value) -> ScriptedServer {
+    let answer = move |seen: &[studio_tests::scripted::Seen]| {
+        let request = seen.last().expect("the request");
+        let files = format!(
+            "http://{}/files",
+            request.header("host").unwrap_or_default()
+        );
+        let done = with(
+            with(job("job_1", "completed"), "progress", json!(100)),
+            "result",
+            result(&files),
+        );
+        let queued = job("job_2", "queued");
+        match request.path.as_str() {
+            "/api/v1/generation-jobs" => page(&[done, queued]),
+            "/api/v1/generation-jobs/job_2" => data(200, &queued),
+            _ => data(200, &done),
+        }
+    };
+    let route = |path: &str, script: Script| script.route("GET", path, [Step::decide(answer)]);
+    let script = [
+        "/api/v1/generation-jobs",
+        "/api/v1/generation-jobs/job_1",
+        "/api/v1/generation-jobs/job_2",
+    ]
+    .into_iter()
+    .fold(Script::new(), |script, path| route(path, script));
+    ScriptedServer::start(script.route(
+        "GET",
+        "/files/slow.png",
+        [Step::Stall {
+            response: Response::text(200, "image/png", vec![7u8; 1 << 20]),
+            sent: 1024,
+            pause: std::time::Duration::from_secs(30),
+        }],
+    ))
+}
+
+/// `studio args…` against `server`, sent SIGINT once `dir` holds a file
+/// (a download under way): its output.
+fn interrupted_while_saving(
+    server: &ScriptedServer,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> Output {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_studio"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("STUDIO_BASE_URL", server.base_url())
+        .env("STUDIO_API_KEY", "sk_test_hostile")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let writing = || walk(dir).iter().any(|name| name.ends_with(".part"));
+    while !writing() {
+        assert!(std::time::Instant::now() < deadline, "a download began");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let signal = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    child.wait_with_output().unwrap()
+}
+
+/// Every file name under `dir`, its folders' included.
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        names.push(entry.file_name().to_string_lossy().into_owned());
+        if entry.path().is_dir() {
+            names.extend(walk(&entry.path()));
+        }
+    }
+    names
+}
+
+#[test]
+fn ctrl_c_stops_a_download_and_leaves_nothing_half_written() {
+    let server = results_server(|_| json!({}));
+    let url = format!(
+        "{}/files/slow.png",
+        server.base_url().trim_end_matches("/api/v1")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output = interrupted_while_saving(&server, &["download", &url], dir.path());
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert_eq!(walk(dir.path()), Vec::<String>::new(), "nothing left");
+}
+
+#[test]
+fn ctrl_c_stops_the_downloads_of_a_wait_and_the_resume_line_keeps_the_folder() {
+    let server = results_server(|files| json!({"image_url": format!("{files}/slow.png")}));
+    let dir = tempfile::tempdir().unwrap();
+    let output = interrupted_while_saving(
+        &server,
+        &["jobs", "wait", "job_1", "--download", "saved here"],
+        dir.path(),
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(130), "{text}");
+    assert_eq!(walk(dir.path()), ["saved here"], "an empty folder: {text}");
+    assert!(
+        text.contains("resume with: studio jobs wait job_1 --download 'saved here'"),
+        "{text}"
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["id"], "job_1", "printed before the downloads");
+}
+
+#[test]
+fn a_wait_stopped_by_its_timeout_names_each_failure_and_resumes_into_the_folder() {
+    let server = results_server(
+        |files| json!({"image_url": format!("{files}/.bashrc"), "audio_url": format!("{files}/gone.wav")}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let output = studio(
+        &server,
+        &[
+            "jobs",
+            "wait",
+            "job_1",
+            "job_2",
+            "--download",
+            out,
+            "--timeout",
+            "1.5",
+        ],
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(14), "{text}");
+    assert!(text.contains("error: job_1: local file: the URL"), "{text}");
+    assert!(text.contains("hidden file"), "{text}");
+    assert!(text.contains("not found (HTTP 404)"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "saving {}/gone.wav to {out}/gone.wav",
+            server.base_url().trim_end_matches("/api/v1").to_string() + "/files"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("1 of 2 failed"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "resume with: studio jobs wait job_2 --download {out}"
+        )),
+        "{text}"
+    );
 }
