@@ -14,7 +14,7 @@ pub const COMMANDS: &[Command] = &[
         area: "projects",
         verb: "list",
         about: "List projects",
-        long_about: "List projects\n\nReturns the projects the caller can access, most recently updated first, one page at a time. Filter by `team_id` to list one team's projects, or by `search` to match project names and descriptions. The response carries `pagination` with the total count.",
+        long_about: "List projects\n\nReturns the projects the caller can access, most recently updated first, one page at a time. Filter by `--team-id` to list one team's projects, or by `--search` to match project names and descriptions. The response carries `pagination` with the total count.",
         fields: &[
             Field {
                 flag: "page",
@@ -214,7 +214,7 @@ pub const COMMANDS: &[Command] = &[
                 repeated: false,
                 required: false,
                 clearable: true,
-                help: "New script text (frames are not re-split; use `generate_script` for that); `null` clears it.",
+                help: "New script text (frames are not re-split; use `studio projects generate-script` for that); `null` clears it.",
                 values: &[],
             },
             Field {
@@ -295,7 +295,7 @@ pub const COMMANDS: &[Command] = &[
         area: "projects",
         verb: "generate-script",
         about: "Generate a script with AI",
-        long_about: "Generate a script with AI\n\nWrites a script from `prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `replace_existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Generate a script with AI\n\nWrites a script from `--prompt` with AI, stores it as the project's script and splits it into frames: appended to the storyboard, or replacing the existing frames when `--replace-existing` is true. Synchronous: returns 200 with the Script (its text and the frames it created or replaced); there is no job to poll. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -509,7 +509,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "create",
         about: "Create a frame",
-        long_about: "Create a frame\n\nAdds a frame (shot) to the project. Without `position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.",
+        long_about: "Create a frame\n\nAdds a frame (shot) to the project. Without `--position` the frame is appended; with one it is inserted there and the following frames move down by one. Returns the new Frame.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -620,7 +620,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "reorder",
         about: "Reorder frames",
-        long_about: "Reorder frames\n\nSets the storyboard order: `frame_ids` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).",
+        long_about: "Reorder frames\n\nSets the storyboard order: `--frame-id` must name every frame of the project exactly once, and positions are reassigned in that order. Returns all of the project's frames in their new order (not paginated).",
         fields: &[
             Field {
                 flag: "project-id",
@@ -677,7 +677,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "update",
         about: "Update a frame",
-        long_about: "Update a frame\n\nChanges the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `restore_frame_version`. Returns the updated Frame.",
+        long_about: "Update a frame\n\nChanges the script, title, shot details or prompts present in the body. Media change only through generation, lip-sync or `studio frames restore-version`. Returns the updated Frame.",
         fields: &[
             Field {
                 flag: "frame-id",
@@ -1172,7 +1172,7 @@ pub const COMMANDS: &[Command] = &[
         area: "jobs",
         verb: "list",
         about: "List generation jobs",
-        long_about: "List generation jobs\n\nReturns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `created_after` to pick up jobs started since a known instant.",
+        long_about: "List generation jobs\n\nReturns generation jobs (image, video, voice, SFX) newest first, one page at a time, optionally filtered by project, frame, status, type or creation time. Use `--created-after` to pick up jobs started since a known instant.",
         fields: &[
             Field {
                 flag: "page",
@@ -1293,7 +1293,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "generate-image",
         about: "Generate a frame image",
-        long_about: "Generate a frame image\n\nStarts generating a new image for the frame from `prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Generate a frame image\n\nStarts generating a new image for the frame from `--prompt` (by default the frame's image prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `studio jobs get` until the job is completed, failed or canceled. On completion the job's result names the new frame version and image, which becomes the frame's current image. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "frame-id",
@@ -1382,7 +1382,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "edit-image",
         about: "Edit a frame image",
-        long_about: "Edit a frame image\n\nStarts editing the frame's current image as described by `instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Edit a frame image\n\nStarts editing the frame's current image as described by `--instruction`, optionally only inside a mask. Returns 202 with the queued GenerationJob; the output is not in the response: poll `studio jobs get` until the job is completed, failed or canceled. On completion the edited image is a new frame version and becomes current. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "frame-id",
@@ -1438,7 +1438,7 @@ pub const COMMANDS: &[Command] = &[
         area: "projects",
         verb: "multi-shot",
         about: "Generate images for several frames",
-        long_about: "Generate images for several frames\n\nStarts generating images for several frames of the project at once (every frame when `frame_ids` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Generate images for several frames\n\nStarts generating images for several frames of the project at once (every frame when `--frame-id` is omitted), keeping style and characters consistent across shots. Returns 202 with one queued GenerationJob per frame; poll each with `studio jobs get` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -1494,7 +1494,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "generate-video",
         about: "Generate a frame video",
-        long_about: "Generate a frame video\n\nStarts generating a video clip from the frame's current image, guided by `prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Generate a frame video\n\nStarts generating a video clip from the frame's current image, guided by `--prompt` (by default the frame's video prompt, or its script). Returns 202 with the queued GenerationJob; the output is not in the response: poll `studio jobs get` until the job is completed, failed or canceled. On completion the clip is a new frame version and becomes the frame's video. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "frame-id",
@@ -1572,7 +1572,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "extend-video",
         about: "Extend a frame video",
-        long_about: "Extend a frame video\n\nStarts extending the frame's current video by `duration_seconds`, optionally guided by `prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Extend a frame video\n\nStarts extending the frame's current video by `--duration-seconds`, optionally guided by `--prompt`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `studio jobs get` until the job is completed, failed or canceled. On completion the longer clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "frame-id",
@@ -1617,7 +1617,7 @@ pub const COMMANDS: &[Command] = &[
         area: "frames",
         verb: "lip-sync",
         about: "Lip-sync a frame video",
-        long_about: "Lip-sync a frame video\n\nStarts lip-syncing the frame's current video to speech from exactly one source: an audio track (`audio_track_id`), an uploaded audio asset (`audio_asset_id`), or `text` spoken by `voice_id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `get_generation_job` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Lip-sync a frame video\n\nStarts lip-syncing the frame's current video to speech from exactly one source: an audio track (`--audio-track-id`), an uploaded audio asset (`--audio-asset-id`), or `--text` spoken by `--voice-id`. Returns 202 with the queued GenerationJob; the output is not in the response: poll `studio jobs get` until the job is completed, failed or canceled. On completion the synced clip is a new frame version. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "frame-id",
@@ -1660,7 +1660,7 @@ pub const COMMANDS: &[Command] = &[
                 repeated: false,
                 required: false,
                 clearable: false,
-                help: "Text to speak (requires `voice_id`).",
+                help: "Text to speak (requires `--voice-id`).",
                 values: &[],
             },
             Field {
@@ -1671,7 +1671,7 @@ pub const COMMANDS: &[Command] = &[
                 repeated: false,
                 required: false,
                 clearable: false,
-                help: "Voice to speak `text` with (requires `text`).",
+                help: "Voice to speak `--text` with (requires `--text`).",
                 values: &[],
             },
         ],
@@ -1740,7 +1740,7 @@ pub const COMMANDS: &[Command] = &[
         area: "audio",
         verb: "create",
         about: "Create an audio track",
-        long_about: "Create an audio track\n\nPlaces audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `generate_voiceover` or `generate_sfx` instead. Returns the new AudioTrack.",
+        long_about: "Create an audio track\n\nPlaces audio on the project timeline, usually an uploaded audio asset, optionally attached to a frame. To have AI produce the audio use `studio audio voiceover` or `studio audio sfx` instead. Returns the new AudioTrack.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -1964,7 +1964,7 @@ pub const COMMANDS: &[Command] = &[
         area: "audio",
         verb: "voiceover",
         about: "Generate a voiceover",
-        long_about: "Generate a voiceover\n\nStarts AI text-to-speech of `text` with voice `voice_id`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Generate a voiceover\n\nStarts AI text-to-speech of `--text` with voice `--voice-id`, placed on the timeline at `--start-seconds` and attached to `--frame-id` when given. Returns 202 with the queued GenerationJob (type `voice`; its `audio_track_id` names the track being filled); poll `studio jobs get` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -2018,7 +2018,7 @@ pub const COMMANDS: &[Command] = &[
                 repeated: false,
                 required: true,
                 clearable: false,
-                help: "Voice to speak with (see `list_voices`).",
+                help: "Voice to speak with (see `studio voices list`).",
                 values: &[],
             },
         ],
@@ -2031,7 +2031,7 @@ pub const COMMANDS: &[Command] = &[
         area: "audio",
         verb: "sfx",
         about: "Generate a sound effect",
-        long_about: "Generate a sound effect\n\nStarts AI generation of the sound effect described by `prompt`, placed on the timeline at `start_seconds` and attached to `frame_id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `get_generation_job` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Generate a sound effect\n\nStarts AI generation of the sound effect described by `--prompt`, placed on the timeline at `--start-seconds` and attached to `--frame-id` when given. Returns 202 with the queued GenerationJob (type `sfx`; its `audio_track_id` names the track being filled); poll `studio jobs get` until it is completed, failed or canceled. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -2186,7 +2186,7 @@ pub const COMMANDS: &[Command] = &[
                 repeated: false,
                 required: false,
                 clearable: false,
-                help: "Media type of the file; guessed from `filename` when omitted.",
+                help: "Media type of the file; guessed from `--filename` when omitted.",
                 values: &[],
             },
             Field {
@@ -2368,7 +2368,7 @@ pub const COMMANDS: &[Command] = &[
         area: "exports",
         verb: "create",
         about: "Export a project",
-        long_about: "Export a project\n\nStarts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `get_export` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Export a project\n\nStarts exporting the project as an `mp4` video, a `pdf` storyboard or a `zip` of frame media. Returns 202 with the queued Export; poll `studio exports get` until `status` is completed, failed or canceled, then download from `url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -2458,7 +2458,7 @@ pub const COMMANDS: &[Command] = &[
         area: "renders",
         verb: "create",
         about: "Render a project video",
-        long_about: "Render a project video\n\nStarts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `get_render` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
+        long_about: "Render a project video\n\nStarts a Remotion render of the project with the given codec, frame rate, size and input props. Returns 202 with the queued Render; poll `studio renders get` until `status` is completed, failed or canceled, then download from `output_url`. Paid: returns 402 when the account has neither an active subscription nor wallet balance.",
         fields: &[
             Field {
                 flag: "project-id",
@@ -3000,7 +3000,7 @@ pub const COMMANDS: &[Command] = &[
         area: "voices",
         verb: "create",
         about: "Clone a voice",
-        long_about: "Clone a voice\n\nCreates a cloned voice from one or more uploaded audio samples (`sample_asset_ids`). Returns the new Voice, usable with `generate_voiceover` and lip-sync.",
+        long_about: "Clone a voice\n\nCreates a cloned voice from one or more uploaded audio samples (`--sample-asset-id`). Returns the new Voice, usable with `studio audio voiceover` and lip-sync.",
         fields: &[
             Field {
                 flag: "description",

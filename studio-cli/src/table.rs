@@ -339,6 +339,25 @@ mod tests {
         );
     }
 
+    #[test]
+    fn no_help_names_an_operation_id() {
+        let mut tree = tree();
+        tree.build();
+        for area in tree.get_subcommands_mut() {
+            for command in area.get_subcommands_mut() {
+                let help = command.render_long_help().to_string();
+                for op in studio_api::operations::OPERATIONS {
+                    assert!(
+                        !help.contains(&format!("`{}`", op.id)),
+                        "{} in the help of {}",
+                        op.id,
+                        command.get_name()
+                    );
+                }
+            }
+        }
+    }
+
     /// `--help` of every command, so that a spec change shows up as a
     /// reviewed diff.
     #[test]

@@ -74,10 +74,30 @@ struct Command {
 /// Builds the table and the dispatch from `spec`.
 pub fn generate(spec: &OpenAPI) -> Result<syn::File> {
     let doc = facts::document(spec)?;
-    let commands: Vec<Command> = spec::operations(spec)
+    let mut commands: Vec<Command> = spec::operations(spec)
         .iter()
         .map(|op| command(&doc, op))
         .collect::<Result<_>>()?;
+    let named: Vec<(String, String)> = commands
+        .iter()
+        .map(|c| (c.id.clone(), format!("studio {} {}", c.area, c.verb)))
+        .collect();
+    for command in &mut commands {
+        let flags: Vec<(String, String)> = command
+            .fields
+            .iter()
+            .map(|f| (f.key.clone(), format!("--{}", f.flag)))
+            .collect();
+        let words = [&named[..], &flags[..]].concat();
+        command.long_about = in_shell_words(&command.long_about, &words);
+        for field in &mut command.fields {
+            field.facts.description = field
+                .facts
+                .description
+                .as_deref()
+                .map(|text| in_shell_words(text, &words));
+        }
+    }
     let areas = areas(spec, &commands)?
         .into_iter()
         .map(|(area, about)| quote!((#area, #about)));
@@ -114,6 +134,21 @@ pub fn generate(spec: &OpenAPI) -> Result<syn::File> {
         }
     };
     Ok(syn::parse2(tokens)?)
+}
+
+/// `text`, from the spec for SDK users, with each `` `name` `` that
+/// `words` lists (an operation id, a field of the command) written as the
+/// shell user meets it (`` `studio jobs get` ``, `` `--frame-id` ``).
+fn in_shell_words(text: &str, words: &[(String, String)]) -> String {
+    let mut pieces = text.split('`');
+    let mut out = pieces.next().unwrap_or_default().to_string();
+    for (inside, piece) in pieces.enumerate() {
+        out.push('`');
+        let quoted = inside % 2 == 0;
+        let word = words.iter().find(|(name, _)| quoted && name == piece);
+        out.push_str(word.map_or(piece, |(_, shell)| shell));
+    }
+    out
 }
 
 /// Each area, in the order its first command appears, with the
