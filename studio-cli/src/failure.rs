@@ -8,7 +8,7 @@
 
 use crate::generated::COMMANDS;
 use crate::table::Command;
-use crate::terminal::{shell_word, shown};
+use crate::terminal::{clipped, shell_word, shown};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use studio_api::ErrorKind;
@@ -191,7 +191,7 @@ fn api_report(error: &studio_api::Error) -> String {
             | ErrorKind::DeadlinePassed { .. }
     );
     let command = command.filter(|_| !waited);
-    let _ = write!(out, ": {}", shown(&message));
+    let _ = write!(out, ": {}", shown(&clipped(&message, MESSAGE_SHOWN)));
     for (field, problems) in error.field_errors() {
         let _ = write!(
             out,
@@ -204,10 +204,11 @@ fn api_report(error: &studio_api::Error) -> String {
     // could not read, which may name what a billed request made).
     match (error.body(), error.kind()) {
         (Some(body), _) if !body.is_empty() => {
+            let body = String::from_utf8_lossy(body);
             let _ = write!(
                 out,
                 "\n  the response: {}",
-                shown(&String::from_utf8_lossy(body))
+                shown(&clipped(&body, BODY_SHOWN))
             );
         }
         (_, ErrorKind::UndecodableResponse { snippet }) if !snippet.is_empty() => {
@@ -398,6 +399,13 @@ pub fn in_json_words(message: &str) -> String {
     }
     text
 }
+
+/// How much of an unreadable success's body a report shows: enough for
+/// the ids of every job a large multi-shot starts, not a terminal's worth
+/// of a hostile server's megabytes.
+const BODY_SHOWN: usize = 64 << 10;
+/// How much of a message a report shows.
+const MESSAGE_SHOWN: usize = 4 << 10;
 
 /// The reason a wait stopped on Ctrl-C.
 pub const INTERRUPTED: &str = "interrupted";

@@ -70,11 +70,35 @@ pub fn shell_word(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
-/// Writes `line` and a newline to stderr; a closed or full stderr is
-/// ignored, as nothing else could report it.
-pub fn say(line: &str) {
+/// `text` cut to its first `limit` bytes (at a character's boundary),
+/// saying how long it was when it was cut.
+pub fn clipped(text: &str, limit: usize) -> Cow<'_, str> {
+    if text.len() <= limit {
+        return text.into();
+    }
+    let end = (0..=limit)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    format!(
+        "{}… (the first {end} of {} bytes)",
+        &text[..end],
+        text.len()
+    )
+    .into()
+}
+
+/// The longest line written to stderr: a hostile server's megabytes of
+/// status or URL do not flood the terminal.
+const LINE: usize = 128 << 10;
+
+/// Writes `text` and a newline to stderr, each line at most 128 KiB; a
+/// closed or full stderr is ignored, as nothing else could report it.
+pub fn say(text: &str) {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "{line}");
+    for line in text.lines() {
+        let _ = writeln!(stderr, "{}", clipped(line, LINE));
+    }
 }
 
 #[cfg(test)]
@@ -106,6 +130,12 @@ mod tests {
         assert!(!text.chars().any(acts), "{text}");
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, value);
+    }
+
+    #[test]
+    fn clipping_cuts_at_a_character_and_says_how_long_it_was() {
+        assert_eq!(clipped("short", 10), "short");
+        assert_eq!(clipped("ééé", 3), "é… (the first 2 of 6 bytes)");
     }
 
     #[test]

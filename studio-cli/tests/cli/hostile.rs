@@ -736,3 +736,26 @@ fn a_wait_stopped_by_its_timeout_names_each_failure_and_resumes_into_the_folder(
         "{text}"
     );
 }
+
+#[test]
+fn an_unreadable_success_shows_a_bounded_part_of_a_huge_body() {
+    let body = format!(r#"{{"success": true, "data": "{}"}}"#, "x".repeat(5 << 20));
+    let server = ScriptedServer::start(Script::new().route(
+        "GET",
+        "/api/v1/projects/prj_1",
+        [Step::Answer(Response::text(
+            200,
+            "application/json",
+            body.clone(),
+        ))],
+    ));
+    let output = studio(&server, &["projects", "get", "--project-id", "prj_1"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(12));
+    assert!(text.len() < 80 << 10, "{} bytes on stderr", text.len());
+    assert!(
+        text.contains(&format!("(the first 65536 of {} bytes)", body.len())),
+        "{}",
+        &text[text.len() - 300..]
+    );
+}
