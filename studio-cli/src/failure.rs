@@ -163,26 +163,6 @@ impl From<studio_api::Error> for Failure {
 /// message, the fields it named (as flags), what to check, the command,
 /// the request id, and whether the server may have acted.
 fn api_report(error: &studio_api::Error) -> String {
-    let command = command_of(error.operation());
-    let (what, hint) = plain(error.kind());
-    // Exit 18's own first line: whatever went wrong, it went wrong after
-    // the request was sent.
-    let mut out = match error.outcome_unknown() {
-        true => format!("error: sent, outcome unknown: {what}"),
-        false => format!("error: {what}"),
-    };
-    if let Some(status) = error.status() {
-        let _ = write!(out, " (HTTP {})", status.as_u16());
-    }
-    let message = match error.kind() {
-        ErrorKind::InvalidInput => in_flags(error.message(), command),
-        ErrorKind::Configuration => in_shell_words(error.message()),
-        ErrorKind::UndecodableResponse { .. } => in_json_words(error.message()),
-        ErrorKind::JobFailed { message, .. } => {
-            message.as_deref().unwrap_or("no reason given").to_string()
-        }
-        _ => error.message().to_string(),
-    };
     // Waiting is no command of its own: the id says what ended.
     let waited = matches!(
         error.kind(),
@@ -190,8 +170,8 @@ fn api_report(error: &studio_api::Error) -> String {
             | ErrorKind::JobCanceled { .. }
             | ErrorKind::DeadlinePassed { .. }
     );
-    let command = command.filter(|_| !waited);
-    let _ = write!(out, ": {}", shown(&clipped(&message, MESSAGE_SHOWN)));
+    let command = command_of(error.operation()).filter(|_| !waited);
+    let mut out = format!("error: {}", headline(error));
     for (field, problems) in error.field_errors() {
         let _ = write!(
             out,
@@ -216,7 +196,7 @@ fn api_report(error: &studio_api::Error) -> String {
         }
         _ => {}
     }
-    if let Some(hint) = hint {
+    if let (_, Some(hint)) = plain(error.kind()) {
         let _ = write!(out, "\n  {hint}");
     }
     if let Some(command) = command {
@@ -230,10 +210,7 @@ fn api_report(error: &studio_api::Error) -> String {
             "\n  the request was sent and the server may have acted on it: \
              check (e.g. with a list command) before running it again",
         );
-        if studio_api::operations::OPERATIONS
-            .iter()
-            .any(|o| o.id == error.operation() && o.paid)
-        {
+        if studio_api::operations::find(error.operation()).is_some_and(|o| o.paid) {
             out.push_str("; it is billed, so a second run may pay twice");
         }
     } else if matches!(
@@ -245,12 +222,34 @@ fn api_report(error: &studio_api::Error) -> String {
     out
 }
 
-/// The first line of an error's report, without `error: `: what a
-/// progress line says of a piece of work that ended in it.
+/// The first line of an error's report, without `error: `: what went
+/// wrong and its status, then the server's message (escaped, cut when
+/// long). It is also what a progress line says of work that ended in it.
 pub fn headline(error: &studio_api::Error) -> String {
-    let report = api_report(error);
-    let first = report.lines().next().unwrap_or_default();
-    first.strip_prefix("error: ").unwrap_or(first).to_string()
+    let (what, _) = plain(error.kind());
+    // Exit 18's own first line: whatever went wrong, it went wrong after
+    // the request was sent.
+    let mut out = match error.outcome_unknown() {
+        true => format!("sent, outcome unknown: {what}"),
+        false => what,
+    };
+    if let Some(status) = error.status() {
+        let _ = write!(out, " (HTTP {})", status.as_u16());
+    }
+    let message = match error.kind() {
+        ErrorKind::InvalidInput => in_flags(error.message(), command_of(error.operation())),
+        ErrorKind::Configuration => in_shell_words(error.message()),
+        ErrorKind::UndecodableResponse { .. } => in_json_words(error.message()),
+        ErrorKind::JobFailed { message, .. } => reason(message.as_deref()).to_string(),
+        _ => error.message().to_string(),
+    };
+    let _ = write!(out, ": {}", shown(&clipped(&message, MESSAGE_SHOWN)));
+    out
+}
+
+/// A failed job's reason, as the server gave it.
+pub fn reason(message: Option<&str>) -> &str {
+    message.unwrap_or("no reason given")
 }
 
 /// What an error of `kind` means, in a shell user's words, and what to
@@ -305,32 +304,27 @@ fn command_of(id: &str) -> Option<&'static Command> {
     COMMANDS.iter().find(|c| c.id == id)
 }
 
-/// The flag of the field `key` of `command`, or the key when it has none.
-fn flag_of(key: &str, command: Option<&Command>) -> String {
+/// The flag of the field `key` of `command`, if it has one.
+fn flag(key: &str, command: Option<&Command>) -> Option<String> {
     command
         .and_then(|c| c.fields.iter().find(|f| f.key == key))
-        .map_or_else(|| shown(key).into_owned(), |f| format!("--{}", f.flag))
+        .map(|f| format!("--{}", f.flag))
+}
+
+/// The flag of the field `key` of `command`, or the key when it has none.
+fn flag_of(key: &str, command: Option<&Command>) -> String {
+    flag(key, command).unwrap_or_else(|| shown(key).into_owned())
 }
 
 /// `message`, from the SDK about a request, with the field of `command`
 /// it is about written as that field's flag: its first word (a setter's
 /// `name: …`, a bound's `name must be …`) or the word after `parameter`.
 fn in_flags(message: &str, command: Option<&Command>) -> String {
-    let Some(command) = command else {
-        return message.to_string();
-    };
-    let flag = |word: &str| {
-        command
-            .fields
-            .iter()
-            .find(|f| f.key == word)
-            .map(|f| format!("--{}", f.flag))
-    };
     let mut words: Vec<String> = message.split(' ').map(str::to_string).collect();
     for at in 0..words.len() {
         let named = at == 0 || words[at - 1] == "parameter";
         let word = words[at].trim_end_matches(':');
-        if let (true, Some(flag)) = (named, flag(word)) {
+        if let (true, Some(flag)) = (named, flag(word, command)) {
             let rest = words[at][word.len()..].to_string();
             words[at] = flag + &rest;
         }

@@ -255,9 +255,7 @@ fn generated(command: &'static Command) -> clap::Command {
 
 /// Whether `command` deletes (its method is DELETE).
 pub fn deletes(command: &Command) -> bool {
-    studio_api::operations::OPERATIONS
-        .iter()
-        .any(|o| o.id == command.id && o.method == "DELETE")
+    studio_api::operations::find(command.id).is_some_and(|o| o.method == "DELETE")
 }
 
 fn arg(field: &'static Field, body: Body) -> Arg {

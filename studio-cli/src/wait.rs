@@ -14,6 +14,7 @@ use crate::terminal::{say, shown};
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Deserialize;
 use serde_json::Value;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -85,19 +86,21 @@ pub async fn started(
         return print(&value);
     }
     let handles: Result<Vec<Handle<Work>>, _> = match starts {
-        Starts::Jobs => match value.clone() {
+        Starts::Jobs => match &value {
             Value::Array(jobs) => jobs
-                .into_iter()
-                .map(serde_json::from_value::<GenerationJob>)
-                .map(|job| job.map(|job| client.job(&job).into_work()))
+                .iter()
+                .map(|job| GenerationJob::deserialize(job).map(|job| client.job(&job).into_work()))
                 .collect(),
-            single => serde_json::from_value::<GenerationJob>(single)
-                .map(|job| vec![client.job(&job).into_work()]),
+            single => {
+                GenerationJob::deserialize(single).map(|job| vec![client.job(&job).into_work()])
+            }
         },
-        Starts::Export => serde_json::from_value::<Export>(value.clone())
-            .map(|export| vec![client.export(&export).into_work()]),
-        Starts::Render => serde_json::from_value::<Render>(value.clone())
-            .map(|render| vec![client.render(&render).into_work()]),
+        Starts::Export => {
+            Export::deserialize(&value).map(|export| vec![client.export(&export).into_work()])
+        }
+        Starts::Render => {
+            Render::deserialize(&value).map(|render| vec![client.render(&render).into_work()])
+        }
     };
     match handles {
         Ok(handles) => wait(client, handles, matches).await,
@@ -140,11 +143,12 @@ struct Tracked {
     end: Option<Result<(), studio_api::Error>>,
 }
 
-/// Waits on every handle with progress, then downloads what the finished
-/// ones made (with `--download`) and prints the last state of each (one,
-/// or an array of all, in order): the final state the server sent, a
-/// failed one's included. Some failing fails the command after all of
-/// that; Ctrl-C or `--timeout` stops the wait with the same output.
+/// Waits on every handle with progress, prints the last state of each
+/// (one, or an array of all, in order: the final state the server sent, a
+/// failed one's included), then downloads what the finished ones made
+/// (with `--download`). Some failing fails the command after all of that;
+/// `--timeout` stops the wait with the same output, and Ctrl-C stops it
+/// or the downloads.
 async fn wait(
     client: &Client,
     handles: Vec<Handle<Work>>,
@@ -316,10 +320,7 @@ fn result_urls(work: &Work) -> Vec<String> {
 fn ended(error: &studio_api::Error) -> String {
     match error.kind() {
         ErrorKind::JobFailed { message, .. } => {
-            format!(
-                "failed: {}",
-                message.as_deref().unwrap_or("no reason given")
-            )
+            format!("failed: {}", crate::failure::reason(message.as_deref()))
         }
         ErrorKind::JobCanceled { .. } => "canceled".to_string(),
         _ => crate::failure::headline(error),
