@@ -15,6 +15,12 @@ fn not_found() -> RecordingServer {
     )
 }
 
+/// The async client of `server`, with a key.
+fn async_client(server: &RecordingServer) -> studio_api::Client {
+    studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
+        .unwrap()
+}
+
 fn assert_not_found(error: Error) {
     assert_eq!(error.kind(), &ErrorKind::NotFound);
     assert_eq!(error.operation(), "get_project");
@@ -29,9 +35,7 @@ fn assert_not_found(error: Error) {
 #[tokio::test]
 async fn async_client_decodes_a_404() {
     let server = not_found();
-    let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
-            .unwrap();
+    let client = async_client(&server);
     let error = client
         .get_project()
         .project_id("prj_missing")
@@ -121,9 +125,7 @@ fn credentials_never_appear_in_debug_output() {
 async fn display_bounds_the_servers_message_and_message_keeps_it_whole() {
     let huge = "x".repeat(4 << 20);
     let server = RecordingServer::json(404, json!({"success": false, "message": huge}));
-    let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
-            .unwrap();
+    let client = async_client(&server);
     let error = client
         .get_project()
         .project_id("prj_1")
@@ -154,9 +156,7 @@ async fn source_returns_the_underlying_cause() {
     assert!(reqwest.is_connect());
 
     let server = RecordingServer::json(200, json!({"success": true}));
-    let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
-            .unwrap();
+    let client = async_client(&server);
     let error = client.list_voices().send().await.unwrap_err();
     assert!(matches!(
         error.kind(),
@@ -174,9 +174,7 @@ async fn source_returns_the_underlying_cause() {
 #[test]
 fn outside_a_tokio_runtime_the_async_client_returns_an_error_not_a_panic() {
     let server = not_found();
-    let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
-            .unwrap();
+    let client = async_client(&server);
     let error =
         futures_executor::block_on(client.get_project().project_id("prj_1").send()).unwrap_err();
     assert_eq!(error.kind(), &ErrorKind::Configuration);
@@ -306,9 +304,7 @@ async fn an_undecodable_success_keeps_its_whole_body() {
         .collect();
     let body = format!(r#"{{"success": true, "data": [{}]}}"#, jobs.join(", "));
     let server = RecordingServer::start(202, "application/json", body.clone().into());
-    let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
-            .unwrap();
+    let client = async_client(&server);
     let error = client
         .generate_multi_shot()
         .project_id("prj_1")
@@ -329,9 +325,7 @@ async fn an_undecodable_success_keeps_its_whole_body() {
     assert!(!debug.contains("job_40"), "{debug}");
 
     let server = not_found();
-    let client =
-        studio_api::Client::with_credential(server.base_url(), Credential::api_key("sk_live_x"))
-            .unwrap();
+    let client = async_client(&server);
     let error = client
         .get_project()
         .project_id("p")
