@@ -63,7 +63,7 @@ fn limits(command: clap::Command) -> clap::Command {
                 .long("timeout")
                 .value_name("SECONDS")
                 .value_parser(seconds)
-                .help("Stop waiting after this long (the work goes on); exit code 14."),
+                .help("Stop waiting and downloading after this long (the work goes on); exit code 14."),
         )
         .arg(
             Arg::new("download")
@@ -147,8 +147,8 @@ struct Tracked {
 /// (one, or an array of all, in order: the final state the server sent, a
 /// failed one's included), then downloads what the finished ones made
 /// (with `--download`). Some failing fails the command after all of that;
-/// `--timeout` stops the wait with the same output, and Ctrl-C stops it
-/// or the downloads.
+/// `--timeout` or Ctrl-C stops the wait or the downloads, with the same
+/// output and a resume line for what was left.
 async fn wait(
     client: &Client,
     handles: Vec<Handle<Work>>,
@@ -159,12 +159,9 @@ async fn wait(
     let mut display = Display::new(&ids);
     let mut changes = progress_all(handles);
     let timeout = matches.get_one::<Duration>("timeout").copied();
-    let deadline = async {
-        match timeout {
-            Some(timeout) => tokio::time::sleep(timeout).await,
-            None => std::future::pending().await,
-        }
-    };
+    // `--timeout` bounds the downloads too; without it, none (tokio
+    // reads an end past its range as far in the future).
+    let deadline = tokio::time::sleep(timeout.unwrap_or(Duration::MAX));
     tokio::pin!(deadline);
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
@@ -197,11 +194,11 @@ async fn wait(
     };
     display.finish();
     drop(changes);
-    let mut resume: Vec<String> = ids
+    let unfinished: Vec<&String> = ids
         .iter()
         .zip(&tracked)
         .filter(|(_, entry)| entry.end.is_none())
-        .map(|(id, _)| id.clone())
+        .map(|(id, _)| id)
         .collect();
     let mut failures = Vec::new();
     let mut downloads = Vec::new();
@@ -231,8 +228,9 @@ async fn wait(
     })?;
     let dir = matches.get_one::<PathBuf>("download");
     let mut stopped = stopped;
-    if let (Some(dir), false) = (dir, stopped == Some(INTERRUPTED)) {
-        let mut saved = 0;
+    // After a stop nothing more is done: resuming downloads.
+    let mut saved = 0;
+    if let (Some(dir), None) = (dir, stopped) {
         let saving = async {
             for (id, url) in &downloads {
                 if let Err(failure) = files::download_into(client, url, dir).await {
@@ -241,17 +239,17 @@ async fn wait(
                 saved += 1;
             }
         };
-        // Ctrl-C stops the downloads too; the one it cuts leaves nothing.
+        // The download a stop cuts leaves nothing.
         tokio::select! {
             () = saving => {}
+            _ = &mut deadline => stopped = Some("--timeout passed"),
             _ = &mut interrupt => stopped = Some(INTERRUPTED),
         }
-        for (id, _) in &downloads[saved..] {
-            if !resume.contains(id) {
-                resume.push(id.clone());
-            }
-        }
     }
+    let unsaved: Vec<&String> = match dir {
+        Some(_) => downloads[saved..].iter().map(|(id, _)| id).collect(),
+        None => Vec::new(),
+    };
     // The first failure is the first id's.
     failures.sort_by_key(|(id, _)| ids.iter().position(|i| i == id));
     if let Some(reason) = stopped {
@@ -262,6 +260,11 @@ async fn wait(
             }
             .report());
         }
+        let resume = ids
+            .iter()
+            .filter(|id| unfinished.contains(id) || unsaved.contains(id))
+            .cloned()
+            .collect();
         return Err(Failure::Stopped {
             reason,
             ids: resume,

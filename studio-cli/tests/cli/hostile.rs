@@ -579,8 +579,8 @@ fn a_file_name_the_server_chose_never_makes_a_dotfile_or_a_disguised_name() {
 }
 
 /// A server whose `job_1` is completed with the result `result` makes
-/// from the server's files URL, whose `job_2` stays queued, and whose
-/// `/files/slow.png` sends its head and then nothing.
+/// from the server's files URL, whose `job_2` stays queued, whose `job_3`
+/// failed, and whose `/files/slow.png` sends its head and then nothing.
 fn results_server(result: fn(&str) -> Value) -> ScriptedServer {
     let answer = move |seen: &[studio_tests::scripted::Seen]| {
         let request = seen.last().expect("the request");
@@ -594,9 +594,11 @@ fn results_server(result: fn(&str) -> Value) -> ScriptedServer {
             result(&files),
         );
         let queued = job("job_2", "queued");
+        let failed = with(job("job_3", "failed"), "error", json!("no lighthouse"));
         match request.path.as_str() {
-            "/api/v1/generation-jobs" => page(&[done, queued]),
+            "/api/v1/generation-jobs" => page(&[done, queued, failed]),
             "/api/v1/generation-jobs/job_2" => data(200, &queued),
+            "/api/v1/generation-jobs/job_3" => data(200, &failed),
             _ => data(200, &done),
         }
     };
@@ -605,6 +607,7 @@ fn results_server(result: fn(&str) -> Value) -> ScriptedServer {
         "/api/v1/generation-jobs",
         "/api/v1/generation-jobs/job_1",
         "/api/v1/generation-jobs/job_2",
+        "/api/v1/generation-jobs/job_3",
     ]
     .into_iter()
     .fold(Script::new(), |script, path| route(path, script));
@@ -696,42 +699,103 @@ fn ctrl_c_stops_the_downloads_of_a_wait_and_the_resume_line_keeps_the_folder() {
 }
 
 #[test]
-fn a_wait_stopped_by_its_timeout_names_each_failure_and_resumes_into_the_folder() {
+fn a_failed_download_names_its_url_and_file_and_the_others_still_happen() {
     let server = results_server(
         |files| json!({"image_url": format!("{files}/.bashrc"), "audio_url": format!("{files}/gone.wav")}),
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let out = out.to_str().unwrap();
-    let output = studio(
-        &server,
-        &[
-            "jobs",
-            "wait",
-            "job_1",
-            "job_2",
-            "--download",
-            out,
-            "--timeout",
-            "1.5",
-        ],
-    );
+    let output = studio(&server, &["jobs", "wait", "job_1", "--download", out]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(14), "{text}");
+    assert_eq!(
+        output.status.code(),
+        Some(15),
+        "the first failure's: {text}"
+    );
     assert!(text.contains("error: job_1: local file: the URL"), "{text}");
     assert!(text.contains("hidden file"), "{text}");
     assert!(text.contains("not found (HTTP 404)"), "{text}");
+    let files = server.base_url().trim_end_matches("/api/v1").to_string() + "/files";
+    assert!(
+        text.contains(&format!("saving {files}/gone.wav to {out}/gone.wav")),
+        "{text}"
+    );
+    assert!(text.contains("1 of 1 failed"), "{text}");
+}
+
+#[test]
+fn a_wait_stopped_by_its_timeout_names_each_failure_downloads_nothing_more_and_resumes_into_the_folder()
+ {
+    let server = results_server(|files| json!({"image_url": format!("{files}/slow.png")}));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let args = [
+        "jobs",
+        "wait",
+        "job_1",
+        "job_2",
+        "job_3",
+        "--download",
+        out,
+        "--timeout",
+        "1.5",
+    ];
+    let output = studio(&server, &args);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(14), "{text}");
+    assert!(
+        text.contains("error: job_3 failed: no lighthouse"),
+        "{text}"
+    );
+    assert!(text.contains("1 of 3 failed"), "{text}");
+    assert_eq!(
+        walk(dir.path()),
+        Vec::<String>::new(),
+        "nothing downloaded: {text}"
+    );
+    assert_eq!(server.count("GET", "/files/slow.png"), 0, "{text}");
     assert!(
         text.contains(&format!(
-            "saving {}/gone.wav to {out}/gone.wav",
-            server.base_url().trim_end_matches("/api/v1").to_string() + "/files"
+            "resume with: studio jobs wait job_1 job_2 --download {out}"
         )),
         "{text}"
     );
-    assert!(text.contains("1 of 2 failed"), "{text}");
+}
+
+#[test]
+fn the_timeout_bounds_the_downloads_too() {
+    let server = results_server(|files| json!({"image_url": format!("{files}/slow.png")}));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let started = std::time::Instant::now();
+    let args = [
+        "jobs",
+        "wait",
+        "job_1",
+        "--download",
+        out,
+        "--timeout",
+        "1.5",
+    ];
+    let output = studio(&server, &args);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(14), "{text}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{text}"
+    );
+    assert_eq!(
+        server.count("GET", "/files/slow.png"),
+        1,
+        "the download began: {text}"
+    );
+    assert_eq!(walk(dir.path()), ["out"], "no partial file: {text}");
     assert!(
         text.contains(&format!(
-            "resume with: studio jobs wait job_2 --download {out}"
+            "resume with: studio jobs wait job_1 --download {out}"
         )),
         "{text}"
     );
