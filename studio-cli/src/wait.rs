@@ -10,7 +10,7 @@ use crate::failure::{Failure, INTERRUPTED};
 use crate::files;
 use crate::reply::{print, to_json};
 use crate::table::Starts;
-use crate::terminal::{say, shown};
+use crate::terminal::{clipped, say, shown};
 use clap::{Arg, ArgAction, ArgMatches, value_parser};
 use futures_util::StreamExt;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -319,6 +319,9 @@ fn result_urls(work: &Work) -> Vec<String> {
     }
 }
 
+/// How much of a status or an ending a progress line or bar shows.
+const STATUS_SHOWN: usize = 1 << 10;
+
 /// How a piece of work that ended in `error` is shown beside its id.
 fn ended(error: &studio_api::Error) -> String {
     match error.kind() {
@@ -384,7 +387,8 @@ impl Display {
             ),
             Err(error) => (ended(error), 0),
         };
-        let status = shown(&status).into_owned();
+        // A bar is one line: a server's long status is cut, as on stderr.
+        let status = shown(&clipped(&status, STATUS_SHOWN)).into_owned();
         match self {
             Display::Bars { bars, total, .. } => {
                 bars[index].set_position(percent);

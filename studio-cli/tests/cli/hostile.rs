@@ -823,3 +823,25 @@ fn an_unreadable_success_shows_a_bounded_part_of_a_huge_body() {
         &text[text.len() - 300..]
     );
 }
+
+#[test]
+fn a_long_status_is_cut_in_progress_lines_and_bars() {
+    let long = with(job("job_1", "queued"), "status", json!("s".repeat(1 << 20)));
+    let done = with(job("job_1", "completed"), "progress", json!(100));
+    let server = job_server(&long, &done);
+    let output = studio(&server, &["jobs", "wait", "job_1"]);
+    let text = stderr(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    assert!(text.len() < 8 << 10, "{} bytes of progress", text.len());
+    assert!(
+        text.contains(&format!("(the first 1024 of {} bytes)", 1 << 20)),
+        "{text}"
+    );
+    let drawn = on_a_terminal(&job_server(&long, &done), &["jobs", "wait", "job_1"]);
+    assert!(drawn.len() < 64 << 10, "{} bytes drawn", drawn.len());
+}
